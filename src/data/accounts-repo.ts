@@ -1,0 +1,170 @@
+// Queries on the connected-accounts table. Tokens arrive here already encrypted.
+import type { Knex } from 'knex';
+import { table, toDbTime } from './db';
+
+export interface AccountRow {
+  id: number;
+  wp_user_id: number;
+  platform: string;
+  account_id: string;
+  account_name: string;
+  account_username: string | null;
+  account_email: string | null;
+  profile_picture_url: string | null;
+  access_token: string;
+  refresh_token: string | null;
+  token_expires_at: string | null;
+  refresh_token_expires_at: string | null;
+  token_scope: string | null;
+  is_active: number | boolean;
+  status_reason: string | null;
+  last_token_refresh: string | null;
+  refresh_lock_until: string | null;
+  metadata: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+export interface ConnectedAccount {
+  userId: number;
+  platform: string;
+  accountId: string;
+  accountName: string;
+  accountUsername: string | null;
+  profilePictureUrl: string | null;
+  accessToken: string;
+  /** Undefined keeps the stored refresh token: a reconnect never drops it. */
+  refreshToken?: string | null;
+  tokenExpiresAt: Date | null;
+  refreshTokenExpiresAt?: Date | null;
+  scope: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface StoredTokens {
+  accessToken: string;
+  refreshToken?: string | null;
+  tokenExpiresAt: Date | null;
+  refreshTokenExpiresAt?: Date | null;
+  scope?: string | null;
+}
+
+export class AccountsRepo {
+  constructor(private readonly deps: { knex: Knex; table: string; now: () => Date }) {}
+
+  private q(trx?: Knex.Transaction) {
+    return table(trx ?? this.deps.knex, this.deps.table);
+  }
+
+  private stamp(): string {
+    return toDbTime(this.deps.now());
+  }
+
+  async listForUser(userId: number, filters: { platform?: string; active?: boolean }): Promise<AccountRow[]> {
+    const q = this.q().where({ wp_user_id: userId });
+    if (filters.platform) q.andWhere({ platform: filters.platform });
+    if (filters.active !== undefined) q.andWhere({ is_active: filters.active });
+    return q.orderBy('id', 'asc');
+  }
+
+  async findForUser(id: number, userId: number): Promise<AccountRow | undefined> {
+    return this.q().where({ id, wp_user_id: userId }).first();
+  }
+
+  async findById(id: number): Promise<AccountRow | undefined> {
+    return this.q().where({ id }).first();
+  }
+
+  async findManyForUser(ids: number[], userId: number): Promise<AccountRow[]> {
+    if (ids.length === 0) return [];
+    return this.q().whereIn('id', ids).andWhere({ wp_user_id: userId });
+  }
+
+  /** Inserts a newly connected account, or updates (and reactivates) the one this user had connected before. */
+  async upsertConnected(a: ConnectedAccount): Promise<number> {
+    const now = this.stamp();
+    const values: Record<string, unknown> = {
+      account_name: a.accountName,
+      account_username: a.accountUsername,
+      profile_picture_url: a.profilePictureUrl,
+      access_token: a.accessToken,
+      token_expires_at: a.tokenExpiresAt ? toDbTime(a.tokenExpiresAt) : null,
+      token_scope: a.scope,
+      is_active: true,
+      status_reason: null,
+      last_token_refresh: now,
+      metadata: a.metadata ? JSON.stringify(a.metadata) : null,
+      updated_at: now,
+    };
+    if (a.refreshToken) {
+      values.refresh_token = a.refreshToken;
+      values.refresh_token_expires_at = a.refreshTokenExpiresAt ? toDbTime(a.refreshTokenExpiresAt) : null;
+    }
+    const key = { wp_user_id: a.userId, platform: a.platform, account_id: a.accountId };
+    const update = async (): Promise<number | undefined> => {
+      const existing = await this.q().where(key).first('id');
+      if (!existing) return undefined;
+      await this.q().where({ id: existing.id }).update(values);
+      return Number(existing.id);
+    };
+    const updated = await update();
+    if (updated !== undefined) return updated;
+    try {
+      const [id] = await this.q().insert({ ...key, ...values, refresh_token: a.refreshToken ?? null, created_at: now });
+      return Number(id);
+    } catch (err) {
+      // Two callbacks for the same account at once: the other one inserted first, so update its row.
+      const raced = await update();
+      if (raced !== undefined) return raced;
+      throw err;
+    }
+  }
+
+  async saveTokens(id: number, t: StoredTokens): Promise<void> {
+    const values: Record<string, unknown> = {
+      access_token: t.accessToken,
+      token_expires_at: t.tokenExpiresAt ? toDbTime(t.tokenExpiresAt) : null,
+      last_token_refresh: this.stamp(),
+      updated_at: this.stamp(),
+      refresh_lock_until: null,
+    };
+    if (t.refreshToken) {
+      values.refresh_token = t.refreshToken;
+      values.refresh_token_expires_at = t.refreshTokenExpiresAt ? toDbTime(t.refreshTokenExpiresAt) : null;
+    }
+    if (t.scope) values.token_scope = t.scope;
+    await this.q().where({ id }).update(values);
+  }
+
+  /** Takes the account's refresh lock if it is free or stale. True when this caller holds it. */
+  async tryLockRefresh(id: number, until: Date): Promise<boolean> {
+    const now = this.stamp();
+    const n = await this.q()
+      .where({ id })
+      .andWhere((w) => w.whereNull('refresh_lock_until').orWhere('refresh_lock_until', '<', now))
+      .update({ refresh_lock_until: toDbTime(until) });
+    return n === 1;
+  }
+
+  async unlockRefresh(id: number): Promise<void> {
+    await this.q().where({ id }).update({ refresh_lock_until: null });
+  }
+
+  async markInactive(id: number, reason: string): Promise<void> {
+    await this.q().where({ id }).update({ is_active: false, status_reason: reason.slice(0, 500), refresh_lock_until: null, updated_at: this.stamp() });
+  }
+
+  /** Disconnecting keeps the row (its posts' history points at it) but forgets the tokens. */
+  async disconnect(id: number): Promise<void> {
+    await this.q().where({ id }).update({
+      is_active: false,
+      status_reason: 'Disconnected by the user.',
+      access_token: '',
+      refresh_token: null,
+      token_expires_at: null,
+      refresh_token_expires_at: null,
+      refresh_lock_until: null,
+      updated_at: this.stamp(),
+    });
+  }
+}

@@ -1,0 +1,77 @@
+// Dialect helpers and time conversion: every stored time is UTC 'YYYY-MM-DD HH:mm:ss', whatever TZ or mysql2 says.
+import type { Knex } from 'knex';
+
+export function isSqlite(knex: Knex): boolean {
+  const client = String(knex.client.config.client ?? '');
+  return client.includes('sqlite');
+}
+
+export function isMysql(knex: Knex): boolean {
+  const client = String(knex.client.config.client ?? '');
+  return client.includes('mysql') || client.includes('maria');
+}
+
+/** A Date as the UTC DATETIME string both databases compare correctly as text or DATETIME. */
+export function toDbTime(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * Reads a DATETIME back as a Date. Queries ask mysql2 for date strings (see `tables()`); a Date that still
+ * arrives (a host's driver setting) is taken as the UTC wall time it was built from.
+ */
+export function fromDbTime(value: unknown): Date | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  const s = String(value);
+  const iso = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/.test(s) ? `${s.slice(0, 19).replace(' ', 'T')}Z` : s;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** The REST form of a stored time: UTC 'YYYY-MM-DD HH:mm:ss', or null. */
+export function toApiTime(value: unknown): string | null {
+  const d = fromDbTime(value);
+  return d ? toDbTime(d) : null;
+}
+
+export interface TableNames {
+  accounts: string;
+  posts: string;
+  analytics: string;
+  oauthStates: string;
+  postSteps: string;
+  migrations: string;
+}
+
+export function tableNames(prefix: string): TableNames {
+  const base = `${prefix}aurareels_social_`;
+  return {
+    accounts: `${base}accounts`,
+    posts: `${base}posts`,
+    analytics: `${base}analytics`,
+    oauthStates: `${base}oauth_states`,
+    postSteps: `${base}post_steps`,
+    migrations: `${base}migrations`,
+  };
+}
+
+/**
+ * A query builder on one of the package's tables. On MySQL it asks mysql2 for DATETIME columns as strings,
+ * so the host's `timezone` setting cannot shift stored times.
+ */
+export function table(knex: Knex | Knex.Transaction, name: string): Knex.QueryBuilder {
+  const qb = knex(name);
+  return isMysql(knex as Knex) ? qb.options({ dateStrings: true }) : qb;
+}
+
+/** Whether an error says the database cannot be reached at all (→ 503), rather than a bad query. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; name?: string } | null;
+  if (!e) return false;
+  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'PROTOCOL_CONNECTION_LOST',
+    'ER_CON_COUNT_ERROR', 'ER_ACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'SQLITE_CANTOPEN', 'SQLITE_BUSY'];
+  if (e.code && codes.includes(e.code)) return true;
+  return e.name === 'KnexTimeoutError' || /Timeout acquiring a connection|Unable to acquire a connection|pool is probably full/i.test(e.message ?? '');
+}

@@ -1,0 +1,42 @@
+// Knex configuration per dialect, in one place: SQLite (embedded default) or MySQL/MariaDB through mysql2.
+import type { Knex } from 'knex';
+
+/**
+ * A Knex config for a database URL: `mysql://user:pass@host:3306/db` (mysql2, UTC, utf8mb4), or
+ * `sqlite:path/to/file.sqlite` / `sqlite::memory:` (better-sqlite3, foreign keys on). Returns a new object each call.
+ */
+export function knexConfigFor(url: string): Knex.Config {
+  if (/^(mysql|mariadb):\/\//i.test(url)) {
+    const u = new URL(url.replace(/^mariadb:/i, 'mysql:'));
+    return {
+      client: 'mysql2',
+      connection: {
+        host: u.hostname,
+        port: Number(u.port || 3306),
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        database: u.pathname.replace(/^\//, ''),
+        timezone: 'Z',
+        charset: 'utf8mb4',
+        dateStrings: true,
+      },
+      pool: { min: 0, max: 10 },
+    };
+  }
+  const filename = url.replace(/^sqlite:(\/\/)?/i, '') || ':memory:';
+  return {
+    client: 'better-sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: { pragma(s: string): void }, done: (err: Error | null, conn: unknown) => void) => {
+        conn.pragma('foreign_keys = ON');
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('busy_timeout = 5000');
+        done(null, conn);
+      },
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// Runs the package's migrations (and only the package's tables) on the host's Knex; safe to re-run.
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { OptionsError } from '../errors';
+import { isSqlite, tableNames } from './db';
+import * as createSocialTables from '../../migrations/20261123000100_create_social_tables';
+
+interface PackageMigration {
+  name: string;
+  up(knex: Knex, prefix: string): Promise<void>;
+  down(knex: Knex, prefix: string): Promise<void>;
+}
+
+/** In order; a new migration is appended here and as a file in migrations/. */
+const MIGRATIONS: PackageMigration[] = [createSocialTables];
+
+/** A Knex migration source bound to a table prefix, for `migrate()` and for knexfile.ts (knex CLI). */
+export function createMigrationSource(prefix: string): Knex.MigrationSource<PackageMigration> {
+  return {
+    getMigrations: async () => MIGRATIONS,
+    getMigrationName: (m) => m.name,
+    getMigration: async (m) => ({
+      up: (knex: Knex) => m.up(knex, prefix),
+      down: (knex: Knex) => m.down(knex, prefix),
+    }),
+  };
+}
+
+export interface MigrateOptions {
+  /** ['wp_'] */
+  tablePrefix?: string;
+}
+
+export function migrationConfig(prefix: string): Knex.MigratorConfig {
+  return {
+    migrationSource: createMigrationSource(prefix),
+    tableName: tableNames(prefix).migrations,
+  };
+}
+
+/** Creates or updates this package's tables. Returns the names of the migrations it ran. */
+export async function migrate(knex: Knex, options: MigrateOptions = {}): Promise<string[]> {
+  const prefix = z.string().regex(/^[A-Za-z0-9_]*$/).default('wp_').safeParse(options.tablePrefix);
+  if (!prefix.success) throw new OptionsError(['tablePrefix: may hold only letters, digits and _']);
+  if (isSqlite(knex)) await knex.raw('PRAGMA foreign_keys = ON');
+  const [, ran] = (await knex.migrate.latest(migrationConfig(prefix.data))) as [number, string[]];
+  return ran;
+}

@@ -1,0 +1,183 @@
+// Queries on the posts table: creation, listing, and the lease-guarded state changes of a publish.
+import type { Knex } from 'knex';
+import { table, toDbTime } from './db';
+
+export type PostStatus = 'draft' | 'scheduled' | 'publishing' | 'published' | 'failed' | 'cancelled';
+export const POST_STATUSES: readonly PostStatus[] = ['draft', 'scheduled', 'publishing', 'published', 'failed', 'cancelled'];
+
+export interface PostRow {
+  id: number;
+  wp_user_id: number;
+  video_job_id: string;
+  social_account_id: number;
+  platform: string;
+  status: PostStatus;
+  scheduled_at: string | null;
+  published_at: string | null;
+  platform_post_id: string | null;
+  platform_post_url: string | null;
+  video_url: string;
+  thumbnail_url: string | null;
+  caption: string | null;
+  hashtags: string | null;
+  mentions: string | null;
+  location: string | null;
+  privacy_level: string | null;
+  allow_comments: number | boolean;
+  allow_duet: number | boolean;
+  allow_stitch: number | boolean;
+  error_message: string | null;
+  error_kind: string | null;
+  retry_count: number;
+  last_retry_at: string | null;
+  next_attempt_at: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  metadata: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+export interface PostListRow extends PostRow {
+  account_name: string | null;
+  account_username: string | null;
+}
+
+export interface NewPost {
+  userId: number;
+  videoJobId: string;
+  accountId: number;
+  platform: string;
+  status: PostStatus;
+  scheduledAt: Date | null;
+  videoUrl: string;
+  thumbnailUrl: string | null;
+  caption: string;
+  hashtags: string[];
+  mentions: string[];
+  location: string | null;
+  privacyLevel: string;
+  allowComments: boolean;
+  allowDuet: boolean;
+  allowStitch: boolean;
+  /** When set, the post is created already leased to this worker, so nobody else starts it. */
+  lease?: { owner: string; until: Date };
+}
+
+export interface PostFilters {
+  status?: PostStatus;
+  platform?: string;
+}
+
+export class PostsRepo {
+  constructor(private readonly deps: { knex: Knex; table: string; accountsTable: string; now: () => Date }) {}
+
+  private q(trx?: Knex.Transaction) {
+    return table(trx ?? this.deps.knex, this.deps.table);
+  }
+
+  private stamp(): string {
+    return toDbTime(this.deps.now());
+  }
+
+  /** Inserts all posts or none. */
+  async insertAll(posts: NewPost[]): Promise<number[]> {
+    const now = this.stamp();
+    return this.deps.knex.transaction(async (trx) => {
+      const ids: number[] = [];
+      for (const p of posts) {
+        const [id] = await this.q(trx).insert({
+          wp_user_id: p.userId,
+          video_job_id: p.videoJobId,
+          social_account_id: p.accountId,
+          platform: p.platform,
+          status: p.status,
+          scheduled_at: p.scheduledAt ? toDbTime(p.scheduledAt) : null,
+          next_attempt_at: p.scheduledAt ? toDbTime(p.scheduledAt) : now,
+          video_url: p.videoUrl,
+          thumbnail_url: p.thumbnailUrl,
+          caption: p.caption,
+          hashtags: JSON.stringify(p.hashtags),
+          mentions: JSON.stringify(p.mentions),
+          location: p.location,
+          privacy_level: p.privacyLevel,
+          allow_comments: p.allowComments,
+          allow_duet: p.allowDuet,
+          allow_stitch: p.allowStitch,
+          retry_count: 0,
+          lease_owner: p.lease?.owner ?? null,
+          lease_expires_at: p.lease ? toDbTime(p.lease.until) : null,
+          created_at: now,
+          updated_at: now,
+        });
+        ids.push(Number(id));
+      }
+      return ids;
+    });
+  }
+
+  async listForUser(userId: number, filters: PostFilters, limit: number, offset: number): Promise<{ total: number; rows: PostListRow[] }> {
+    const t = this.deps.table;
+    const a = this.deps.accountsTable;
+    const where = (q: Knex.QueryBuilder) => {
+      q.where(`${t}.wp_user_id`, userId);
+      if (filters.status) q.andWhere(`${t}.status`, filters.status);
+      if (filters.platform) q.andWhere(`${t}.platform`, filters.platform);
+      return q;
+    };
+    const [{ total }] = await where(this.q()).count({ total: '*' });
+    const rows = await where(this.q())
+      .leftJoin(a, `${a}.id`, `${t}.social_account_id`)
+      .select(`${t}.*`, `${a}.account_name`, `${a}.account_username`)
+      .orderBy(`${t}.id`, 'desc')
+      .limit(limit)
+      .offset(offset);
+    return { total: Number(total), rows };
+  }
+
+  async findForUser(id: number, userId: number): Promise<PostRow | undefined> {
+    return this.q().where({ id, wp_user_id: userId }).first();
+  }
+
+  async findById(id: number): Promise<PostRow | undefined> {
+    return this.q().where({ id }).first();
+  }
+
+  /** Takes the lease of a post in `publishing` that nobody holds (or whose holder's lease ran out). */
+  async claim(id: number, owner: string, until: Date): Promise<boolean> {
+    const now = this.stamp();
+    const n = await this.q()
+      .where({ id, status: 'publishing' })
+      .andWhere((w) => w.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now).orWhere('lease_owner', owner))
+      .update({ lease_owner: owner, lease_expires_at: toDbTime(until), updated_at: now });
+    return n === 1;
+  }
+
+  /** Extends the lease while a long step runs. False when the lease was lost (another worker took over). */
+  async extendLease(id: number, owner: string, until: Date): Promise<boolean> {
+    const n = await this.q().where({ id, lease_owner: owner, status: 'publishing' }).update({ lease_expires_at: toDbTime(until) });
+    return n === 1;
+  }
+
+  async releaseLease(id: number, owner: string): Promise<void> {
+    await this.q().where({ id, lease_owner: owner }).update({ lease_owner: null, lease_expires_at: null });
+  }
+
+  /** Ends a publish; only the lease holder may. Returns false when the lease was lost meanwhile. */
+  async finish(
+    id: number,
+    owner: string,
+    outcome:
+      | { status: 'published'; platformPostId: string | null; platformPostUrl: string | null; publishedAt: Date }
+      | { status: 'failed'; errorMessage: string; errorKind: string },
+  ): Promise<boolean> {
+    const common = { lease_owner: null, lease_expires_at: null, next_attempt_at: null, updated_at: this.stamp() };
+    const values =
+      outcome.status === 'published'
+        ? { ...common, status: 'published', platform_post_id: outcome.platformPostId, platform_post_url: outcome.platformPostUrl,
+            published_at: toDbTime(outcome.publishedAt), error_message: null, error_kind: null }
+        : { ...common, status: 'failed', error_message: outcome.errorMessage.slice(0, 5000), error_kind: outcome.errorKind };
+    const n = await this.q().where({ id, lease_owner: owner, status: 'publishing' }).update(values);
+    return n === 1;
+  }
+}

@@ -1,0 +1,45 @@
+// Who is calling: a WordPress JWT (HS256 with the site secret, user at data.user.id or sub), or the host's authenticate(req).
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import jwt from 'jsonwebtoken';
+import { AuthenticationError } from '../errors';
+import type { AuthOptions } from '../options';
+import { setUserId } from './request-user';
+
+/** A positive integer user id, from a number or a digit string; anything else is no user. */
+export function toUserId(value: unknown): number | null {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+export function userIdFromJwt(header: string | undefined, secret: string): number {
+  if (!header) throw new AuthenticationError('Authorization header not found.', 'jwt_auth_no_auth_header');
+  const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!m) throw new AuthenticationError('Authorization header malformed.', 'jwt_auth_bad_auth_header');
+  let payload: jwt.JwtPayload | string;
+  try {
+    // HS256 only: alg "none" and every other algorithm are refused by the pinned list.
+    payload = jwt.verify(m[1], secret, { algorithms: ['HS256'] });
+  } catch (err) {
+    const expired = (err as Error).name === 'TokenExpiredError';
+    throw new AuthenticationError(expired ? 'Expired token.' : 'Invalid token.', 'jwt_auth_invalid_token');
+  }
+  const claims = typeof payload === 'string' ? {} : payload;
+  const id = toUserId((claims as { data?: { user?: { id?: unknown } } }).data?.user?.id) ?? toUserId(claims.sub);
+  if (id === null) throw new AuthenticationError('The token names no user.', 'jwt_auth_invalid_token');
+  return id;
+}
+
+export function createAuthMiddleware(auth: AuthOptions): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const resolve = async (): Promise<number> => {
+      if ('jwtSecret' in auth) return userIdFromJwt(req.headers.authorization, auth.jwtSecret);
+      const id = toUserId(await auth.authenticate(req));
+      if (id === null) throw new AuthenticationError();
+      return id;
+    };
+    resolve().then((id) => {
+      setUserId(req, id);
+      next();
+    }, next);
+  };
+}

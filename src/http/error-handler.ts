@@ -1,0 +1,40 @@
+// The one place errors become the WordPress REST error body: {success:false, code, message, data:{status,…}}. Never a stack trace.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isConnectionError } from '../data/db';
+import { DatabaseUnavailableError, RateLimitError, SocialError } from '../errors';
+import type { Logger } from '../options';
+
+function toSocialError(err: unknown): SocialError | undefined {
+  if (err instanceof SocialError) return err;
+  const e = err as { type?: string; status?: number; statusCode?: number; limit?: number };
+  // body-parser's errors (express.json)
+  if (e?.type === 'entity.too.large') {
+    return new SocialError('The request body is too large.', { code: 'rest_request_too_large', status: 413, details: { limit: e.limit } });
+  }
+  if (e?.type === 'entity.parse.failed') return new SocialError('The request body is not valid JSON.', { code: 'rest_invalid_json', status: 400 });
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return new SocialError('The request body encoding is not supported.', { code: 'rest_invalid_encoding', status: 415 });
+  }
+  if (e?.type && typeof (e.status ?? e.statusCode) === 'number' && (e.status ?? e.statusCode)! < 500) {
+    return new SocialError('The request body could not be read.', { code: 'rest_invalid_body', status: (e.status ?? e.statusCode)! });
+  }
+  if (isConnectionError(err)) return new DatabaseUnavailableError(err);
+  return undefined;
+}
+
+export function createErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known = toSocialError(err);
+    if (!known || known.status >= 500) {
+      logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), method: req.method, path: req.path }, 'request failed');
+    }
+    const error = known ?? new SocialError('Internal error. Please try again.', { code: 'rest_internal_error', status: 500 });
+    if (res.headersSent) return;
+    if (error instanceof RateLimitError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    res.status(error.status).json({ success: false, code: error.code, message: error.message, data: { status: error.status, ...error.details } });
+  };
+}
+
+export const notFoundRoute: RequestHandler = (_req, _res, next) => {
+  next(new SocialError('No route was found matching the URL and request method.', { code: 'rest_no_route', status: 404 }));
+};

@@ -1,0 +1,94 @@
+// Request schemas: zod parses every body, query and path id; a failure becomes a 400 naming each bad field.
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../errors';
+import { PLATFORMS } from '../options';
+import { POST_STATUSES } from '../data/posts-repo';
+import { normalizeHashtag } from '../platforms/caption';
+import type { PublishRequest } from '../services/publish-service';
+
+export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const params: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const field = issue.path.length ? String(issue.path[0]) : 'body';
+    params[field] ??= issue.path.length > 1 ? `${issue.path.slice(1).join('.')}: ${issue.message}` : issue.message;
+  }
+  throw new ValidationError(params);
+}
+
+/** A path id: digits only, else the route does not exist (as WordPress's `(?P<id>\d+)` routes answer). */
+export function pathId(value: unknown, what: string, code: string): number {
+  const s = String(value ?? '');
+  if (!/^\d{1,15}$/.test(s) || Number(s) < 1) throw new NotFoundError(what, code);
+  return Number(s);
+}
+
+export const platformParam = z.enum(PLATFORMS as unknown as [string, ...string[]], { error: `must be one of ${PLATFORMS.join(', ')}` });
+
+const flag = z.boolean({ error: 'must be a boolean' });
+
+const hashtag = z.string({ error: 'must be a string' }).max(150, 'is too long').transform((t, ctx) => {
+  const tag = normalizeHashtag(t);
+  if (!tag) {
+    ctx.addIssue({ code: 'custom', message: `"${t.slice(0, 40)}" is not a hashtag` });
+    return z.NEVER;
+  }
+  return tag;
+});
+
+export const publishBody = z
+  .object(
+    {
+      video_job_id: z.union([z.string().trim().min(1, 'is required').max(191, 'is too long'), z.number().int().positive()], {
+        error: 'is required (the video job id)',
+      }).transform(String),
+      accounts: z
+        .array(z.number({ error: 'must be account ids (numbers)' }).int().positive(), { error: 'must be an array of account ids' })
+        .min(1, 'choose at least one account')
+        .max(50, 'at most 50 accounts at once')
+        .refine((ids) => new Set(ids).size === ids.length, 'lists an account twice'),
+      caption: z.string({ error: 'must be a string' }).max(10000, 'is too long').default(''),
+      hashtags: z.array(hashtag, { error: 'must be an array of strings' }).max(100, 'too many hashtags').default([]),
+      mentions: z.array(z.string().max(100), { error: 'must be an array of strings' }).max(50).default([]),
+      location: z.string().max(255).nullable().default(null),
+      privacy_level: z.string({ error: 'must be a string' }).trim().toUpperCase().default('PUBLIC'),
+      allow_comments: flag.default(true),
+      allow_duet: flag.default(true),
+      allow_stitch: flag.default(true),
+    },
+    { error: 'the body must be a JSON object' },
+  );
+
+export function toPublishRequest(b: z.output<typeof publishBody>): PublishRequest {
+  return {
+    videoJobId: b.video_job_id,
+    accountIds: b.accounts,
+    caption: b.caption,
+    hashtags: b.hashtags,
+    mentions: b.mentions,
+    location: b.location,
+    privacyLevel: b.privacy_level,
+    allowComments: b.allow_comments,
+    allowDuet: b.allow_duet,
+    allowStitch: b.allow_stitch,
+  };
+}
+
+const queryFlag = z.enum(['1', '0', 'true', 'false'], { error: 'must be 1 or 0' }).transform((v) => v === '1' || v === 'true');
+
+export const accountsQuery = z.object({
+  platform: platformParam.optional(),
+  active: queryFlag.optional(),
+});
+
+const int = (name: string, min: number, max: number, dflt: number) =>
+  z.string().regex(/^\d+$/, `${name} must be a whole number`).transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`)).default(dflt);
+
+export const postsQuery = z.object({
+  status: z.enum(POST_STATUSES as unknown as [string, ...string[]], { error: `must be one of ${POST_STATUSES.join(', ')}` }).optional(),
+  platform: platformParam.optional(),
+  limit: int('limit', 1, 100, 20),
+  offset: int('offset', 0, 1_000_000_000, 0),
+});

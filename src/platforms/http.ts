@@ -1,0 +1,82 @@
+// One HTTP call to a platform, with a timeout, and network failures turned into classified PlatformErrors.
+import { PlatformError } from '../errors';
+
+export interface PlatformResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  json: unknown;
+}
+
+export interface PlatformRequest {
+  platform: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array | URLSearchParams;
+  timeoutMs: number;
+  /**
+   * Whether sending it twice is harmless. A non-idempotent call that times out or loses its connection after
+   * it was sent has an unknown outcome: it is reported as such, never as plainly retryable.
+   */
+  idempotent: boolean;
+  /** What the call does, for error messages: "creating the TikTok post". */
+  action: string;
+}
+
+/** Codes meaning the request never reached the platform, so repeating it cannot duplicate anything. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function networkCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string; cause?: { code?: string } } };
+  return e?.cause?.code ?? e?.cause?.cause?.code ?? e?.code;
+}
+
+export async function callPlatform(req: PlatformRequest): Promise<PlatformResponse> {
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body as RequestInit['body'],
+      redirect: 'manual',
+      signal: AbortSignal.timeout(req.timeoutMs),
+    });
+    text = await response.text();
+  } catch (err) {
+    const code = networkCode(err);
+    const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
+    const what = timedOut ? `timed out after ${req.timeoutMs} ms` : `failed (${code ?? (err as Error)?.message ?? 'network error'})`;
+    if (code && NOT_SENT.has(code)) {
+      throw new PlatformError(req.platform, 'retryable', `Could not reach ${req.platform} while ${req.action}: ${what}.`, { cause: err, platformCode: code });
+    }
+    const kind = req.idempotent ? 'retryable' : 'unknown_outcome';
+    const hint = req.idempotent ? '' : ' The request may have reached the platform, so it is not repeated automatically.';
+    throw new PlatformError(req.platform, kind, `${capitalize(req.platform)} ${what} while ${req.action}.${hint}`, {
+      cause: err,
+      platformCode: timedOut ? 'timeout' : code,
+    });
+  }
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+export function capitalize(s: string): string {
+  return s === 'tiktok' ? 'TikTok' : s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Seconds from a Retry-After header (seconds or an HTTP date), if present. */
+export function retryAfterSeconds(headers: Headers, now: Date): number | undefined {
+  const v = headers.get('retry-after');
+  if (!v) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim());
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+}

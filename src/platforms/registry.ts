@@ -1,0 +1,12 @@
+// Maps platform names to their adapters, built from the resolved options (only the configured platforms).
+import type { ResolvedOptions } from '../options';
+import { TikTokAdapter } from './tiktok/adapter';
+import type { PlatformAdapter } from './types';
+
+export function createAdapters(o: ResolvedOptions): Map<string, PlatformAdapter> {
+  const adapters = new Map<string, PlatformAdapter>();
+  if (o.platforms.tiktok) {
+    adapters.set('tiktok', new TikTokAdapter({ options: o.platforms.tiktok, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now }));
+  }
+  return adapters;
+}

@@ -1,0 +1,368 @@
+// The TikTok platform: Login Kit accounts, token refresh and revoke, and Direct Post through the Content Posting API.
+import type { StateStore } from 'passport-oauth2';
+import { PlatformError } from '../../errors';
+import type { ResolvedTikTokOptions } from '../../options';
+import { extractHashtags } from '../caption';
+import { callPlatform, type PlatformResponse } from '../http';
+import type { LoginAccount, OAuthLogin, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
+import { chunkRange, planChunks, type ChunkPlan } from './chunking';
+import { apiFailure, failReasonError, oauthFailure } from './errors';
+import { CONTRACT_PRIVACY_LEVELS, TIKTOK_PRIVACY_LEVELS, choosePrivacyLevel } from './privacy';
+import { creatorInfoResponse, initResponse, statusResponse, tokenResponse, type CreatorInfo } from './schemas';
+import { TikTokStrategy } from './strategy';
+
+export const TIKTOK_CAPTION_LIMIT = 2200;
+export const TIKTOK_HASHTAG_LIMIT = 30;
+
+export interface TikTokAdapterDeps {
+  options: ResolvedTikTokOptions;
+  timeoutMs: number;
+  statusPoll: { firstDelayMs: number; maxDelayMs: number; timeoutMs: number };
+  now: () => Date;
+}
+
+/** Step names saved on the post, in order. */
+const STEP = { initSent: 'tiktok.init_sent', init: 'tiktok.init', uploaded: 'tiktok.uploaded', polling: 'tiktok.polling' } as const;
+
+interface InitStep {
+  publishId: string;
+  mode: 'FILE_UPLOAD' | 'PULL_FROM_URL';
+  uploadUrl?: string;
+  plan?: ChunkPlan;
+  privacyLevel: string;
+}
+
+const UPLOAD_CHUNK_ATTEMPTS = 3;
+
+export class TikTokAdapter implements PlatformAdapter {
+  readonly platform = 'tiktok' as const;
+
+  constructor(private readonly deps: TikTokAdapterDeps) {}
+
+  private get api(): string {
+    return this.deps.options.apiBaseUrl;
+  }
+
+  createStrategy(d: { callbackURL: string; store: StateStore }) {
+    const o = this.deps.options;
+    return new TikTokStrategy({
+      clientKey: o.clientKey,
+      clientSecret: o.clientSecret,
+      authUrl: o.authUrl,
+      apiBaseUrl: o.apiBaseUrl,
+      callbackURL: d.callbackURL,
+      store: d.store,
+      timeoutMs: this.deps.timeoutMs,
+    });
+  }
+
+  async loginAccounts(login: OAuthLogin): Promise<LoginAccount[]> {
+    const token = tokenResponse.safeParse({ ...login.params, access_token: login.accessToken });
+    if (!token.success) throw new PlatformError('tiktok', 'permanent', 'TikTok answered the token request with an unexpected body.');
+    const profile = (login.profile ?? {}) as { open_id?: string; display_name?: string; avatar_url?: string };
+    // The username is not in user.info.basic; creator_info (video.publish scope) carries it.
+    const creator = await this.creatorInfo(login.accessToken).catch(() => undefined);
+    const openId = profile.open_id ?? token.data.open_id;
+    return [
+      {
+        accountId: openId,
+        accountName: profile.display_name || creator?.creator_nickname || creator?.creator_username || openId,
+        accountUsername: creator?.creator_username ? `@${creator.creator_username}` : null,
+        profilePictureUrl: profile.avatar_url ?? creator?.creator_avatar_url ?? null,
+        tokens: this.toTokenSet(token.data),
+        metadata: creator ? { privacy_level_options: creator.privacy_level_options } : undefined,
+      },
+    ];
+  }
+
+  private toTokenSet(t: { access_token: string; refresh_token?: string; expires_in: number; refresh_expires_in?: number; scope?: string }): TokenSet {
+    const now = this.deps.now().getTime();
+    return {
+      accessToken: t.access_token,
+      refreshToken: t.refresh_token ?? null,
+      expiresAt: new Date(now + t.expires_in * 1000),
+      refreshExpiresAt: t.refresh_expires_in ? new Date(now + t.refresh_expires_in * 1000) : null,
+      scope: t.scope ?? null,
+    };
+  }
+
+  private formCall(path: string, form: Record<string, string>, action: string): Promise<PlatformResponse> {
+    return callPlatform({
+      platform: 'tiktok',
+      method: 'POST',
+      url: `${this.api}${path}`,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form),
+      timeoutMs: this.deps.timeoutMs,
+      idempotent: true,
+      action,
+    });
+  }
+
+  async refreshTokens(current: { refreshToken: string | null }): Promise<TokenSet> {
+    if (!current.refreshToken) throw new PlatformError('tiktok', 'reconnect', 'The TikTok account has no refresh token; reconnect it.');
+    const { clientKey, clientSecret } = this.deps.options;
+    const res = await this.formCall(
+      '/v2/oauth/token/',
+      { client_key: clientKey, client_secret: clientSecret, grant_type: 'refresh_token', refresh_token: current.refreshToken },
+      'refreshing the access token',
+    );
+    const parsed = tokenResponse.safeParse(res.json);
+    if (res.status !== 200 || !parsed.success) throw oauthFailure(res, 'refreshing the access token');
+    return this.toTokenSet(parsed.data);
+  }
+
+  async revoke(current: { accessToken: string }): Promise<void> {
+    const { clientKey, clientSecret } = this.deps.options;
+    const res = await this.formCall('/v2/oauth/revoke/', { client_key: clientKey, client_secret: clientSecret, token: current.accessToken }, 'revoking access');
+    if (res.status !== 200) throw oauthFailure(res, 'revoking access');
+  }
+
+  checkRules(draft: PostDraft): Record<string, string> {
+    const violations: Record<string, string> = {};
+    // TikTok counts the title in UTF-16 code units, as JavaScript's length does.
+    if (draft.caption.length > TIKTOK_CAPTION_LIMIT) {
+      violations.caption = `TikTok captions are limited to ${TIKTOK_CAPTION_LIMIT} characters including hashtags (this one has ${draft.caption.length}).`;
+    }
+    const tags = new Set([...extractHashtags(draft.caption), ...draft.hashtags].map((t) => t.toLowerCase()));
+    if (tags.size > TIKTOK_HASHTAG_LIMIT) violations.hashtags = `TikTok allows at most ${TIKTOK_HASHTAG_LIMIT} hashtags (this post has ${tags.size}).`;
+    if (![...CONTRACT_PRIVACY_LEVELS, ...TIKTOK_PRIVACY_LEVELS].includes(draft.privacyLevel)) {
+      violations.privacy_level = `TikTok privacy level must be one of ${[...CONTRACT_PRIVACY_LEVELS, ...TIKTOK_PRIVACY_LEVELS].join(', ')}.`;
+    }
+    return violations;
+  }
+
+  private async apiCall(path: string, accessToken: string, body: unknown, action: string, idempotent: boolean): Promise<PlatformResponse> {
+    const res = await callPlatform({
+      platform: 'tiktok',
+      method: 'POST',
+      url: `${this.api}${path}`,
+      headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json; charset=UTF-8' },
+      body: JSON.stringify(body ?? {}),
+      timeoutMs: this.deps.timeoutMs,
+      idempotent,
+      action,
+    });
+    const code = (res.json as { error?: { code?: string } } | undefined)?.error?.code;
+    // Some refusals (spam_risk_*) come back with HTTP 200 and a non-"ok" code.
+    if (res.status !== 200 || code !== 'ok') throw apiFailure(res, action, this.deps.now());
+    return res;
+  }
+
+  async creatorInfo(accessToken: string): Promise<CreatorInfo> {
+    const res = await this.apiCall('/v2/post/publish/creator_info/query/', accessToken, {}, 'reading the creator info', true);
+    const parsed = creatorInfoResponse.safeParse(res.json);
+    if (!parsed.success) throw new PlatformError('tiktok', 'retryable', 'TikTok answered creator_info with an unexpected body.');
+    return parsed.data.data;
+  }
+
+  async publish(ctx: PublishContext): Promise<PublishResult> {
+    let init = ctx.steps.get(STEP.init) as InitStep | undefined;
+
+    if (init?.mode === 'FILE_UPLOAD' && !ctx.steps.get(STEP.uploaded)) {
+      // A resumed upload: if TikTok already has every byte, go on to the status; otherwise the unfinished
+      // upload can never publish, so starting again from init is safe.
+      const status = await this.fetchStatus(init.publishId, ctx.accessToken).catch(() => undefined);
+      const size = init.plan?.videoSize ?? Infinity;
+      if (status && (status.status !== 'PROCESSING_UPLOAD' || (status.uploaded_bytes ?? 0) >= size)) {
+        await ctx.steps.save(STEP.uploaded, { bytes: size, confirmedBy: 'status' });
+      } else {
+        await ctx.steps.clear(STEP.initSent, STEP.init);
+        init = undefined;
+      }
+    }
+
+    if (!init) {
+      if (ctx.steps.get(STEP.initSent) && this.deps.options.uploadMode === 'PULL_FROM_URL') {
+        // A pull-from-URL init may have been accepted without us hearing back: TikTok could be posting it already.
+        throw new PlatformError('tiktok', 'unknown_outcome',
+          'TikTok may have received this post before the connection was lost. Check the TikTok profile before retrying.');
+      }
+      init = await this.initPost(ctx);
+    }
+
+    if (init.mode === 'FILE_UPLOAD' && !ctx.steps.get(STEP.uploaded)) {
+      await this.upload(ctx, init);
+      await ctx.steps.save(STEP.uploaded, { bytes: init.plan?.videoSize });
+    }
+
+    return this.awaitPublished(ctx, init);
+  }
+
+  private async initPost(ctx: PublishContext): Promise<InitStep> {
+    const creator = await this.creatorInfo(ctx.accessToken);
+    const privacyLevel = choosePrivacyLevel(ctx.post.privacyLevel, creator.privacy_level_options);
+    const mode = this.deps.options.uploadMode;
+    let plan: ChunkPlan | undefined;
+    let sourceInfo: Record<string, unknown>;
+    if (mode === 'FILE_UPLOAD') {
+      plan = planChunks(await this.videoSize(ctx.post.videoUrl), this.deps.options.chunkSizeBytes);
+      sourceInfo = { source: 'FILE_UPLOAD', video_size: plan.videoSize, chunk_size: plan.chunkSize, total_chunk_count: plan.totalChunkCount };
+    } else {
+      sourceInfo = { source: 'PULL_FROM_URL', video_url: ctx.post.videoUrl };
+    }
+    const body = {
+      post_info: {
+        title: ctx.post.text,
+        privacy_level: privacyLevel,
+        // What the creator disabled on their account stays disabled, whatever the post asks.
+        disable_comment: !ctx.post.allowComments || creator.comment_disabled,
+        disable_duet: !ctx.post.allowDuet || creator.duet_disabled,
+        disable_stitch: !ctx.post.allowStitch || creator.stitch_disabled,
+      },
+      source_info: sourceInfo,
+    };
+    await ctx.steps.save(STEP.initSent, { mode });
+    const res = await this.apiCall('/v2/post/publish/video/init/', ctx.accessToken, body, 'creating the TikTok post', false);
+    const parsed = initResponse.safeParse(res.json);
+    if (!parsed.success) throw new PlatformError('tiktok', 'unknown_outcome', 'TikTok answered the post init with an unexpected body; check the TikTok profile before retrying.');
+    if (mode === 'FILE_UPLOAD' && !parsed.data.data.upload_url) throw new PlatformError('tiktok', 'retryable', 'TikTok did not return an upload URL.');
+    const init: InitStep = { publishId: parsed.data.data.publish_id, mode, uploadUrl: parsed.data.data.upload_url, plan, privacyLevel };
+    await ctx.steps.save(STEP.init, init as unknown as Record<string, unknown>);
+    return init;
+  }
+
+  /** The video's size in bytes, from a HEAD request (or the headers of a GET when HEAD is refused). */
+  private async videoSize(videoUrl: string): Promise<number> {
+    for (const method of ['HEAD', 'GET'] as const) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), this.deps.timeoutMs);
+      try {
+        const res = await fetch(videoUrl, { method, signal: controller.signal });
+        const length = Number(res.headers.get('content-length'));
+        if (method === 'GET') await res.body?.cancel();
+        if (res.ok && length > 0) return length;
+        if (res.status === 404 || res.status === 403 || res.status === 410) break;
+      } catch (err) {
+        throw new PlatformError('tiktok', 'retryable', `Could not read the video at its URL: ${(err as Error).message}.`, { cause: err });
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    throw new PlatformError('tiktok', 'permanent', 'The video URL does not serve a video with a known size; check that the MP4 is public.');
+  }
+
+  /** Streams the video from its URL to TikTok chunk by chunk, holding one chunk in memory at a time. */
+  private async upload(ctx: PublishContext, init: InitStep): Promise<void> {
+    const plan = init.plan!;
+    const source = await fetch(ctx.post.videoUrl).catch((err) => {
+      throw new PlatformError('tiktok', 'retryable', `Could not download the video: ${err.message}.`, { cause: err });
+    });
+    if (!source.ok || !source.body) throw new PlatformError('tiktok', 'retryable', `Could not download the video (HTTP ${source.status}).`);
+    const contentType = /quicktime|webm/.test(source.headers.get('content-type') ?? '') ? source.headers.get('content-type')! : 'video/mp4';
+    const reader = source.body.getReader();
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    let ended = false;
+    try {
+      for (let i = 0; i < plan.totalChunkCount; i++) {
+        const { first, last } = chunkRange(plan, i);
+        const need = last - first + 1;
+        while (pendingBytes < need && !ended) {
+          const { value, done } = await reader.read();
+          if (done) ended = true;
+          else {
+            pending.push(value);
+            pendingBytes += value.byteLength;
+          }
+        }
+        if (pendingBytes < need) throw new PlatformError('tiktok', 'retryable', 'The video ended before its announced size; it changed while uploading.');
+        const all = Buffer.concat(pending);
+        const chunk = all.subarray(0, need);
+        pending = [all.subarray(need)];
+        pendingBytes = all.byteLength - need;
+        await this.putChunk(ctx, init, chunk, first, last, i === plan.totalChunkCount - 1, contentType);
+        await ctx.heartbeat();
+      }
+    } catch (err) {
+      // An unfinished upload never publishes: the next attempt starts again from init.
+      await ctx.steps.clear(STEP.initSent, STEP.init);
+      throw err;
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+
+  private async putChunk(ctx: PublishContext, init: InitStep, chunk: Uint8Array, first: number, last: number, isLast: boolean, contentType: string) {
+    const total = init.plan!.videoSize;
+    for (let attempt = 1; ; attempt++) {
+      let res: PlatformResponse;
+      try {
+        res = await callPlatform({
+          platform: 'tiktok',
+          method: 'PUT',
+          url: init.uploadUrl!,
+          headers: { 'Content-Type': contentType, 'Content-Length': String(chunk.byteLength), 'Content-Range': `bytes ${first}-${last}/${total}` },
+          body: chunk,
+          timeoutMs: this.deps.timeoutMs,
+          idempotent: true,
+          action: `uploading bytes ${first}-${last}`,
+        });
+      } catch (err) {
+        if (attempt < UPLOAD_CHUNK_ATTEMPTS) {
+          await ctx.sleep(200 * attempt);
+          continue;
+        }
+        throw err;
+      }
+      if (res.status === 201 || (res.status === 206 && !isLast)) return;
+      if (res.status >= 500 && attempt < UPLOAD_CHUNK_ATTEMPTS) {
+        await ctx.sleep(200 * attempt);
+        continue;
+      }
+      const kind = res.status >= 500 || [403, 404, 416].includes(res.status) ? 'retryable' : 'permanent';
+      throw new PlatformError('tiktok', kind, `TikTok refused the video upload (HTTP ${res.status} on bytes ${first}-${last}).`, { platformCode: `upload_http_${res.status}` });
+    }
+  }
+
+  async fetchStatus(publishId: string, accessToken: string) {
+    const res = await this.apiCall('/v2/post/publish/status/fetch/', accessToken, { publish_id: publishId }, 'checking the post status', true);
+    const parsed = statusResponse.safeParse(res.json);
+    if (!parsed.success) throw new PlatformError('tiktok', 'retryable', 'TikTok answered the status check with an unexpected body.');
+    return { ...parsed.data.data, postIds: rawPostIds(res.text) };
+  }
+
+  /** Polls the status with backoff until TikTok says PUBLISH_COMPLETE or FAILED, bounded by statusPoll.timeoutMs. */
+  private async awaitPublished(ctx: PublishContext, init: InitStep): Promise<PublishResult> {
+    const { firstDelayMs, maxDelayMs, timeoutMs } = this.deps.statusPoll;
+    let polling = ctx.steps.get(STEP.polling) as { startedAt: number } | undefined;
+    if (!polling) {
+      polling = { startedAt: ctx.now().getTime() };
+      await ctx.steps.save(STEP.polling, polling);
+    }
+    let delay = firstDelayMs;
+    for (;;) {
+      let status: Awaited<ReturnType<TikTokAdapter['fetchStatus']>> | undefined;
+      try {
+        status = await this.fetchStatus(init.publishId, ctx.accessToken);
+      } catch (err) {
+        // A status check that fails for a passing reason is just another poll; anything else ends the wait.
+        if (!(err instanceof PlatformError) || err.kind !== 'retryable') throw err;
+      }
+      if (status?.status === 'PUBLISH_COMPLETE' || status?.status === 'SEND_TO_USER_INBOX') {
+        const postId = status.postIds[0];
+        const username = ctx.account.accountUsername?.replace(/^@/, '');
+        return {
+          platformPostId: postId ?? init.publishId,
+          platformPostUrl: postId && username ? `https://www.tiktok.com/@${username}/video/${postId}` : null,
+        };
+      }
+      if (status?.status === 'FAILED') throw failReasonError(status.fail_reason);
+      if (ctx.now().getTime() - polling.startedAt >= timeoutMs) {
+        throw new PlatformError('tiktok', 'unknown_outcome',
+          `TikTok was still processing the video after ${Math.round(timeoutMs / 60000)} minutes. Check the TikTok profile: it may still appear.`,
+          { platformCode: 'status_timeout' });
+      }
+      await ctx.sleep(delay);
+      await ctx.heartbeat();
+      delay = Math.min(Math.max(delay * 2, 1), maxDelayMs);
+    }
+  }
+}
+
+/** publicaly_available_post_id values as strings, read from the raw JSON: int64 ids lose digits as JS numbers. */
+function rawPostIds(text: string): string[] {
+  const m = /"publicaly_available_post_id"\s*:\s*\[([^\]]*)\]/.exec(text);
+  if (!m) return [];
+  return m[1].split(',').map((s) => s.trim().replace(/^"|"$/g, '')).filter(Boolean);
+}

@@ -1,0 +1,95 @@
+// The interface every platform implements, and the data that crosses it.
+import type { Strategy as OAuth2Strategy, StateStore } from 'passport-oauth2';
+import type { Logger, Platform } from '../options';
+
+export interface TokenSet {
+  accessToken: string;
+  /** Absent when the platform did not issue a new one: the stored one stays. */
+  refreshToken?: string | null;
+  expiresAt: Date | null;
+  refreshExpiresAt?: Date | null;
+  scope: string | null;
+}
+
+/** One account a login connected (Facebook Login can bring several Instagram accounts). */
+export interface LoginAccount {
+  accountId: string;
+  accountName: string;
+  accountUsername: string | null;
+  profilePictureUrl: string | null;
+  tokens: TokenSet;
+  metadata?: Record<string, unknown>;
+}
+
+/** What passport's verify callback hands on: the token response and the profile the strategy loaded. */
+export interface OAuthLogin {
+  accessToken: string;
+  refreshToken: string | undefined;
+  params: Record<string, unknown>;
+  profile: unknown;
+}
+
+export interface PostToPublish {
+  id: number;
+  /** Caption with the hashtags appended, as it is sent to the platform. */
+  text: string;
+  privacyLevel: string;
+  allowComments: boolean;
+  allowDuet: boolean;
+  allowStitch: boolean;
+  videoUrl: string;
+  thumbnailUrl: string | null;
+}
+
+export interface AccountForPublish {
+  id: number;
+  accountId: string;
+  accountUsername: string | null;
+  metadata: Record<string, unknown>;
+}
+
+/** Saved step results of one post; `save` writes before it returns, so a crash after it loses nothing. */
+export interface StepStore {
+  get(step: string): Record<string, unknown> | undefined;
+  save(step: string, result: Record<string, unknown>): Promise<void>;
+  clear(...steps: string[]): Promise<void>;
+}
+
+export interface PublishContext {
+  post: PostToPublish;
+  account: AccountForPublish;
+  accessToken: string;
+  steps: StepStore;
+  /** Extends the post's lease; throws when another worker took it over. */
+  heartbeat(): Promise<void>;
+  sleep(ms: number): Promise<void>;
+  now(): Date;
+  logger: Logger;
+}
+
+export interface PublishResult {
+  platformPostId: string | null;
+  platformPostUrl: string | null;
+}
+
+export interface PostDraft {
+  caption: string;
+  hashtags: string[];
+  privacyLevel: string;
+}
+
+export interface PlatformAdapter {
+  readonly platform: Platform;
+  /** A passport-oauth2 strategy for this platform, using the given state store. */
+  createStrategy(deps: { callbackURL: string; store: StateStore }): OAuth2Strategy;
+  /** The accounts a completed login connects. */
+  loginAccounts(login: OAuthLogin): Promise<LoginAccount[]>;
+  /** New tokens from a refresh token (or, for platforms without one, from the current access token). */
+  refreshTokens(current: { accessToken: string; refreshToken: string | null }): Promise<TokenSet>;
+  /** Revokes the tokens at the platform, where it offers that. */
+  revoke(current: { accessToken: string; refreshToken: string | null }): Promise<void>;
+  /** The platform's rules a post breaks, by field name; empty when it fits. */
+  checkRules(draft: PostDraft): Record<string, string>;
+  /** Runs (or resumes) the platform's publish steps until the platform says the post is published. */
+  publish(ctx: PublishContext): Promise<PublishResult>;
+}

@@ -1,0 +1,153 @@
+// Connected accounts: the OAuth connect and callback, manual refresh, disconnect (with revoke at the platform).
+import type { Request } from 'express';
+import type { StateStore, Strategy as OAuth2Strategy } from 'passport-oauth2';
+import type { TokenCipher } from '../crypto/token-cipher';
+import type { AccountRow, AccountsRepo } from '../data/accounts-repo';
+import { toApiTime } from '../data/db';
+import type { OAuthStatesRepo } from '../data/oauth-states-repo';
+import { ConflictError, NotFoundError, SocialError } from '../errors';
+import type { Logger } from '../options';
+import { runStrategy } from '../platforms/oauth';
+import type { OAuthLogin, PlatformAdapter } from '../platforms/types';
+import { DbStateStore, type VerifiedState } from './oauth-state-store';
+import type { TokenService } from './token-service';
+
+export interface AccountsServiceDeps {
+  accounts: AccountsRepo;
+  states: OAuthStatesRepo;
+  cipher: TokenCipher;
+  tokens: TokenService;
+  adapters: Map<string, PlatformAdapter>;
+  publicUrl: string;
+  frontendUrl: string;
+  frontendRedirectPath: string;
+  now: () => Date;
+  logger: Logger;
+}
+
+export class AccountsService {
+  private readonly strategies = new Map<string, OAuth2Strategy>();
+
+  constructor(private readonly deps: AccountsServiceDeps) {
+    for (const [platform, adapter] of deps.adapters) {
+      const store = new DbStateStore({ states: deps.states, cipher: deps.cipher, now: deps.now, platform });
+      this.strategies.set(platform, adapter.createStrategy({ callbackURL: this.callbackUrl(platform), store: store as unknown as StateStore }));
+    }
+  }
+
+  /** The OAuth redirect_uri: exactly `{publicUrl}/aurareels/v1/social/callback/{platform}`. */
+  callbackUrl(platform: string): string {
+    return `${this.deps.publicUrl}/aurareels/v1/social/callback/${platform}`;
+  }
+
+  private strategy(platform: string): OAuth2Strategy {
+    const s = this.strategies.get(platform);
+    if (!s) throw new NotFoundError('Platform', 'aurareels_platform_not_configured', { platform });
+    return s;
+  }
+
+  async list(userId: number, filters: { platform?: string; active?: boolean }): Promise<AccountRow[]> {
+    return this.deps.accounts.listForUser(userId, filters);
+  }
+
+  async get(userId: number, accountId: number): Promise<AccountRow> {
+    const account = await this.deps.accounts.findForUser(accountId, userId);
+    if (!account) throw new NotFoundError('Account', 'aurareels_account_not_found');
+    return account;
+  }
+
+  /** Starts the OAuth flow: the URL to send the user to, and its state (stored server-side for this user). */
+  async connect(req: Request, platform: string): Promise<{ authUrl: string; state: string }> {
+    const outcome = await runStrategy(this.strategy(platform), req);
+    if (outcome.type !== 'redirect') {
+      throw outcome.type === 'error' ? outcome.error : new SocialError('Could not start the authorization.', { code: 'aurareels_oauth_error', status: 500 });
+    }
+    const state = new URL(outcome.url).searchParams.get('state') ?? '';
+    return { authUrl: outcome.url, state };
+  }
+
+  /** Completes the OAuth flow and returns where to send the browser: the frontend, with the outcome. */
+  async callback(req: Request, platform: string): Promise<string> {
+    const target = (params: Record<string, string>) => {
+      const url = new URL(`${this.deps.frontendUrl}${this.deps.frontendRedirectPath}`);
+      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+      return url.toString();
+    };
+    const fail = (message: string) => target({ status: 'error', platform, message });
+    if (!this.deps.adapters.has(platform)) return fail(`The platform ${platform} is not available.`);
+    const outcome = await runStrategy(this.strategy(platform), req);
+    if (outcome.type === 'fail') return fail(outcome.message);
+    if (outcome.type === 'error') {
+      this.deps.logger.warn({ platform, err: outcome.error.message }, 'OAuth callback failed');
+      return fail(describeOAuthError(outcome.error, platform));
+    }
+    if (outcome.type !== 'success') return fail('Authorization did not complete.');
+    const state = outcome.info.state as VerifiedState;
+    try {
+      const count = await this.saveLogin(platform, state.userId, outcome.user as OAuthLogin);
+      return target({ status: 'success', platform, accounts: String(count) });
+    } catch (err) {
+      this.deps.logger.warn({ platform, err: (err as Error).message }, 'saving the connected account failed');
+      return fail(err instanceof SocialError ? err.message : 'The account could not be saved. Please try again.');
+    }
+  }
+
+  private async saveLogin(platform: string, userId: number, login: OAuthLogin): Promise<number> {
+    const adapter = this.deps.adapters.get(platform)!;
+    const found = await adapter.loginAccounts(login);
+    const { cipher } = this.deps;
+    for (const a of found) {
+      await this.deps.accounts.upsertConnected({
+        userId,
+        platform,
+        accountId: a.accountId,
+        accountName: a.accountName,
+        accountUsername: a.accountUsername,
+        profilePictureUrl: a.profilePictureUrl,
+        accessToken: cipher.encrypt(a.tokens.accessToken),
+        refreshToken: a.tokens.refreshToken ? cipher.encrypt(a.tokens.refreshToken) : undefined,
+        tokenExpiresAt: a.tokens.expiresAt,
+        refreshTokenExpiresAt: a.tokens.refreshExpiresAt,
+        scope: a.tokens.scope,
+        metadata: a.metadata,
+      });
+    }
+    this.deps.logger.info({ platform, userId, accounts: found.length }, 'accounts connected');
+    return found.length;
+  }
+
+  async refresh(userId: number, accountId: number): Promise<{ expiresAt: string | null }> {
+    const account = await this.get(userId, accountId);
+    if (!account.is_active) {
+      throw new ConflictError('The account is not active; reconnect it instead.', 'aurareels_account_inactive', { status_reason: account.status_reason });
+    }
+    const updated = await this.deps.tokens.refresh(account);
+    return { expiresAt: toApiTime(updated.token_expires_at) };
+  }
+
+  /** Revokes at the platform (best effort: the user's wish to disconnect wins) and forgets the tokens. */
+  async disconnect(userId: number, accountId: number): Promise<void> {
+    const account = await this.get(userId, accountId);
+    const adapter = this.deps.adapters.get(account.platform);
+    if (adapter && account.is_active && account.access_token) {
+      try {
+        await adapter.revoke({
+          accessToken: this.deps.cipher.decrypt(account.access_token),
+          refreshToken: account.refresh_token ? this.deps.cipher.decrypt(account.refresh_token) : null,
+        });
+      } catch (err) {
+        this.deps.logger.warn({ accountId, platform: account.platform, err: (err as Error).message }, 'revoke at the platform failed; disconnecting anyway');
+      }
+    }
+    await this.deps.accounts.disconnect(account.id);
+  }
+}
+
+function describeOAuthError(err: Error, platform: string): string {
+  const e = err as Error & { code?: string; oauthError?: { statusCode?: number } };
+  if (e.name === 'TokenError' || e.name === 'AuthorizationError') {
+    return `${platform === 'tiktok' ? 'TikTok' : platform} refused the authorization: ${e.message || e.code || 'unknown error'}.`;
+  }
+  if (err instanceof SocialError) return err.message;
+  return 'Could not complete the authorization with the platform. Please try again.';
+}

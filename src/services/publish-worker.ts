@@ -1,0 +1,159 @@
+// Runs one post through its platform's publish steps under a lease, and records how it ended.
+import { randomUUID } from 'node:crypto';
+import type { AccountRow, AccountsRepo } from '../data/accounts-repo';
+import type { PostRow, PostsRepo } from '../data/posts-repo';
+import type { PostStepsRepo, StepResults } from '../data/post-steps-repo';
+import { PlatformError } from '../errors';
+import type { Logger } from '../options';
+import { composeText } from '../platforms/caption';
+import type { PlatformAdapter, PublishContext, StepStore } from '../platforms/types';
+import type { TokenService } from './token-service';
+
+export interface PublishWorkerDeps {
+  posts: PostsRepo;
+  steps: PostStepsRepo;
+  accounts: AccountsRepo;
+  tokens: TokenService;
+  adapters: Map<string, PlatformAdapter>;
+  leaseSeconds: number;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  logger: Logger;
+  /** Names this process in leases [a random id] */
+  workerId?: string;
+}
+
+class LeaseLostError extends Error {
+  constructor(postId: number) {
+    super(`Lost the lease on post ${postId}; another worker has it.`);
+  }
+}
+
+function parseJson<T>(text: string | null, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export class PublishWorker {
+  readonly workerId: string;
+  private readonly running = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly deps: PublishWorkerDeps) {
+    this.workerId = deps.workerId ?? randomUUID();
+  }
+
+  leaseUntil(): Date {
+    return new Date(this.deps.now().getTime() + this.deps.leaseSeconds * 1000);
+  }
+
+  /** Starts a post in the background (the caller does not wait for the platform). */
+  start(postId: number): void {
+    if (this.closed) return;
+    const p = this.run(postId).finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+
+  /** Stops taking new work and waits for what runs to save its step. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Claims the post (or confirms this worker holds it) and publishes it. Never throws. */
+  async run(postId: number): Promise<void> {
+    const { posts, logger } = this.deps;
+    try {
+      if (!(await posts.claim(postId, this.workerId, this.leaseUntil()))) return;
+      const post = await posts.findById(postId);
+      if (!post) return;
+      await this.publishClaimed(post);
+    } catch (err) {
+      logger.error({ postId, err: (err as Error).message }, 'publish worker failed');
+      await posts.releaseLease(postId, this.workerId).catch(() => undefined);
+    }
+  }
+
+  private async publishClaimed(post: PostRow): Promise<void> {
+    const { posts, accounts, logger } = this.deps;
+    const log = logger.child?.({ postId: post.id, platform: post.platform }) ?? logger;
+    const account = await accounts.findById(post.social_account_id);
+    try {
+      const adapter = this.deps.adapters.get(post.platform);
+      if (!adapter) throw new PlatformError(post.platform, 'permanent', `The ${post.platform} platform is not configured on this site.`);
+      if (!account || !account.is_active) {
+        throw new PlatformError(post.platform, 'reconnect', account?.status_reason ?? 'The account is disconnected; reconnect it and retry.');
+      }
+      const accessToken = await this.deps.tokens.accessTokenFor(account);
+      const ctx = await this.context(post, account, accessToken, log);
+      log.info('publishing');
+      const result = await adapter.publish(ctx);
+      const done = await posts.finish(post.id, this.workerId, {
+        status: 'published',
+        platformPostId: result.platformPostId,
+        platformPostUrl: result.platformPostUrl,
+        publishedAt: this.deps.now(),
+      });
+      log.info({ platformPostId: result.platformPostId, recorded: done }, 'published');
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        log.warn(err.message);
+        return;
+      }
+      const perr = err instanceof PlatformError ? err : undefined;
+      const kind = perr?.kind ?? 'permanent';
+      const message = perr?.message ?? `Publishing failed: ${(err as Error).message}`;
+      if (kind === 'reconnect' && account?.is_active) {
+        await accounts.markInactive(account.id, `Reconnect needed: ${message}`);
+      }
+      await posts.finish(post.id, this.workerId, { status: 'failed', errorMessage: message, errorKind: kind });
+      log.warn({ kind, code: perr?.platformCode, message }, 'publish failed');
+    }
+  }
+
+  private async context(post: PostRow, account: AccountRow, accessToken: string, log: Logger): Promise<PublishContext> {
+    const { steps, posts } = this.deps;
+    const saved: StepResults = await steps.load(post.id);
+    const stepStore: StepStore = {
+      get: (name) => saved[name],
+      save: async (name, result) => {
+        await steps.save(post.id, name, result);
+        saved[name] = result;
+      },
+      clear: async (...names) => {
+        await steps.clear(post.id, names);
+        for (const n of names) delete saved[n];
+      },
+    };
+    return {
+      post: {
+        id: post.id,
+        text: composeText(post.caption ?? '', parseJson<string[]>(post.hashtags, [])),
+        privacyLevel: post.privacy_level ?? 'PUBLIC',
+        allowComments: !!post.allow_comments,
+        allowDuet: !!post.allow_duet,
+        allowStitch: !!post.allow_stitch,
+        videoUrl: post.video_url,
+        thumbnailUrl: post.thumbnail_url,
+      },
+      account: {
+        id: account.id,
+        accountId: account.account_id,
+        accountUsername: account.account_username,
+        metadata: parseJson<Record<string, unknown>>(account.metadata, {}),
+      },
+      accessToken,
+      steps: stepStore,
+      heartbeat: async () => {
+        if (!(await posts.extendLease(post.id, this.workerId, this.leaseUntil()))) throw new LeaseLostError(post.id);
+      },
+      sleep: this.deps.sleep,
+      now: this.deps.now,
+      logger: log,
+    };
+  }
+}

@@ -1,0 +1,142 @@
+// The whole product for a test: a real database, the platform simulators, and the router mounted in an Express host on a real port.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import express from 'express';
+import jwt from 'jsonwebtoken';
+import pino from 'pino';
+import supertest from 'supertest';
+import { createSocialRouter, type SocialRouter } from '../../src/router';
+import { REDACT_PATHS, type SocialRouterOptions } from '../../src/options';
+import { createMediaServer, type MediaServer } from '../../src/simulators/media-server';
+import { createTikTokSimulator, type TikTokSimulator, type TikTokSimulatorOptions } from '../../src/simulators/tiktok';
+import { createTestDb, type TestDb } from './db';
+
+export const JWT_SECRET = 'test-jwt-secret-of-the-wordpress-site';
+export const ENCRYPTION_KEY = 'test-encryption-key-0123456789abcdef0123456789';
+export const FRONTEND_URL = 'http://frontend.test';
+export const TIKTOK_KEY = 'sim-client-key';
+export const TIKTOK_SECRET = 'sim-client-secret';
+
+export interface StackOptions {
+  router?: Partial<SocialRouterOptions>;
+  tiktok?: Partial<TikTokSimulatorOptions>;
+}
+
+export interface Stack {
+  db: TestDb;
+  media: MediaServer;
+  tiktok: TikTokSimulator;
+  router: SocialRouter;
+  baseUrl: string;
+  api: supertest.Agent;
+  logs: string[];
+  token(userId: number, claims?: object): string;
+  auth(userId: number): { Authorization: string };
+  connectTikTok(userId: number, simUser?: string): Promise<{ accountId: number; redirect: URL }>;
+  followOAuth(authUrl: string): Promise<URL>;
+  addVideo(userId: number, jobId?: string, bytes?: number): Promise<string>;
+  waitForPost(postId: number, userId: number, statuses?: string[], timeoutMs?: number): Promise<Record<string, any>>;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const db = await createTestDb();
+  const media = await createMediaServer();
+  const tiktok = await createTikTokSimulator({
+    clientKey: TIKTOK_KEY,
+    clientSecret: TIKTOK_SECRET,
+    processingMs: 20,
+    postsPer24h: 1000,
+    initPerMinute: 1000,
+    creatorInfoPerMinute: 1000,
+    statusPerMinute: 100000,
+    verifiedUrlPrefixes: [media.url],
+    users: [
+      { openId: 'open-alice', displayName: 'Alice Creates', username: 'alice' },
+      { openId: 'open-bob', displayName: 'Bob Private', username: 'bob', privateAccount: true },
+    ],
+    ...opts.tiktok,
+  });
+
+  const logs: string[] = [];
+  const logger = pino(
+    { level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    new Writable({ write: (chunk, _enc, cb) => { logs.push(String(chunk)); cb(); } }),
+  );
+
+  const app = express();
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const router = createSocialRouter({
+    db: db.knex,
+    tablePrefix: db.prefix,
+    videoJobs: { table: db.videoJobsTable },
+    auth: { jwtSecret: JWT_SECRET },
+    encryptionKey: ENCRYPTION_KEY,
+    publicUrl: `${baseUrl}/wp-json`,
+    frontendUrl: FRONTEND_URL,
+    platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url } },
+    statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 10000 },
+    platformTimeoutMs: 2000,
+    scheduler: { enabled: false },
+    logger,
+    ...opts.router,
+  });
+  app.use('/wp-json', router);
+  const api = supertest.agent(server);
+
+  const token = (userId: number, claims: object = {}) =>
+    jwt.sign({ data: { user: { id: String(userId) } }, ...claims }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+  const auth = (userId: number) => ({ Authorization: `Bearer ${token(userId)}` });
+
+  /** Follows an auth_url like a browser: the simulator consents and redirects to our callback, which redirects to the frontend. */
+  const followOAuth = async (authUrl: string): Promise<URL> => {
+    const consent = await fetch(authUrl, { redirect: 'manual' });
+    const callback = consent.headers.get('location');
+    if (!callback) throw new Error(`the authorize page did not redirect (HTTP ${consent.status})`);
+    const done = await fetch(callback, { redirect: 'manual' });
+    const location = done.headers.get('location');
+    if (done.status !== 302 || !location) throw new Error(`the callback did not redirect (HTTP ${done.status})`);
+    return new URL(location);
+  };
+
+  const connectTikTok = async (userId: number, simUser?: string) => {
+    const res = await api.post('/wp-json/aurareels/v1/social/accounts/connect/tiktok').set(auth(userId)).expect(200);
+    const url = new URL(res.body.auth_url);
+    if (simUser) url.searchParams.set('sim_user', simUser);
+    const redirect = await followOAuth(url.toString());
+    if (redirect.searchParams.get('status') !== 'success') throw new Error(`connect failed: ${redirect}`);
+    const list = await api.get('/wp-json/aurareels/v1/social/accounts?platform=tiktok').set(auth(userId)).expect(200);
+    const account = list.body.accounts[list.body.accounts.length - 1];
+    return { accountId: account.id as number, redirect };
+  };
+
+  let jobs = 0;
+  const addVideo = async (userId: number, jobId = `job-${userId}-${++jobs}`, bytes = 1024 * 1024) => {
+    await db.addVideoJob({ id: jobId, userId, videoUrl: media.videoUrl(jobId, bytes), thumbnailUrl: `${media.url}/thumbs/${jobId}.jpg` });
+    return jobId;
+  };
+
+  const waitForPost = async (postId: number, userId: number, statuses = ['published', 'failed'], timeoutMs = 15000) => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await api.get(`/wp-json/aurareels/v1/social/posts/${postId}`).set(auth(userId));
+      if (res.status === 200 && statuses.includes(res.body.post.status)) return res.body.post;
+      if (Date.now() > until) throw new Error(`post ${postId} did not reach ${statuses.join('/')}: ${JSON.stringify(res.body)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  return {
+    db, media, tiktok, router, baseUrl, api, logs, token, auth, connectTikTok, followOAuth, addVideo, waitForPost,
+    close: async () => {
+      await router.close();
+      await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+      await tiktok.close();
+      await media.close();
+      await db.destroy();
+    },
+  };
+}
