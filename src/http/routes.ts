@@ -1,5 +1,6 @@
 // The REST contract's endpoints (seed 000 §REST API Endpoints), each a thin call into a service.
 import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
 import type { PostsRepo } from '../data/posts-repo';
 import type { AccountsRepo } from '../data/accounts-repo';
 import { NotFoundError } from '../errors';
@@ -35,8 +36,7 @@ export function createRoutes(d: RouteDeps): Router {
 
   // 2. Start connecting an account
   r.post('/accounts/connect/:platform', auth, async (req, res) => {
-    const platform = parse(platformParam, req.params.platform);
-    userIdOf(req);
+    const { platform } = parse(z.object({ platform: platformParam }), req.params);
     const { authUrl, state } = await d.accountsService.connect(req, platform);
     res.json({ success: true, auth_url: authUrl, state });
   });

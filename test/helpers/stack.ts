@@ -7,7 +7,7 @@ import jwt from 'jsonwebtoken';
 import pino from 'pino';
 import supertest from 'supertest';
 import { createSocialRouter, type SocialRouter } from '../../src/router';
-import { REDACT_PATHS, type SocialRouterOptions } from '../../src/options';
+import { REDACT_PATHS, type SocialRouterOptions, type TikTokOptions } from '../../src/options';
 import { createMediaServer, type MediaServer } from '../../src/simulators/media-server';
 import { createTikTokSimulator, type TikTokSimulator, type TikTokSimulatorOptions } from '../../src/simulators/tiktok';
 import { createTestDb, type TestDb } from './db';
@@ -20,6 +20,8 @@ export const TIKTOK_SECRET = 'sim-client-secret';
 
 export interface StackOptions {
   router?: Partial<SocialRouterOptions>;
+  /** Merged into the router's platforms.tiktok options (uploadMode, chunkSizeBytes…). */
+  tiktokRouter?: Partial<TikTokOptions>;
   tiktok?: Partial<TikTokSimulatorOptions>;
 }
 
@@ -77,7 +79,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     encryptionKey: ENCRYPTION_KEY,
     publicUrl: `${baseUrl}/wp-json`,
     frontendUrl: FRONTEND_URL,
-    platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url } },
+    platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url, ...opts.tiktokRouter } },
     statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 10000 },
     platformTimeoutMs: 2000,
     scheduler: { enabled: false },

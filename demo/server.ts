@@ -1,0 +1,105 @@
+// The demo host app: the router mounted at /wp-json on SQLite, with the platform simulators standing in for TikTok.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import express from 'express';
+import jwt from 'jsonwebtoken';
+import knexFactory from 'knex';
+import { createSocialRouter, knexConfigFor, migrate } from '../src';
+import { createMediaServer } from '../src/simulators/media-server';
+import { createTikTokSimulator } from '../src/simulators/tiktok';
+
+const PORT = Number(process.env.PORT ?? 3000);
+const DATABASE_URL = process.env.DEMO_DATABASE_URL ?? 'sqlite:.demo/aurareels-demo.sqlite';
+const JWT_SECRET = 'demo-jwt-secret';
+const DEMO_USER = 1;
+const DEMO_JOB = 'demo-job-1';
+
+async function main(): Promise<void> {
+  if (DATABASE_URL.startsWith('sqlite:.demo/')) mkdirSync('.demo', { recursive: true });
+  const db = knexFactory(knexConfigFor(DATABASE_URL));
+  await migrate(db, { tablePrefix: 'wp_' });
+
+  // The host's own video-job table, which the package only reads.
+  if (!(await db.schema.hasTable('wp_chavetas_video_uploader'))) {
+    await db.schema.createTable('wp_chavetas_video_uploader', (t) => {
+      t.string('job_id', 191).primary();
+      t.bigInteger('user_id').notNullable();
+      t.text('mp4_url').nullable();
+      t.text('thumbnail_url').nullable();
+    });
+  }
+  const media = await createMediaServer();
+  const tiktok = await createTikTokSimulator({
+    clientKey: 'demo-client-key',
+    clientSecret: 'demo-client-secret',
+    processingMs: 1500,
+    verifiedUrlPrefixes: [media.url],
+    users: [{ openId: 'demo-open-id', displayName: 'Demo Creator', username: 'demo.creator' }],
+  });
+  await db('wp_chavetas_video_uploader')
+    .insert({ job_id: DEMO_JOB, user_id: DEMO_USER, mp4_url: media.videoUrl(DEMO_JOB, 6 * 1024 * 1024), thumbnail_url: null })
+    .onConflict('job_id')
+    .merge();
+
+  const app = express();
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(PORT, '127.0.0.1', resolve));
+  const base = `http://localhost:${(server.address() as AddressInfo).port}`;
+
+  const social = createSocialRouter({
+    db,
+    tablePrefix: 'wp_',
+    videoJobs: { table: 'wp_chavetas_video_uploader' },
+    auth: { jwtSecret: JWT_SECRET },
+    encryptionKey: 'demo-encryption-key-change-me-in-production!',
+    publicUrl: `${base}/wp-json`,
+    frontendUrl: base,
+    platforms: { tiktok: { clientKey: 'demo-client-key', clientSecret: 'demo-client-secret', authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url } },
+    statusPoll: { firstDelayMs: 500, maxDelayMs: 2000, timeoutMs: 120000 },
+    scheduler: { enabled: false },
+  });
+  app.use('/wp-json', social);
+  // Stands in for the dashboard page the OAuth flow returns to.
+  app.get('/dashboard/social-accounts', (req, res) => {
+    res.type('text/plain').send(`Dashboard: connect ${req.query.status} for ${req.query.platform}${req.query.message ? `: ${req.query.message}` : ''}\n`);
+  });
+
+  const token = jwt.sign({ data: { user: { id: String(DEMO_USER) } } }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '30d' });
+  const api = `${base}/wp-json/aurareels/v1/social`;
+  const authUrlOf = `node -pe 'JSON.parse(require("fs").readFileSync(0)).auth_url'`;
+  console.log(`
+aurareels-social demo listening on ${base} (database ${DATABASE_URL}; TikTok simulator at ${tiktok.url})
+
+  export JWT='${token}'
+
+1. Connect the demo TikTok account (the simulator consents at once; curl follows the redirects back to the dashboard):
+  curl -sL -o /dev/null -w '%{url_effective}\\n' "$(curl -s -X POST ${api}/accounts/connect/tiktok -H "Authorization: Bearer $JWT" | ${authUrlOf})"
+
+2. List accounts:
+  curl -s ${api}/accounts -H "Authorization: Bearer $JWT"
+
+3. Publish the demo video (job ${DEMO_JOB}) to account 1:
+  curl -s -X POST ${api}/publish -H "Authorization: Bearer $JWT" -H 'Content-Type: application/json' \\
+    -d '{"video_job_id":"${DEMO_JOB}","accounts":[1],"caption":"Hello from the demo","hashtags":["#aurareels"],"privacy_level":"PUBLIC"}'
+
+4. Watch it go from publishing to published (a few seconds):
+  curl -s ${api}/posts -H "Authorization: Bearer $JWT"
+`);
+
+  const stop = async () => {
+    await social.close();
+    server.close();
+    await tiktok.close();
+    await media.close();
+    await db.destroy();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+// `npm start` really works: the demo starts, and its printed steps connect an account and publish to the simulator.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+describe('the demo host app', () => {
+  let child: ChildProcess;
+  let output = '';
+  const dir = mkdtempSync(path.join(tmpdir(), 'aurareels-demo-'));
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, [require.resolve('tsx/cli'), 'demo/server.ts'], {
+      cwd: path.join(__dirname, '..'),
+      env: { ...process.env, PORT: '0', DEMO_DATABASE_URL: `sqlite:${path.join(dir, 'demo.sqlite')}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => { output += d; });
+    child.stderr!.on('data', (d) => { output += d; });
+    const until = Date.now() + 30000;
+    while (!/export JWT='/.test(output)) {
+      if (Date.now() > until || child.exitCode !== null) throw new Error(`demo did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 40000);
+
+  afterAll(async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connects the demo account and publishes the demo video to published, as the printed steps say', async () => {
+    const jwt = /export JWT='([^']+)'/.exec(output)![1];
+    const api = /curl -s (http:\/\/localhost:\d+\/wp-json\/aurareels\/v1\/social)\/accounts /.exec(output)![1];
+    const headers = { Authorization: `Bearer ${jwt}`, 'Content-Type': 'application/json' };
+
+    const connect = await (await fetch(`${api}/accounts/connect/tiktok`, { method: 'POST', headers })).json();
+    const landed = await fetch(connect.auth_url); // follows the redirects, as curl -L does
+    expect(landed.url).toMatch(/\/dashboard\/social-accounts\?status=success&platform=tiktok/);
+
+    const body = /-d '(\{"video_job_id".*\})'/.exec(output)![1];
+    const published = await (await fetch(`${api}/publish`, { method: 'POST', headers, body })).json();
+    expect(published.success).toBe(true);
+    const id = published.posts[0].id;
+    const until = Date.now() + 30000;
+    let post: { status: string } = { status: '' };
+    while (Date.now() < until) {
+      post = (await (await fetch(`${api}/posts/${id}`, { headers })).json()).post;
+      if (post.status !== 'publishing') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(post.status).toBe('published');
+  }, 60000);
+});
