@@ -73,6 +73,7 @@ export async function up(knex: Knex, prefix: string): Promise<void> {
       table.text('error_message').nullable();
       table.string('error_kind', 32).nullable();
       table.integer('retry_count').notNullable().defaultTo(0);
+      table.integer('attempts').notNullable().defaultTo(0).comment('Platform attempts in the current publish cycle');
       table.datetime('last_retry_at').nullable();
       // Work queue: when the post may next be worked on, and who holds it until when.
       table.datetime('next_attempt_at').nullable();

@@ -1,6 +1,7 @@
 // The public options of createSocialRouter, validated once with zod into a frozen configuration.
 import type { Request } from 'express';
 import type { Knex } from 'knex';
+import cron from 'node-cron';
 import pino from 'pino';
 import { z } from 'zod';
 import { OptionsError } from './errors';
@@ -145,7 +146,7 @@ const schema = z.object({
   scheduler: z
     .object({
       enabled: z.boolean().default(true),
-      cron: z.string().default('* * * * *'),
+      cron: z.string().refine((c) => cron.validate(c), 'is not a valid node-cron expression').default('* * * * *'),
       leaseSeconds: z.number().int().min(10).default(300),
     })
     .prefault({}),

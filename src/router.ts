@@ -8,7 +8,7 @@ import { OAuthStatesRepo } from './data/oauth-states-repo';
 import { PostStepsRepo } from './data/post-steps-repo';
 import { PostsRepo } from './data/posts-repo';
 import { VideoJobsReader } from './data/video-jobs';
-import { createAuthMiddleware } from './http/auth';
+import { createApiKeyMiddleware, createAuthMiddleware } from './http/auth';
 import { createErrorHandler, notFoundRoute } from './http/error-handler';
 import { createRoutes } from './http/routes';
 import { resolveOptions, type SocialRouterOptions } from './options';
@@ -16,6 +16,9 @@ import { createAdapters } from './platforms/registry';
 import { AccountsService } from './services/accounts-service';
 import { PublishService } from './services/publish-service';
 import { PublishWorker } from './services/publish-worker';
+import { N8nNotifier } from './services/n8n-notifier';
+import { PostActions } from './services/post-actions';
+import { Scheduler } from './services/scheduler';
 import { TokenService } from './services/token-service';
 
 export const API_BASE = '/aurareels/v1/social';
@@ -24,6 +27,8 @@ export const API_BASE = '/aurareels/v1/social';
 export interface SocialRouter extends Router {
   /** Stops the scheduler and timers and waits for running publishes to save their step. The host closes its Knex. */
   close(): Promise<void>;
+  /** The fallback scanner; `scheduler.tick()` runs one scan now (for hosts with their own timer, and tests). */
+  scheduler: Scheduler;
 }
 
 /** A sleep whose timer never keeps the host's process alive. */
@@ -47,24 +52,37 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const adapters = createAdapters(o);
 
   const tokens = new TokenService({ accounts, cipher, adapters, now, logger, sleep: unrefSleep });
-  const worker = new PublishWorker({ posts, steps, accounts, tokens, adapters, leaseSeconds: o.scheduler.leaseSeconds, now, sleep: unrefSleep, logger });
+  const worker = new PublishWorker({
+    posts, steps, accounts, tokens, adapters, now, logger, sleep: unrefSleep,
+    leaseSeconds: o.scheduler.leaseSeconds, retry: o.retry, quotas: o.quotas,
+  });
   const accountsService = new AccountsService({
-    accounts, states, cipher, tokens, adapters, now, logger,
+    accounts, posts, states, cipher, tokens, adapters, now, logger,
     publicUrl: o.publicUrl, frontendUrl: o.frontendUrl, frontendRedirectPath: o.frontendRedirectPath,
   });
-  const publishService = new PublishService({ accounts, posts, videoJobs, adapters, worker });
+  const notifier = new N8nNotifier({ webhookUrl: o.n8n.schedulerWebhookUrl, apiKey: o.n8n.apiKey, logger });
+  const publishService = new PublishService({ accounts, posts, videoJobs, adapters, worker, notifier, quotas: o.quotas, now });
+  const postActions = new PostActions({ posts, steps, worker, notifier, now });
+  const scheduler = new Scheduler({ posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron });
 
   const api = Router();
   api.use(helmet());
   api.use(express.json({ limit: o.bodyLimit }));
-  api.use(createRoutes({ authenticate: createAuthMiddleware(o.auth), accountsService, publishService, posts, accounts }));
+  api.use(createRoutes({
+    authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(o.n8n.apiKey),
+    accountsService, publishService, postActions, scheduler, posts, accounts, now,
+  }));
   api.use(notFoundRoute);
   api.use(createErrorHandler(logger));
 
   const router = Router() as SocialRouter;
   router.use(API_BASE, api);
+  router.scheduler = scheduler;
   router.close = async () => {
+    await scheduler.close();
     await worker.close();
+    await notifier.drain();
   };
+  if (o.scheduler.enabled) scheduler.start();
   return router;
 }

@@ -35,18 +35,18 @@ describe('the demo host app', () => {
     const api = /curl -s (http:\/\/localhost:\d+\/wp-json\/aurareels\/v1\/social)\/accounts /.exec(output)![1];
     const headers = { Authorization: `Bearer ${jwt}`, 'Content-Type': 'application/json' };
 
-    const connect = await (await fetch(`${api}/accounts/connect/tiktok`, { method: 'POST', headers })).json();
+    const connect = (await (await fetch(`${api}/accounts/connect/tiktok`, { method: "POST", headers })).json()) as { auth_url: string };
     const landed = await fetch(connect.auth_url); // follows the redirects, as curl -L does
     expect(landed.url).toMatch(/\/dashboard\/social-accounts\?status=success&platform=tiktok/);
 
     const body = /-d '(\{"video_job_id".*\})'/.exec(output)![1];
-    const published = await (await fetch(`${api}/publish`, { method: 'POST', headers, body })).json();
+    const published = (await (await fetch(`${api}/publish`, { method: "POST", headers, body })).json()) as { success: boolean; posts: Array<{ id: number }> };
     expect(published.success).toBe(true);
     const id = published.posts[0].id;
     const until = Date.now() + 30000;
     let post: { status: string } = { status: '' };
     while (Date.now() < until) {
-      post = (await (await fetch(`${api}/posts/${id}`, { headers })).json()).post;
+      post = ((await (await fetch(`${api}/posts/${id}`, { headers })).json()) as { post: { status: string } }).post;
       if (post.status !== 'publishing') break;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -146,6 +146,18 @@ export class AccountsRepo {
     return n === 1;
   }
 
+  /** Active accounts whose token expires within 24 h and that nobody is refreshing, soonest first. */
+  async needingRefresh(now: Date, limit: number): Promise<AccountRow[]> {
+    const nowStr = toDbTime(now);
+    return this.q()
+      .where({ is_active: true })
+      .whereNotNull('token_expires_at')
+      .andWhere('token_expires_at', '<', toDbTime(new Date(now.getTime() + 24 * 60 * 60 * 1000)))
+      .andWhere((w) => w.whereNull('refresh_lock_until').orWhere('refresh_lock_until', '<', nowStr))
+      .orderBy('token_expires_at', 'asc')
+      .limit(limit);
+  }
+
   async unlockRefresh(id: number): Promise<void> {
     await this.q().where({ id }).update({ refresh_lock_until: null });
   }

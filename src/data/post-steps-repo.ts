@@ -21,6 +21,12 @@ export class PostStepsRepo {
       .merge(['result', 'created_at']);
   }
 
+  /** Forgets the markers of requests whose outcome was unknown and the start of status polling: a manual retry's new start. */
+  async clearForManualRetry(postId: number): Promise<void> {
+    const names = Object.keys(await this.load(postId)).filter((s) => s.endsWith('_sent') || s.endsWith('.polling'));
+    if (names.length) await this.clear(postId, names);
+  }
+
   async clear(postId: number, steps: string[]): Promise<void> {
     await table(this.deps.knex, this.deps.table).where({ post_id: postId }).whereIn('step', steps).del();
   }

@@ -1,6 +1,6 @@
 // Queries on the posts table: creation, listing, and the lease-guarded state changes of a publish.
 import type { Knex } from 'knex';
-import { table, toDbTime } from './db';
+import { fromDbTime, table, toDbTime } from './db';
 
 export type PostStatus = 'draft' | 'scheduled' | 'publishing' | 'published' | 'failed' | 'cancelled';
 export const POST_STATUSES: readonly PostStatus[] = ['draft', 'scheduled', 'publishing', 'published', 'failed', 'cancelled'];
@@ -29,6 +29,7 @@ export interface PostRow {
   error_message: string | null;
   error_kind: string | null;
   retry_count: number;
+  attempts: number;
   last_retry_at: string | null;
   next_attempt_at: string | null;
   lease_owner: string | null;
@@ -93,7 +94,7 @@ export class PostsRepo {
           platform: p.platform,
           status: p.status,
           scheduled_at: p.scheduledAt ? toDbTime(p.scheduledAt) : null,
-          next_attempt_at: p.scheduledAt ? toDbTime(p.scheduledAt) : now,
+          next_attempt_at: p.status === 'draft' ? null : p.scheduledAt ? toDbTime(p.scheduledAt) : now,
           video_url: p.videoUrl,
           thumbnail_url: p.thumbnailUrl,
           caption: p.caption,
@@ -143,13 +144,33 @@ export class PostsRepo {
     return this.q().where({ id }).first();
   }
 
-  /** Takes the lease of a post in `publishing` that nobody holds (or whose holder's lease ran out). */
+  /**
+   * Due: its time has come (next_attempt_at) and nobody holds a live lease. Covers scheduled posts, retries
+   * whose backoff ran out, and publishes whose worker died (its lease expired).
+   */
+  private whereDue(q: Knex.QueryBuilder, now: string): Knex.QueryBuilder {
+    return q
+      .whereIn('status', ['scheduled', 'publishing'])
+      .andWhere('next_attempt_at', '<=', now)
+      .andWhere((w) => w.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now));
+  }
+
+  /** Ids of due posts, oldest first. */
+  async dueIds(limit: number): Promise<number[]> {
+    const rows = await this.whereDue(this.q(), this.stamp()).orderBy('next_attempt_at', 'asc').limit(limit).select('id');
+    return rows.map((r: { id: number }) => Number(r.id));
+  }
+
+  /**
+   * Takes the lease of a due post (or one this worker already holds) and marks it publishing. Atomic: of
+   * several workers or instances trying at once, exactly one gets true.
+   */
   async claim(id: number, owner: string, until: Date): Promise<boolean> {
     const now = this.stamp();
     const n = await this.q()
-      .where({ id, status: 'publishing' })
-      .andWhere((w) => w.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now).orWhere('lease_owner', owner))
-      .update({ lease_owner: owner, lease_expires_at: toDbTime(until), updated_at: now });
+      .where({ id })
+      .andWhere((w) => this.whereDue(w, now).orWhere((mine) => mine.where({ status: 'publishing', lease_owner: owner })))
+      .update({ status: 'publishing', lease_owner: owner, lease_expires_at: toDbTime(until), updated_at: now });
     return n === 1;
   }
 
@@ -161,6 +182,113 @@ export class PostsRepo {
 
   async releaseLease(id: number, owner: string): Promise<void> {
     await this.q().where({ id, lease_owner: owner }).update({ lease_owner: null, lease_expires_at: null });
+  }
+
+  /** A retryable failure with attempts left: back in the queue at `at`, the lease released. */
+  async scheduleRetry(id: number, owner: string, r: { at: Date; errorMessage: string; errorKind: string }): Promise<boolean> {
+    const now = this.stamp();
+    const n = await this.q().where({ id, lease_owner: owner, status: 'publishing' }).update({
+      attempts: this.deps.knex.raw('attempts + 1'),
+      retry_count: this.deps.knex.raw('retry_count + 1'),
+      last_retry_at: now,
+      next_attempt_at: toDbTime(r.at),
+      error_message: r.errorMessage.slice(0, 5000),
+      error_kind: r.errorKind,
+      lease_owner: null,
+      lease_expires_at: null,
+      updated_at: now,
+    });
+    return n === 1;
+  }
+
+  /** Waits for a platform quota window: scheduled again for `until`, with the reason on the row. Uses no attempt. */
+  async defer(id: number, owner: string, d: { until: Date; reason: string }): Promise<boolean> {
+    const n = await this.q().where({ id, lease_owner: owner, status: 'publishing' }).update({
+      status: 'scheduled',
+      next_attempt_at: toDbTime(d.until),
+      error_message: d.reason.slice(0, 5000),
+      error_kind: 'quota',
+      lease_owner: null,
+      lease_expires_at: null,
+      updated_at: this.stamp(),
+    });
+    return n === 1;
+  }
+
+  /** Posts of an account that count against a platform quota: published since `since`, or being published now. */
+  async countTowardsQuota(accountId: number, since: Date, exceptPostId?: number): Promise<{ count: number; oldest: Date | null }> {
+    const sinceStr = toDbTime(since);
+    const now = this.stamp();
+    const q = this.q()
+      .where({ social_account_id: accountId })
+      .andWhere((w) =>
+        w.where((p) => p.where({ status: 'published' }).andWhere('published_at', '>', sinceStr))
+          .orWhere((p) => p.where({ status: 'publishing' }).andWhere('lease_expires_at', '>=', now)));
+    if (exceptPostId) q.andWhereNot({ id: exceptPostId });
+    const [row] = await q.select(this.deps.knex.raw('count(*) as n'), this.deps.knex.raw('min(published_at) as oldest'));
+    return { count: Number(row.n), oldest: row.oldest ? fromDbTime(row.oldest) : null };
+  }
+
+  /** Moves a scheduled post to a new time; false when it is no longer scheduled (or not the user's). */
+  async reschedule(id: number, userId: number, at: Date): Promise<boolean> {
+    const when = toDbTime(at);
+    const n = await this.q().where({ id, wp_user_id: userId, status: 'scheduled' }).update({
+      scheduled_at: when, next_attempt_at: when, error_message: null, error_kind: null, updated_at: this.stamp(),
+    });
+    return n === 1;
+  }
+
+  /** Cancels a scheduled post; false when it is no longer scheduled. */
+  async cancelScheduled(id: number, userId: number): Promise<boolean> {
+    const n = await this.q().where({ id, wp_user_id: userId, status: 'scheduled' })
+      .update({ status: 'cancelled', next_attempt_at: null, updated_at: this.stamp() });
+    return n === 1;
+  }
+
+  async deleteDraft(id: number, userId: number): Promise<boolean> {
+    const n = await this.q().where({ id, wp_user_id: userId, status: 'draft' }).del();
+    return n === 1;
+  }
+
+  /** Cancels the scheduled posts of an account that was disconnected. */
+  async cancelScheduledForAccount(accountId: number, reason: string): Promise<number> {
+    return this.q().where({ social_account_id: accountId, status: 'scheduled' })
+      .update({ status: 'cancelled', next_attempt_at: null, error_message: reason, updated_at: this.stamp() });
+  }
+
+  /** Starts a failed post again, leased to `owner`: a new cycle of attempts. False when it is not failed. */
+  async restartFailed(id: number, userId: number, owner: string, until: Date): Promise<boolean> {
+    const now = this.stamp();
+    const n = await this.q().where({ id, wp_user_id: userId, status: 'failed' }).update({
+      status: 'publishing',
+      attempts: 0,
+      retry_count: this.deps.knex.raw('retry_count + 1'),
+      last_retry_at: now,
+      next_attempt_at: now,
+      lease_owner: owner,
+      lease_expires_at: toDbTime(until),
+      updated_at: now,
+    });
+    return n === 1;
+  }
+
+  /** Counts of the user's posts by status and platform. */
+  async countsByStatusAndPlatform(userId: number): Promise<Array<{ status: PostStatus; platform: string; n: number }>> {
+    const rows = await this.q().where({ wp_user_id: userId }).groupBy('status', 'platform').select('status', 'platform', this.deps.knex.raw('count(*) as n'));
+    return rows.map((r: { status: PostStatus; platform: string; n: number | string }) => ({ ...r, n: Number(r.n) }));
+  }
+
+  /** The user's next scheduled posts, soonest first, with account names. */
+  async nextScheduled(userId: number, limit: number): Promise<PostListRow[]> {
+    const t = this.deps.table;
+    const a = this.deps.accountsTable;
+    return this.q()
+      .where(`${t}.wp_user_id`, userId)
+      .andWhere(`${t}.status`, 'scheduled')
+      .leftJoin(a, `${a}.id`, `${t}.social_account_id`)
+      .select(`${t}.*`, `${a}.account_name`, `${a}.account_username`)
+      .orderBy(`${t}.next_attempt_at`, 'asc')
+      .limit(limit);
   }
 
   /** Ends a publish; only the lease holder may. Returns false when the lease was lost meanwhile. */
@@ -176,7 +304,8 @@ export class PostsRepo {
       outcome.status === 'published'
         ? { ...common, status: 'published', platform_post_id: outcome.platformPostId, platform_post_url: outcome.platformPostUrl,
             published_at: toDbTime(outcome.publishedAt), error_message: null, error_kind: null }
-        : { ...common, status: 'failed', error_message: outcome.errorMessage.slice(0, 5000), error_kind: outcome.errorKind };
+        : { ...common, status: 'failed', error_message: outcome.errorMessage.slice(0, 5000), error_kind: outcome.errorKind,
+            attempts: this.deps.knex.raw('attempts + 1') };
     const n = await this.q().where({ id, lease_owner: owner, status: 'publishing' }).update(values);
     return n === 1;
   }

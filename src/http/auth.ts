@@ -1,5 +1,6 @@
 // Who is calling: a WordPress JWT (HS256 with the site secret, user at data.user.id or sub), or the host's authenticate(req).
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AuthenticationError } from '../errors';
 import type { AuthOptions } from '../options';
@@ -41,5 +42,18 @@ export function createAuthMiddleware(auth: AuthOptions): RequestHandler {
       setUserId(req, id);
       next();
     }, next);
+  };
+}
+
+/** n8n's key, as `Authorization: Bearer <key>` or `X-API-Key`, compared in constant time. */
+export function createApiKeyMiddleware(apiKey: string | undefined): RequestHandler {
+  const expected = apiKey ? createHash('sha256').update(apiKey).digest() : undefined;
+  return (req, _res, next) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '')?.[1];
+    const header = req.headers['x-api-key'];
+    const given = bearer ?? (typeof header === 'string' ? header : undefined);
+    // Hashing first gives equal lengths, so timingSafeEqual never throws and the length leaks nothing.
+    const ok = !!expected && !!given && timingSafeEqual(createHash('sha256').update(given).digest(), expected);
+    next(ok ? undefined : new AuthenticationError('A valid n8n API key is required.', 'aurareels_invalid_api_key'));
   };
 }

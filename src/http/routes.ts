@@ -6,12 +6,22 @@ import type { AccountsRepo } from '../data/accounts-repo';
 import { NotFoundError } from '../errors';
 import type { AccountsService } from '../services/accounts-service';
 import type { PublishService } from '../services/publish-service';
+import type { PostActions } from '../services/post-actions';
+import type { Scheduler } from '../services/scheduler';
+import { toApiTime } from '../data/db';
 import { userIdOf } from './request-user';
 import { accountResponse, postDetail, postListItem } from './serialize';
-import { accountsQuery, parse, pathId, platformParam, postsQuery, publishBody, toPublishRequest } from './validation';
+import {
+  accountsQuery, bulkScheduleBody, internalPublishBody, parse, pathId, platformParam, postsQuery, publishBody, rescheduleBody,
+  scheduleBody, toPublishRequest,
+} from './validation';
 
 export interface RouteDeps {
   authenticate: RequestHandler;
+  authenticateN8n: RequestHandler;
+  postActions: PostActions;
+  scheduler: Scheduler;
+  now: () => Date;
   accountsService: AccountsService;
   publishService: PublishService;
   posts: PostsRepo;
@@ -66,6 +76,41 @@ export function createRoutes(d: RouteDeps): Router {
     });
   });
 
+  // 7. Schedule for later
+  r.post('/schedule', auth, async (req, res) => {
+    const body = parse(scheduleBody(d.now), req.body);
+    const posts = await d.publishService.schedule(userIdOf(req), toPublishRequest(body), body.scheduled_at);
+    res.json({ success: true, message: 'Posts scheduled successfully', posts: posts.map(createdPost) });
+  });
+
+  // Bulk scheduling (seed 004): all posts validated before any is created.
+  r.post('/schedule/bulk', auth, async (req, res) => {
+    const items = parse(bulkScheduleBody(d.now), req.body);
+    const posts = await d.publishService.scheduleMany(userIdOf(req), items);
+    res.json({ success: true, message: `${posts.length} posts scheduled successfully`, posts: posts.map(createdPost) });
+  });
+
+  // Scheduling summary (seed 004): counts by status and platform, the next due posts, the scanner's last run.
+  r.get('/schedule/stats', auth, async (req, res) => {
+    const userId = userIdOf(req);
+    const counts = await d.posts.countsByStatusAndPlatform(userId);
+    const byStatus: Record<string, number> = {};
+    const byPlatform: Record<string, Record<string, number>> = {};
+    for (const c of counts) {
+      byStatus[c.status] = (byStatus[c.status] ?? 0) + c.n;
+      (byPlatform[c.platform] ??= {})[c.status] = c.n;
+    }
+    const next = await d.posts.nextScheduled(userId, 5);
+    res.json({
+      success: true,
+      total: counts.reduce((n, c) => n + c.n, 0),
+      by_status: byStatus,
+      by_platform: byPlatform,
+      next_due: next.map((p) => ({ id: Number(p.id), platform: p.platform, account_name: p.account_name, scheduled_at: toApiTime(p.scheduled_at), due_at: toApiTime(p.next_attempt_at), waiting_reason: p.error_kind === 'quota' ? p.error_message : null })),
+      scheduler: { last_run_at: toApiTime(d.scheduler.lastTickAt) },
+    });
+  });
+
   // 8. List posts
   r.get('/posts', auth, async (req, res) => {
     const q = parse(postsQuery, req.query);
@@ -82,5 +127,42 @@ export function createRoutes(d: RouteDeps): Router {
     res.json({ success: true, post: postDetail(post, account) });
   });
 
+  // 10. Reschedule (only while scheduled)
+  r.patch('/posts/:id/reschedule', auth, async (req, res) => {
+    const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
+    const { scheduled_at } = parse(rescheduleBody(d.now), req.body);
+    const post = await d.postActions.reschedule(userIdOf(req), id, scheduled_at);
+    res.json({ success: true, message: 'Post rescheduled successfully', post: { id: Number(post.id), status: post.status, scheduled_at: toApiTime(post.scheduled_at) } });
+  });
+
+  // 11. Cancel a scheduled post, or delete a draft
+  r.delete('/posts/:id', auth, async (req, res) => {
+    const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
+    const outcome = await d.postActions.cancel(userIdOf(req), id);
+    res.json({ success: true, message: outcome === 'deleted' ? 'Draft deleted successfully' : 'Post cancelled successfully' });
+  });
+
+  // 12. Retry a failed post
+  r.post('/posts/:id/retry', auth, async (req, res) => {
+    const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
+    const post = await d.postActions.retry(userIdOf(req), id);
+    res.json({ success: true, message: 'Retrying publication', post: { id: Number(post.id), status: post.status, retry_count: Number(post.retry_count) } });
+  });
+
+  // n8n at publish time (seed 000 §Scheduling, Approach 2): the n8n API key, not a user's JWT.
+  r.post('/internal/publish-scheduled', d.authenticateN8n, async (req, res) => {
+    const { post_id } = parse(internalPublishBody, req.body);
+    const outcome = await d.postActions.publishScheduled(post_id);
+    if (outcome.status === 'published') {
+      res.json({ success: true, post_id, status: 'published', message: 'Already published', platform_post_url: outcome.post.platform_post_url });
+    } else {
+      res.json({ success: true, post_id, status: 'publishing', message: outcome.started ? 'Publishing started' : 'Already being published' });
+    }
+  });
+
   return r;
+}
+
+function createdPost(p: { id: number; platform: string; status: string; accountName: string; scheduledAt: Date | null }) {
+  return { id: p.id, platform: p.platform, status: p.status, account_name: p.accountName, scheduled_at: p.scheduledAt ? toApiTime(p.scheduledAt) : null };
 }

@@ -92,3 +92,64 @@ export const postsQuery = z.object({
   limit: int('limit', 1, 100, 20),
   offset: int('offset', 0, 1_000_000_000, 0),
 });
+
+/**
+ * `scheduled_at`: ISO 8601 with an offset (the dashboard sends toISOString()), or 'YYYY-MM-DD HH:mm[:ss]' taken as UTC.
+ * Must be in the future, and within two years.
+ */
+export function scheduledAtField(now: () => Date) {
+  return z.string({ error: 'is required (ISO 8601 with offset, or YYYY-MM-DD HH:mm:ss in UTC)' }).trim().transform((v, ctx) => {
+    const plain = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)$/.exec(v);
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})$/i.test(v);
+    const date = plain ? new Date(`${plain[1]}T${plain[2]}Z`) : iso ? new Date(v) : new Date(NaN);
+    if (Number.isNaN(date.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'must be ISO 8601 with an offset (2025-01-31T18:00:00Z) or YYYY-MM-DD HH:mm:ss in UTC' });
+      return z.NEVER;
+    }
+    const t = now().getTime();
+    if (date.getTime() <= t) {
+      ctx.addIssue({ code: 'custom', message: 'must be in the future' });
+      return z.NEVER;
+    }
+    if (date.getTime() > t + 2 * 366 * 24 * 3600 * 1000) {
+      ctx.addIssue({ code: 'custom', message: 'must be within two years' });
+      return z.NEVER;
+    }
+    return date;
+  });
+}
+
+export function scheduleBody(now: () => Date) {
+  return publishBody.extend({ scheduled_at: scheduledAtField(now) });
+}
+
+export function rescheduleBody(now: () => Date) {
+  return z.object({ scheduled_at: scheduledAtField(now) }, { error: 'the body must be a JSON object' });
+}
+
+/**
+ * Bulk scheduling (seed 004): `posts`, each a schedule body; or with `distribute: {start_at, interval_minutes}`
+ * the posts' times are spread from start_at, one every interval, in the order given.
+ */
+export function bulkScheduleBody(now: () => Date) {
+  const item = publishBody.extend({ scheduled_at: scheduledAtField(now).optional() });
+  return z
+    .object({
+      posts: z.array(item, { error: 'must be an array of posts' }).min(1, 'give at least one post').max(100, 'at most 100 posts at once'),
+      distribute: z.object({ start_at: scheduledAtField(now), interval_minutes: z.number().int().min(1).max(7 * 24 * 60) }).optional(),
+    }, { error: 'the body must be a JSON object' })
+    .superRefine((b, ctx) => {
+      if (b.distribute) return;
+      b.posts.forEach((p, i) => {
+        if (!p.scheduled_at) ctx.addIssue({ code: 'custom', path: ['posts', i, 'scheduled_at'], message: 'is required (or give distribute)' });
+      });
+    })
+    .transform((b) => b.posts.map((p, i) => ({
+      req: toPublishRequest(p),
+      scheduledAt: b.distribute ? new Date(b.distribute.start_at.getTime() + i * b.distribute.interval_minutes * 60_000) : p.scheduled_at!,
+    })));
+}
+
+export const internalPublishBody = z.object({
+  post_id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)], { error: 'must be a post id' }),
+}, { error: 'the body must be a JSON object' });

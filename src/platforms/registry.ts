@@ -1,5 +1,6 @@
 // Maps platform names to their adapters, built from the resolved options (only the configured platforms).
 import type { ResolvedOptions } from '../options';
+import { InstagramAdapter } from './instagram/adapter';
 import { TikTokAdapter } from './tiktok/adapter';
 import type { PlatformAdapter } from './types';
 
@@ -7,6 +8,9 @@ export function createAdapters(o: ResolvedOptions): Map<string, PlatformAdapter>
   const adapters = new Map<string, PlatformAdapter>();
   if (o.platforms.tiktok) {
     adapters.set('tiktok', new TikTokAdapter({ options: o.platforms.tiktok, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now }));
+  }
+  if (o.platforms.instagram) {
+    adapters.set('instagram', new InstagramAdapter({ options: o.platforms.instagram, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now }));
   }
   return adapters;
 }

@@ -5,6 +5,7 @@ import type { TokenCipher } from '../crypto/token-cipher';
 import type { AccountRow, AccountsRepo } from '../data/accounts-repo';
 import { toApiTime } from '../data/db';
 import type { OAuthStatesRepo } from '../data/oauth-states-repo';
+import type { PostsRepo } from '../data/posts-repo';
 import { ConflictError, NotFoundError, SocialError } from '../errors';
 import type { Logger } from '../options';
 import { runStrategy } from '../platforms/oauth';
@@ -14,6 +15,7 @@ import type { TokenService } from './token-service';
 
 export interface AccountsServiceDeps {
   accounts: AccountsRepo;
+  posts: PostsRepo;
   states: OAuthStatesRepo;
   cipher: TokenCipher;
   tokens: TokenService;
@@ -140,6 +142,7 @@ export class AccountsService {
       }
     }
     await this.deps.accounts.disconnect(account.id);
+    await this.deps.posts.cancelScheduledForAccount(account.id, 'Cancelled: the account was disconnected.');
   }
 }
 

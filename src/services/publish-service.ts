@@ -2,9 +2,10 @@
 import type { AccountRow, AccountsRepo } from '../data/accounts-repo';
 import type { NewPost, PostsRepo } from '../data/posts-repo';
 import type { VideoJobsReader } from '../data/video-jobs';
-import { ConflictError, NotFoundError, PlatformRuleError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, PlatformRuleError, RateLimitError, SocialError, ValidationError } from '../errors';
 import { composeText } from '../platforms/caption';
 import type { PlatformAdapter } from '../platforms/types';
+import type { N8nNotifier } from './n8n-notifier';
 import type { PublishWorker } from './publish-worker';
 
 export interface PublishRequest {
@@ -34,13 +35,21 @@ export interface PublishServiceDeps {
   videoJobs: VideoJobsReader;
   adapters: Map<string, PlatformAdapter>;
   worker: PublishWorker;
+  notifier: N8nNotifier;
+  quotas: Record<string, { postsPer24h: number }>;
+  now: () => Date;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What validation found: the video's URLs and the chosen accounts. */
+type Checked = { videoUrl: string; thumbnailUrl: string | null; accounts: AccountRow[] };
 
 export class PublishService {
   constructor(private readonly deps: PublishServiceDeps) {}
 
   /** Checks the request against the video job, the accounts and every chosen platform's rules. Writes nothing. */
-  async validate(userId: number, req: PublishRequest): Promise<{ videoUrl: string; thumbnailUrl: string | null; accounts: AccountRow[] }> {
+  async validate(userId: number, req: PublishRequest): Promise<Checked> {
     const job = await this.deps.videoJobs.findForUser(req.videoJobId, userId);
     if (!job) throw new NotFoundError('Video job', 'aurareels_video_job_not_found', { params: { video_job_id: 'No such video job for this user.' } });
     if (!job.videoUrl || !/^https?:\/\//i.test(job.videoUrl)) {
@@ -77,23 +86,70 @@ export class PublishService {
   /** Publishes now: creates the posts in `publishing`, leased to this worker, and starts them. */
   async publishNow(userId: number, req: PublishRequest): Promise<CreatedPost[]> {
     const checked = await this.validate(userId, req);
+    await this.checkQuotas(checked.accounts);
     const lease = { owner: this.deps.worker.workerId, until: this.deps.worker.leaseUntil() };
     const created = await this.create(userId, req, checked, { status: 'publishing', scheduledAt: null, lease });
     for (const p of created) this.deps.worker.start(p.id);
     return created;
   }
 
+  /** A publish now that would go past an account's 24 h quota is refused with 429 and when to try again. */
+  private async checkQuotas(accounts: AccountRow[]): Promise<void> {
+    const now = this.deps.now().getTime();
+    for (const a of accounts) {
+      const limit = this.deps.quotas[a.platform]?.postsPer24h;
+      if (!limit) continue;
+      const { count, oldest } = await this.deps.posts.countTowardsQuota(Number(a.id), new Date(now - DAY_MS));
+      if (count >= limit) {
+        const retryAfter = Math.max(1, Math.ceil(((oldest?.getTime() ?? now) + DAY_MS - now) / 1000));
+        throw new RateLimitError(
+          `${a.account_name} reached the limit of ${limit} ${a.platform} posts per 24 hours. Schedule the post for later instead.`,
+          retryAfter, 'aurareels_quota_exceeded',
+        );
+      }
+    }
+  }
+
+  /** Schedules for later: validated like a publish, created `scheduled`, n8n told (without waiting for it). */
+  async schedule(userId: number, req: PublishRequest, scheduledAt: Date): Promise<CreatedPost[]> {
+    return this.scheduleMany(userId, [{ req, scheduledAt }]);
+  }
+
+  /** Bulk scheduling: every item is validated before anything is written; then all posts are created together. */
+  async scheduleMany(userId: number, items: Array<{ req: PublishRequest; scheduledAt: Date }>): Promise<CreatedPost[]> {
+    const checked: Checked[] = [];
+    for (const [i, item] of items.entries()) {
+      try {
+        checked.push(await this.validate(userId, item.req));
+      } catch (err) {
+        if (items.length > 1 && err instanceof SocialError) err.details.item = i;
+        throw err;
+      }
+    }
+    const rows = items.flatMap((item, i) => this.rows(userId, item.req, checked[i], { status: 'scheduled', scheduledAt: item.scheduledAt }));
+    const ids = await this.deps.posts.insertAll(rows.map((r) => r.post));
+    const created = rows.map((r, i) => ({ id: ids[i], platform: r.post.platform, status: 'scheduled', accountName: r.accountName, scheduledAt: r.post.scheduledAt }));
+    for (const p of created) this.deps.notifier.notify({ postId: p.id, scheduledAt: p.scheduledAt!.toISOString(), userId });
+    return created;
+  }
+
   private async create(
     userId: number,
     req: PublishRequest,
-    checked: { videoUrl: string; thumbnailUrl: string | null; accounts: AccountRow[] },
+    checked: Checked,
     how: Pick<NewPost, 'status' | 'scheduledAt' | 'lease'>,
   ): Promise<CreatedPost[]> {
-    // Posts follow the order of the request's account ids.
+    const rows = this.rows(userId, req, checked, how);
+    const ids = await this.deps.posts.insertAll(rows.map((r) => r.post));
+    return rows.map((r, i) => ({ id: ids[i], platform: r.post.platform, status: how.status, accountName: r.accountName, scheduledAt: how.scheduledAt }));
+  }
+
+  /** One new post per chosen account, in the order of the request's account ids. */
+  private rows(userId: number, req: PublishRequest, checked: Checked, how: Pick<NewPost, 'status' | 'scheduledAt' | 'lease'>) {
     const byId = new Map(checked.accounts.map((a) => [Number(a.id), a]));
-    const ordered = req.accountIds.map((id) => byId.get(id)!);
-    const ids = await this.deps.posts.insertAll(
-      ordered.map((a) => ({
+    return req.accountIds.map((id) => {
+      const a = byId.get(id)!;
+      const post: NewPost = {
         userId,
         videoJobId: req.videoJobId,
         accountId: Number(a.id),
@@ -109,8 +165,8 @@ export class PublishService {
         allowDuet: req.allowDuet,
         allowStitch: req.allowStitch,
         ...how,
-      })),
-    );
-    return ordered.map((a, i) => ({ id: ids[i], platform: a.platform, status: how.status, accountName: a.account_name, scheduledAt: how.scheduledAt }));
+      };
+      return { post, accountName: a.account_name };
+    });
   }
 }

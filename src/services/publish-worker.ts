@@ -6,6 +6,8 @@ import type { PostStepsRepo, StepResults } from '../data/post-steps-repo';
 import { PlatformError } from '../errors';
 import type { Logger } from '../options';
 import { composeText } from '../platforms/caption';
+import { capitalize } from '../platforms/http';
+import { toDbTime } from '../data/db';
 import type { PlatformAdapter, PublishContext, StepStore } from '../platforms/types';
 import type { TokenService } from './token-service';
 
@@ -16,12 +18,20 @@ export interface PublishWorkerDeps {
   tokens: TokenService;
   adapters: Map<string, PlatformAdapter>;
   leaseSeconds: number;
+  retry: { maxAttempts: number; delaySeconds: number };
+  /** Posts per account per moving 24 h, by platform. */
+  quotas: Record<string, { postsPer24h: number }>;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
   logger: Logger;
   /** Names this process in leases [a random id] */
   workerId?: string;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Platform refusals that mean "the account's posting window is full": wait for it, spend no attempt. */
+const QUOTA_CODES = new Set(['quota_full', 'spam_risk_too_many_posts', '9/2207042']);
 
 class LeaseLostError extends Error {
   constructor(postId: number) {
@@ -58,6 +68,13 @@ export class PublishWorker {
     this.running.add(p);
   }
 
+  /** Publishes a post this worker already claimed, in the background. */
+  startClaimed(postId: number): void {
+    if (this.closed) return;
+    const p = this.runClaimed(postId).finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+
   /** Stops taking new work and waits for what runs to save its step. */
   async close(): Promise<void> {
     this.closed = true;
@@ -66,9 +83,19 @@ export class PublishWorker {
 
   /** Claims the post (or confirms this worker holds it) and publishes it. Never throws. */
   async run(postId: number): Promise<void> {
+    try {
+      if (!(await this.deps.posts.claim(postId, this.workerId, this.leaseUntil()))) return;
+    } catch (err) {
+      this.deps.logger.error({ postId, err: (err as Error).message }, 'claiming a post failed');
+      return;
+    }
+    await this.runClaimed(postId);
+  }
+
+  /** Publishes a post this worker has just claimed. Never throws. */
+  async runClaimed(postId: number): Promise<void> {
     const { posts, logger } = this.deps;
     try {
-      if (!(await posts.claim(postId, this.workerId, this.leaseUntil()))) return;
       const post = await posts.findById(postId);
       if (!post) return;
       await this.publishClaimed(post);
@@ -88,9 +115,10 @@ export class PublishWorker {
       if (!account || !account.is_active) {
         throw new PlatformError(post.platform, 'reconnect', account?.status_reason ?? 'The account is disconnected; reconnect it and retry.');
       }
-      const accessToken = await this.deps.tokens.accessTokenFor(account);
-      const ctx = await this.context(post, account, accessToken, log);
-      log.info('publishing');
+      const ctx = await this.context(post, account, '', log);
+      if (Object.keys(ctx.stepsSaved).length === 0 && (await this.deferForQuota(post, log))) return;
+      ctx.accessToken = await this.deps.tokens.accessTokenFor(account);
+      log.info({ attempt: post.attempts + 1 }, 'publishing');
       const result = await adapter.publish(ctx);
       const done = await posts.finish(post.id, this.workerId, {
         status: 'published',
@@ -104,18 +132,61 @@ export class PublishWorker {
         log.warn(err.message);
         return;
       }
-      const perr = err instanceof PlatformError ? err : undefined;
-      const kind = perr?.kind ?? 'permanent';
-      const message = perr?.message ?? `Publishing failed: ${(err as Error).message}`;
-      if (kind === 'reconnect' && account?.is_active) {
-        await accounts.markInactive(account.id, `Reconnect needed: ${message}`);
-      }
-      await posts.finish(post.id, this.workerId, { status: 'failed', errorMessage: message, errorKind: kind });
-      log.warn({ kind, code: perr?.platformCode, message }, 'publish failed');
+      await this.recordFailure(post, account, err, log);
     }
   }
 
-  private async context(post: PostRow, account: AccountRow, accessToken: string, log: Logger): Promise<PublishContext> {
+  /**
+   * A post that would exceed its platform's quota for the account waits for the window to open instead of
+   * failing. Counted in the database, so it holds across instances.
+   */
+  private async deferForQuota(post: PostRow, log: Logger): Promise<boolean> {
+    const limit = this.deps.quotas[post.platform]?.postsPer24h;
+    if (!limit) return false;
+    const now = this.deps.now();
+    const { count, oldest } = await this.deps.posts.countTowardsQuota(post.social_account_id, new Date(now.getTime() - DAY_MS), post.id);
+    if (count < limit) return false;
+    const until = new Date(Math.max((oldest?.getTime() ?? now.getTime()) + DAY_MS, now.getTime() + 60_000));
+    const reason = `Waiting for the ${capitalize(post.platform)} limit of ${limit} posts per 24 hours on this account; it will be published after ${toDbTime(until)} UTC.`;
+    await this.deps.posts.defer(post.id, this.workerId, { until, reason });
+    log.info({ until }, 'deferred for quota');
+    return true;
+  }
+
+  /** Retryable failures come back with exponential backoff until maxAttempts; the rest end the post. */
+  private async recordFailure(post: PostRow, account: AccountRow | undefined, err: unknown, log: Logger): Promise<void> {
+    const { posts, accounts } = this.deps;
+    const perr = err instanceof PlatformError ? err : undefined;
+    const kind = perr?.kind ?? 'permanent';
+    const message = perr?.message ?? `Publishing failed: ${(err as Error).message}`;
+    if (kind === 'reconnect' && account?.is_active) await accounts.markInactive(account.id, `Reconnect needed: ${message}`);
+    const now = this.deps.now().getTime();
+
+    if (perr && QUOTA_CODES.has(perr.platformCode ?? '')) {
+      const until = new Date(now + Math.max(perr.retryAfterSeconds ?? 0, 3600) * 1000);
+      await posts.defer(post.id, this.workerId, { until, reason: `${message} Waiting until ${toDbTime(until)} UTC.` });
+      log.info({ code: perr.platformCode, until }, 'deferred: platform quota');
+      return;
+    }
+    const attempt = post.attempts + 1;
+    const { maxAttempts, delaySeconds } = this.deps.retry;
+    if (kind === 'retryable' && attempt < maxAttempts) {
+      const backoff = delaySeconds * 2 ** (attempt - 1);
+      const at = new Date(now + Math.max(backoff, perr?.retryAfterSeconds ?? 0) * 1000);
+      await posts.scheduleRetry(post.id, this.workerId, {
+        at,
+        errorMessage: `Attempt ${attempt} of ${maxAttempts} failed: ${message} Retrying after ${toDbTime(at)} UTC.`,
+        errorKind: kind,
+      });
+      log.warn({ kind, code: perr?.platformCode, attempt, at }, 'publish attempt failed; will retry');
+      return;
+    }
+    const final = kind === 'retryable' ? `${message} (gave up after ${attempt} attempts)` : message;
+    await posts.finish(post.id, this.workerId, { status: 'failed', errorMessage: final, errorKind: kind });
+    log.warn({ kind, code: perr?.platformCode, message: final }, 'publish failed');
+  }
+
+  private async context(post: PostRow, account: AccountRow, accessToken: string, log: Logger): Promise<PublishContext & { stepsSaved: StepResults }> {
     const { steps, posts } = this.deps;
     const saved: StepResults = await steps.load(post.id);
     const stepStore: StepStore = {
@@ -154,6 +225,7 @@ export class PublishWorker {
       sleep: this.deps.sleep,
       now: this.deps.now,
       logger: log,
+      stepsSaved: saved,
     };
   }
 }

@@ -8,6 +8,7 @@ import type { PlatformAdapter, TokenSet } from '../platforms/types';
 
 export const REFRESH_AHEAD_MS = 24 * 60 * 60 * 1000;
 const LOCK_MS = 60 * 1000;
+const RECENT_MS = 60 * 60 * 1000;
 const LOCK_POLL_MS = 200;
 
 export interface TokenServiceDeps {
@@ -29,9 +30,18 @@ export class TokenService {
     return this.deps.cipher.decrypt(account.access_token);
   }
 
+  /**
+   * Expires within 24 h. Short-lived tokens (TikTok's can live 2 h) would then be refreshed on every use, so a
+   * token refreshed within the last hour waits until its own last hour.
+   */
   needsRefresh(account: AccountRow): boolean {
     const expires = fromDbTime(account.token_expires_at);
-    return !!expires && expires.getTime() - this.deps.now().getTime() < REFRESH_AHEAD_MS;
+    if (!expires) return false;
+    const now = this.deps.now().getTime();
+    const left = expires.getTime() - now;
+    if (left >= REFRESH_AHEAD_MS) return false;
+    const lastRefresh = fromDbTime(account.last_token_refresh)?.getTime() ?? 0;
+    return left < RECENT_MS || now - lastRefresh >= RECENT_MS;
   }
 
   /** The access token to publish with; refreshed first when it expires within 24 h. */

@@ -1,0 +1,48 @@
+// Facebook Login through passport-oauth2: the dialog, then the code exchanged by GET on the Graph API.
+import type { StateStore } from 'passport-oauth2';
+import { PlatformOAuth2Strategy } from '../oauth';
+
+/** https://developers.facebook.com/docs/instagram-platform/content-publishing (permissions) */
+export const INSTAGRAM_SCOPES = ['instagram_basic', 'instagram_content_publish', 'pages_read_engagement', 'pages_show_list'];
+
+export interface FacebookLoginStrategyOptions {
+  appId: string;
+  appSecret: string;
+  authUrl: string;
+  graphBaseUrl: string;
+  callbackURL: string;
+  store: StateStore;
+  timeoutMs: number;
+}
+
+export class FacebookLoginStrategy extends PlatformOAuth2Strategy {
+  constructor(o: FacebookLoginStrategyOptions) {
+    const tokenURL = `${o.graphBaseUrl}/oauth/access_token`;
+    super(
+      {
+        authorizationURL: o.authUrl,
+        tokenURL,
+        clientID: o.appId,
+        clientSecret: o.appSecret,
+        callbackURL: o.callbackURL,
+        scope: INSTAGRAM_SCOPES,
+        scopeSeparator: ',',
+        store: o.store,
+      },
+      // https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow#exchangecode
+      (params) => ({
+        url: tokenURL,
+        method: 'GET',
+        body: new URLSearchParams({ client_id: o.appId, redirect_uri: params.redirect_uri, client_secret: o.appSecret, code: params.code }),
+      }),
+      o.timeoutMs,
+      'instagram',
+    );
+    this.name = 'instagram';
+  }
+
+  /** The profile is read per Instagram account after the long-lived exchange (see the adapter). */
+  override userProfile(_accessToken: string, done: (err?: unknown, profile?: unknown) => void): void {
+    done(null, {});
+  }
+}

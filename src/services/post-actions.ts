@@ -1,0 +1,90 @@
+// What happens to an existing post: reschedule, cancel, retry, and n8n's call to publish a due post.
+import type { PostRow, PostsRepo } from '../data/posts-repo';
+import type { PostStepsRepo } from '../data/post-steps-repo';
+import { fromDbTime, toApiTime } from '../data/db';
+import { ConflictError, NotFoundError, SocialError } from '../errors';
+import type { N8nNotifier } from './n8n-notifier';
+import type { PublishWorker } from './publish-worker';
+
+export interface PostActionsDeps {
+  posts: PostsRepo;
+  steps: PostStepsRepo;
+  worker: PublishWorker;
+  notifier: N8nNotifier;
+  now: () => Date;
+}
+
+export type ScheduledPublishOutcome =
+  | { status: 'publishing'; started: boolean }
+  | { status: 'published'; post: PostRow };
+
+export class PostActions {
+  constructor(private readonly deps: PostActionsDeps) {}
+
+  private async mine(userId: number, postId: number): Promise<PostRow> {
+    const post = await this.deps.posts.findForUser(postId, userId);
+    if (!post) throw new NotFoundError('Post', 'aurareels_post_not_found');
+    return post;
+  }
+
+  private wrongState(post: PostRow, action: string, allowed: string): never {
+    throw new ConflictError(`Only ${allowed} posts can be ${action}; this one is ${post.status}.`, 'aurareels_invalid_post_status', { post_status: post.status });
+  }
+
+  async reschedule(userId: number, postId: number, at: Date): Promise<PostRow> {
+    const post = await this.mine(userId, postId);
+    if (!(await this.deps.posts.reschedule(postId, userId, at))) this.wrongState(post, 'rescheduled', 'scheduled');
+    this.deps.notifier.notify({ postId, scheduledAt: at.toISOString(), userId });
+    return (await this.deps.posts.findById(postId))!;
+  }
+
+  /** Cancels a scheduled post, or deletes a draft. */
+  async cancel(userId: number, postId: number): Promise<'cancelled' | 'deleted'> {
+    const post = await this.mine(userId, postId);
+    if (post.status === 'draft' && (await this.deps.posts.deleteDraft(postId, userId))) return 'deleted';
+    if (await this.deps.posts.cancelScheduled(postId, userId)) return 'cancelled';
+    return this.wrongState(post, 'cancelled', 'scheduled or draft');
+  }
+
+  /** Starts a failed post again; it resumes from its saved steps, so what reached the platform is not repeated. */
+  async retry(userId: number, postId: number): Promise<PostRow> {
+    const post = await this.mine(userId, postId);
+    const { worker, posts, steps } = this.deps;
+    if (post.status !== 'failed') this.wrongState(post, 'retried', 'failed');
+    // The user has been told the outcome was unknown and chose to try again: forget the markers that stop a blind repeat.
+    if (post.error_kind === 'unknown_outcome') await steps.clearForManualRetry(postId);
+    else await steps.clear(postId, (await this.pollingSteps(postId)));
+    if (!(await posts.restartFailed(postId, userId, worker.workerId, worker.leaseUntil()))) this.wrongState(post, 'retried', 'failed');
+    worker.start(postId);
+    return (await posts.findById(postId))!;
+  }
+
+  private async pollingSteps(postId: number): Promise<string[]> {
+    return Object.keys(await this.deps.steps.load(postId)).filter((s) => s.endsWith('.polling'));
+  }
+
+  /**
+   * n8n's call at publish time. Publishes a due post once, whoever else (the cron fallback, a second call) tries
+   * at the same moment; early calls get 409 with when the post is due.
+   */
+  async publishScheduled(postId: number): Promise<ScheduledPublishOutcome> {
+    const { posts, worker } = this.deps;
+    const post = await posts.findById(postId);
+    if (!post) throw new NotFoundError('Post', 'aurareels_post_not_found');
+    if (post.status === 'published') return { status: 'published', post };
+    if (post.status === 'publishing') return { status: 'publishing', started: false };
+    if (post.status !== 'scheduled') {
+      throw new ConflictError(`The post is ${post.status}, not scheduled.`, 'aurareels_invalid_post_status', { post_status: post.status });
+    }
+    const due = fromDbTime(post.next_attempt_at);
+    if (due && due.getTime() > this.deps.now().getTime()) {
+      throw new SocialError(`The post is not due yet; it is due at ${toApiTime(post.next_attempt_at)} UTC.`, {
+        code: 'aurareels_not_due', status: 409,
+        details: { scheduled_at: toApiTime(post.scheduled_at), due_at: toApiTime(post.next_attempt_at), reason: post.error_kind === 'quota' ? post.error_message : undefined },
+      });
+    }
+    const claimed = await posts.claim(postId, worker.workerId, worker.leaseUntil());
+    if (claimed) worker.startClaimed(postId);
+    return { status: 'publishing', started: claimed };
+  }
+}
