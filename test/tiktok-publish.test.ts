@@ -103,14 +103,25 @@ describe('publishing to TikTok, FILE_UPLOAD (default)', () => {
     expect(post.error_message).toMatch(/duration_check_failed/);
   });
 
-  it('a TikTok server error at init leaves the post failed with what TikTok said', async () => {
+  it('a TikTok server error at init is retried later, and the post is published once', async () => {
     const { accountId } = await s.connectTikTok(7);
     const job = await s.addVideo(7);
     s.tiktok.injectFault({ endpoint: 'init', kind: 'http_500' });
-    const res = await publish(s, 7, { video_job_id: job, accounts: [accountId], caption: 'x' }).expect(200);
-    const post = await s.waitForPost(res.body.posts[0].id, 7);
-    expect(post.status).toBe('failed');
-    expect(post.error_message).toMatch(/TikTok/);
+    const res = await publish(s, 7, { video_job_id: job, accounts: [accountId], caption: 'retried' }).expect(200);
+    const id = res.body.posts[0].id;
+    const waiting = await s.waitForPost(id, 7, ['publishing'], 5000);
+    // Let the worker record the failure, then check what the post says.
+    for (let i = 0; i < 100 && !(await s.api.get(`${BASE}/posts/${id}`).set(s.auth(7))).body.post.error_message; i++) await new Promise((r) => setTimeout(r, 20));
+    const post = (await s.api.get(`${BASE}/posts/${id}`).set(s.auth(7))).body.post;
+    expect(waiting.status).toBe('publishing');
+    expect(post.error_message).toMatch(/Attempt 1 of 3 failed: TikTok error while creating the TikTok post: internal_error/);
+    expect(post.retry_count).toBe(1);
+    // The backoff has run out: the scanner picks it up again.
+    await s.db.knex(s.db.tables.posts).where({ id }).update({ next_attempt_at: '2000-01-01 00:00:00' });
+    await s.router.scheduler.tick();
+    const done = await s.waitForPost(id, 7);
+    expect(done.status).toBe('published');
+    expect(s.tiktok.publishedPosts().filter((p) => p.title === 'retried')).toHaveLength(1);
   });
 
   it('disconnect revokes at TikTok and the account can no longer publish', async () => {

@@ -1,0 +1,4 @@
+// The platform simulators, for tests, demos and anyone's own sandbox: local servers that speak the platforms' documented APIs.
+export { createTikTokSimulator } from './tiktok';
+export type { TikTokSimulator, TikTokSimulatorOptions, TikTokFault, TikTokSimUser } from './tiktok';
+export { createMediaServer, type MediaServer } from './media-server';

@@ -1,0 +1,139 @@
+// The TikTok simulator's HTTP server: routing, faults, connection bookkeeping, and the TikTokSimulator object tests hold.
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Exchange } from './exchange';
+import { handleAuthorize, handleRevoke, handleToken } from './oauth';
+import { handleUserInfo } from './user-info';
+import { handleCancel, handleCreatorInfo, handleInit, handleStatus, stopAllWork } from './content-posting';
+import { handleUpload } from './upload';
+import { applyFault } from './faults';
+import { handleControl } from './control';
+import { resolveConfig, resolveUsers, SimState, snapshot } from './state';
+import type { TikTokFaultEndpoint, TikTokSimulator, TikTokSimulatorOptions } from './types';
+
+interface Route {
+  /** The fault endpoint name requests to this path count as, if any. */
+  fault: TikTokFaultEndpoint | null;
+  handle(ex: Exchange, state: SimState): void | Promise<void>;
+}
+
+/** The documented paths, trailing slash included: TikTok's paths end in `/`, and the simulator does not guess. */
+const ROUTES: Record<string, Route> = {
+  '/v2/auth/authorize/': { fault: 'authorize', handle: handleAuthorize },
+  '/v2/oauth/token/': { fault: 'token', handle: handleToken },
+  '/v2/oauth/revoke/': { fault: 'revoke', handle: handleRevoke },
+  '/v2/user/info/': { fault: 'user_info', handle: handleUserInfo },
+  '/v2/post/publish/creator_info/query/': { fault: 'creator_info', handle: handleCreatorInfo },
+  '/v2/post/publish/video/init/': { fault: 'init', handle: (ex, s) => handleInit(ex, s, false) },
+  '/v2/post/publish/inbox/video/init/': { fault: 'init', handle: (ex, s) => handleInit(ex, s, true) },
+  '/v2/post/publish/status/fetch/': { fault: 'status', handle: handleStatus },
+  '/v2/post/publish/cancel/': { fault: null, handle: handleCancel },
+  '/upload/': { fault: 'upload', handle: handleUpload },
+};
+
+/** Start a TikTok simulator on 127.0.0.1. */
+export async function createTikTokSimulator(options: TikTokSimulatorOptions): Promise<TikTokSimulator> {
+  const config = resolveConfig(options);
+  const server = http.createServer();
+  // A hung request must stay hung until the client gives up, and big uploads may be slow.
+  server.requestTimeout = 0;
+  const sockets = new Set<Socket>();
+  const hung = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const state = new SimState(config, resolveUsers(options.users, url), url);
+  const park = (socket: Socket) => {
+    hung.add(socket);
+    socket.once('close', () => hung.delete(socket));
+  };
+  const destroyHung = () => {
+    for (const s of hung) s.destroy();
+    hung.clear();
+  };
+
+  let closing: Promise<void> | null = null;
+
+  const sim: TikTokSimulator = {
+    url,
+    authorizeUrl: `${url}/v2/auth/authorize/`,
+    injectFault(fault) {
+      state.faults.add(fault);
+    },
+    failNextVideo(reason = 'file_format_check_failed') {
+      state.failNext.push(reason);
+    },
+    setProcessingMs(ms) {
+      if (!Number.isFinite(ms) || ms < 0) throw new TypeError('processingMs must be a non-negative number');
+      state.processingMs = ms;
+    },
+    expireAccessTokens() {
+      const now = state.now();
+      for (const t of state.tokens.values()) if (t.kind === 'access' && t.expiresAt > now) t.expiresAt = now;
+    },
+    publishes: () => [...state.publishes.values()].map(snapshot),
+    publishedPosts: () => [...state.publishes.values()].filter((p) => p.status === 'PUBLISH_COMPLETE').map(snapshot),
+    issuedSecrets: () => [...state.secrets],
+    requests: () => state.requestLog.map((r) => ({ ...r })),
+    users: () => state.users.map((u) => ({ ...u })),
+    reset() {
+      state.faults.clear();
+      stopAllWork(state);
+      state.publishes.clear();
+      state.uploads.clear();
+      state.postTimes.clear();
+      state.rates.clear();
+      state.failNext.length = 0;
+      state.requestLog.length = 0;
+      state.processingMs = config.processingMs;
+      destroyHung();
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        stopAllWork(state);
+        server.close(() => resolve());
+        // Keep-alive and hung connections would hold close() (and jest) open: end them all now.
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+        destroyHung();
+      });
+      return closing;
+    },
+  };
+
+  server.on('request', (req, res) => {
+    const ex = new Exchange(req, res, state.now(), park);
+    dispatch(ex).catch((err: unknown) => {
+      if (res.headersSent) return void req.socket.destroy();
+      ex.apiError(500, 'internal_error', `simulator bug: ${(err as Error)?.message ?? String(err)}`);
+    });
+  });
+
+  async function dispatch(ex: Exchange): Promise<void> {
+    const path = ex.url.pathname;
+    if (path.startsWith('/__sim/')) return handleControl(ex, sim);
+    state.requestLog.push({ method: ex.method, path, at: state.now() });
+    const route = ROUTES[path];
+    if (!route) {
+      await ex.drain();
+      return ex.apiError(404, 'not_found', `No such endpoint: ${ex.method} ${path} (TikTok's paths end with a slash)`);
+    }
+    if (route.fault) {
+      const kind = state.faults.take(route.fault);
+      if (kind && (await applyFault(ex, route.fault, kind))) return;
+    }
+    await route.handle(ex, state);
+  }
+
+  return sim;
+}
