@@ -10,6 +10,7 @@ export const ON_MYSQL = /^(mysql|mariadb):/i.test(DATABASE_URL);
 
 export interface TestDb {
   knex: Knex;
+  url: string;
   prefix: string;
   videoJobsTable: string;
   tables: ReturnType<typeof tableNames>;
@@ -17,9 +18,9 @@ export interface TestDb {
   destroy(): Promise<void>;
 }
 
-/** A fresh, migrated database with a stand-in for the host's video-job table. */
-export async function createTestDb(): Promise<TestDb> {
-  const knex = knexFactory(knexConfigFor(DATABASE_URL));
+/** A fresh, migrated database with a stand-in for the host's video-job table (at `url`, default the suite's database). */
+export async function createTestDb(url = DATABASE_URL): Promise<TestDb> {
+  const knex = knexFactory(knexConfigFor(url));
   const prefix = `t${randomBytes(4).toString('hex')}_`;
   await migrate(knex, { tablePrefix: prefix });
   const videoJobsTable = `${prefix}chavetas_video_uploader`;
@@ -29,9 +30,20 @@ export async function createTestDb(): Promise<TestDb> {
     t.text('mp4_url').nullable();
     t.text('thumbnail_url').nullable();
   });
+  return wrap(knex, prefix, url, true);
+}
+
+/** A second connection pool on the same tables: what another app instance would have. Destroying it drops nothing. */
+export function attachTestDb(db: TestDb): TestDb {
+  return wrap(knexFactory(knexConfigFor(db.url)), db.prefix, db.url, false);
+}
+
+function wrap(knex: Knex, prefix: string, url: string, owner: boolean): TestDb {
+  const videoJobsTable = `${prefix}chavetas_video_uploader`;
   const tables = tableNames(prefix);
   return {
     knex,
+    url,
     prefix,
     videoJobsTable,
     tables,
@@ -39,7 +51,7 @@ export async function createTestDb(): Promise<TestDb> {
       await knex(videoJobsTable).insert({ job_id: j.id, user_id: j.userId, mp4_url: j.videoUrl, thumbnail_url: j.thumbnailUrl ?? null });
     },
     destroy: async () => {
-      if (ON_MYSQL) {
+      if (owner && /^(mysql|mariadb):/i.test(url)) {
         for (const name of [tables.postSteps, tables.analytics, tables.posts, tables.oauthStates, tables.accounts, tables.migrations, `${tables.migrations}_lock`, videoJobsTable]) {
           await knex.schema.dropTableIfExists(name);
         }

@@ -19,6 +19,8 @@ export const TIKTOK_KEY = 'sim-client-key';
 export const TIKTOK_SECRET = 'sim-client-secret';
 
 export interface StackOptions {
+  /** Use this database instead of a fresh one (and leave it open on close). */
+  db?: TestDb;
   router?: Partial<SocialRouterOptions>;
   /** Merged into the router's platforms.tiktok options (uploadMode, chunkSizeBytes…). */
   tiktokRouter?: Partial<TikTokOptions>;
@@ -43,7 +45,7 @@ export interface Stack {
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const db = await createTestDb();
+  const db = opts.db ?? (await createTestDb());
   const media = await createMediaServer();
   const tiktok = await createTikTokSimulator({
     clientKey: TIKTOK_KEY,
@@ -138,7 +140,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
       await tiktok.close();
       await media.close();
-      await db.destroy();
+      if (!opts.db) await db.destroy();
     },
   };
 }

@@ -1,0 +1,94 @@
+// Several app instances on one database: claims are atomic, and a dead worker's post is taken over without a second post.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import { createSocialRouter, type SocialRouter } from '../src/router';
+import { createClock, MINUTE, type TestClock } from './helpers/clock';
+import { attachTestDb, createTestDb, DATABASE_URL, ON_MYSQL, type TestDb } from './helpers/db';
+import { ENCRYPTION_KEY, JWT_SECRET, startStack, TIKTOK_KEY, TIKTOK_SECRET, type Stack } from './helpers/stack';
+
+const BASE = '/wp-json/aurareels/v1/social';
+const dir = mkdtempSync(path.join(tmpdir(), 'aurareels-race-'));
+// Two instances need one database they can both open: MariaDB when given, else an SQLite file.
+const url = ON_MYSQL ? DATABASE_URL : `sqlite:${path.join(dir, 'race.sqlite')}`;
+
+describe('two instances on one database', () => {
+  let clock: TestClock;
+  let db: TestDb;
+  let second: TestDb;
+  let a: Stack;
+  let b: SocialRouter;
+  let accountId: number;
+  let job: string;
+
+  beforeAll(async () => {
+    clock = createClock();
+    db = await createTestDb(url);
+    second = attachTestDb(db);
+    const quotas = { tiktok: { postsPer24h: 100_000 }, instagram: { postsPer24h: 100_000 } };
+    // The default 30-minute bound on waiting for TikTok's processing: longer than the 5-minute lease.
+    const statusPoll = { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 30 * MINUTE };
+    a = await startStack({ db, router: { now: clock.now, quotas, statusPoll } });
+    b = createSocialRouter({
+      db: second.knex, tablePrefix: db.prefix, videoJobs: { table: db.videoJobsTable }, auth: { jwtSecret: JWT_SECRET },
+      encryptionKey: ENCRYPTION_KEY, publicUrl: `${a.baseUrl}/wp-json`, frontendUrl: 'http://frontend.test',
+      platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: a.tiktok.authorizeUrl, apiBaseUrl: a.tiktok.url } },
+      statusPoll, scheduler: { enabled: false }, now: clock.now, quotas,
+      logger: { info() {}, warn() {}, error() {}, debug() {} },
+    });
+    express().use('/wp-json', b);
+    ({ accountId } = await a.connectTikTok(1));
+    job = await a.addVideo(1, 'race-video', 64 * 1024);
+  }, 60_000);
+
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+    await second.destroy();
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('two scanners racing over 200 due posts publish each exactly once', async () => {
+    const ids: number[] = [];
+    for (let batch = 0; batch < 2; batch++) {
+      const res = await a.api.post(`${BASE}/schedule/bulk`).set(a.auth(1)).send({
+        posts: Array.from({ length: 100 }, (_, i) => ({ video_job_id: job, accounts: [accountId], caption: `race ${batch * 100 + i}` })),
+        distribute: { start_at: clock.iso(MINUTE), interval_minutes: 1 },
+      }).expect(200);
+      ids.push(...res.body.posts.map((p: { id: number }) => p.id));
+    }
+    clock.advance(200 * MINUTE);
+    const [ra, rb] = await Promise.all([a.router.scheduler.tick(), b.scheduler.tick()]);
+    expect(ra.claimed + rb.claimed).toBe(200);
+
+    const rows = await db.knex(db.tables.posts).whereIn('id', ids).select('status');
+    expect(rows.filter((r) => r.status === 'published')).toHaveLength(200);
+    const titles = a.tiktok.publishes().map((p) => p.title).filter((t) => t.startsWith('race '));
+    expect(titles).toHaveLength(200);
+    expect(new Set(titles).size).toBe(200);
+  }, 120_000);
+
+  it('a worker that died mid-publish is taken over after its lease, asking TikTok instead of posting again', async () => {
+    a.tiktok.setProcessingMs(2000);
+    const res = await a.api.post(`${BASE}/publish`).set(a.auth(1)).send({ video_job_id: job, accounts: [accountId], caption: 'survivor' }).expect(200);
+    const id = res.body.posts[0].id;
+    // Wait until instance A has uploaded and is waiting on TikTok's processing…
+    for (let i = 0; i < 500; i++) {
+      const steps = await db.knex(db.tables.postSteps).where({ post_id: id }).pluck('step');
+      if (steps.includes('tiktok.uploaded')) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // …then A dies: its lease is left behind, and nothing of A acts on the post again.
+    await db.knex(db.tables.posts).where({ id }).update({ lease_owner: 'crashed-instance' });
+    a.tiktok.setProcessingMs(20);
+
+    expect((await b.scheduler.tick()).claimed).toBe(0); // the lease still holds
+    clock.advance(301_000);
+    expect((await b.scheduler.tick()).claimed).toBe(1);
+    const post = await a.waitForPost(id, 1);
+    expect(post.status).toBe('published');
+    expect(a.tiktok.publishes().filter((p) => p.title === 'survivor')).toHaveLength(1);
+  }, 60_000);
+});
