@@ -135,6 +135,14 @@ describe('publishing to TikTok, FILE_UPLOAD (default)', () => {
     const refused = await publish(s, 8, { video_job_id: job, accounts: [accountId], caption: 'x' }).expect(409);
     expect(refused.body.data.params).toHaveProperty('accounts');
   });
+
+  it('after all of the above, no token or code TikTok issued appears in any log line', () => {
+    const secrets = s.tiktok.issuedSecrets();
+    expect(secrets.length).toBeGreaterThan(10);
+    expect(s.logs.length).toBeGreaterThan(10);
+    const logs = s.logs.join('');
+    for (const secret of secrets) expect(logs).not.toContain(secret);
+  });
 });
 
 describe('publishing to TikTok, PULL_FROM_URL', () => {

@@ -213,7 +213,13 @@ export class TikTokAdapter implements PlatformAdapter {
       source_info: sourceInfo,
     };
     await ctx.steps.save(STEP.initSent, { mode });
-    const res = await this.apiCall('/v2/post/publish/video/init/', ctx.accessToken, body, 'creating the TikTok post', false);
+    const res = await this.apiCall('/v2/post/publish/video/init/', ctx.accessToken, body, 'creating the TikTok post', false).catch((err) => {
+      // A FILE_UPLOAD init whose answer was lost can never publish (nothing gets uploaded to it): safe to retry.
+      if (mode === 'FILE_UPLOAD' && err instanceof PlatformError && err.kind === 'unknown_outcome') {
+        throw new PlatformError('tiktok', 'retryable', err.message.replace(/ The request may have reached.*$/, ''), { platformCode: err.platformCode, cause: err });
+      }
+      throw err;
+    });
     const parsed = initResponse.safeParse(res.json);
     if (!parsed.success) throw new PlatformError('tiktok', 'unknown_outcome', 'TikTok answered the post init with an unexpected body; check the TikTok profile before retrying.');
     if (mode === 'FILE_UPLOAD' && !parsed.data.data.upload_url) throw new PlatformError('tiktok', 'retryable', 'TikTok did not return an upload URL.');
