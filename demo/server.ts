@@ -1,22 +1,22 @@
 // The demo host app: the router mounted at /wp-json on SQLite, with the platform simulators standing in for TikTok.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
 import express from 'express';
 import jwt from 'jsonwebtoken';
 import knexFactory from 'knex';
 import { createSocialRouter, knexConfigFor, migrate } from '../src';
 import { createMediaServer } from '../src/simulators/media-server';
 import { createTikTokSimulator } from '../src/simulators/tiktok';
+import { createInstagramSimulator } from '../src/simulators/instagram';
 
 const PORT = Number(process.env.PORT ?? 3000);
-const DATABASE_URL = process.env.DEMO_DATABASE_URL ?? 'sqlite:.demo/aurareels-demo.sqlite';
+// In memory by default: the simulators keep their accounts and tokens in memory too, so both start fresh together.
+const DATABASE_URL = process.env.DEMO_DATABASE_URL ?? 'sqlite::memory:';
 const JWT_SECRET = 'demo-jwt-secret';
 const DEMO_USER = 1;
 const DEMO_JOB = 'demo-job-1';
 
 async function main(): Promise<void> {
-  if (DATABASE_URL.startsWith('sqlite:.demo/')) mkdirSync('.demo', { recursive: true });
   const db = knexFactory(knexConfigFor(DATABASE_URL));
   await migrate(db, { tablePrefix: 'wp_' });
 
@@ -37,6 +37,12 @@ async function main(): Promise<void> {
     verifiedUrlPrefixes: [media.url],
     users: [{ openId: 'demo-open-id', displayName: 'Demo Creator', username: 'demo.creator' }],
   });
+  const instagram = await createInstagramSimulator({
+    appId: 'demo-app-id',
+    appSecret: 'demo-app-secret',
+    containerProcessingMs: 1500,
+    users: [{ name: 'Demo Creator', pages: [{ name: 'Demo Page', instagramAccount: { username: 'demo.reels', name: 'Demo Reels' } }] }],
+  });
   await db('wp_chavetas_video_uploader')
     .insert({ job_id: DEMO_JOB, user_id: DEMO_USER, mp4_url: media.videoUrl(DEMO_JOB, 6 * 1024 * 1024), thumbnail_url: null })
     .onConflict('job_id')
@@ -55,7 +61,10 @@ async function main(): Promise<void> {
     encryptionKey: 'demo-encryption-key-change-me-in-production!',
     publicUrl: `${base}/wp-json`,
     frontendUrl: base,
-    platforms: { tiktok: { clientKey: 'demo-client-key', clientSecret: 'demo-client-secret', authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url } },
+    platforms: {
+      tiktok: { clientKey: 'demo-client-key', clientSecret: 'demo-client-secret', authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url },
+      instagram: { appId: 'demo-app-id', appSecret: 'demo-app-secret', authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl, uploadBaseUrl: instagram.uploadBaseUrl },
+    },
     statusPoll: { firstDelayMs: 500, maxDelayMs: 2000, timeoutMs: 120000 },
     scheduler: { enabled: false },
   });
@@ -69,19 +78,20 @@ async function main(): Promise<void> {
   const api = `${base}/wp-json/aurareels/v1/social`;
   const authUrlOf = `node -pe 'JSON.parse(require("fs").readFileSync(0)).auth_url'`;
   console.log(`
-aurareels-social demo listening on ${base} (database ${DATABASE_URL}; TikTok simulator at ${tiktok.url})
+aurareels-social demo listening on ${base} (database ${DATABASE_URL}; simulators: TikTok ${tiktok.url}, Instagram ${instagram.url})
 
   export JWT='${token}'
 
-1. Connect the demo TikTok account (the simulator consents at once; curl follows the redirects back to the dashboard):
+1. Connect the demo TikTok and Instagram accounts (the simulators consent at once; curl follows the redirects back to the dashboard):
   curl -sL -o /dev/null -w '%{url_effective}\\n' "$(curl -s -X POST ${api}/accounts/connect/tiktok -H "Authorization: Bearer $JWT" | ${authUrlOf})"
+  curl -sL -o /dev/null -w '%{url_effective}\\n' "$(curl -s -X POST ${api}/accounts/connect/instagram -H "Authorization: Bearer $JWT" | ${authUrlOf})"
 
 2. List accounts:
   curl -s ${api}/accounts -H "Authorization: Bearer $JWT"
 
-3. Publish the demo video (job ${DEMO_JOB}) to account 1:
+3. Publish the demo video (job ${DEMO_JOB}) to both accounts (TikTok is account 1, Instagram account 2):
   curl -s -X POST ${api}/publish -H "Authorization: Bearer $JWT" -H 'Content-Type: application/json' \\
-    -d '{"video_job_id":"${DEMO_JOB}","accounts":[1],"caption":"Hello from the demo","hashtags":["#aurareels"],"privacy_level":"PUBLIC"}'
+    -d '{"video_job_id":"${DEMO_JOB}","accounts":[1,2],"caption":"Hello from the demo","hashtags":["#aurareels"],"privacy_level":"PUBLIC"}'
 
 4. Watch it go from publishing to published (a few seconds):
   curl -s ${api}/posts -H "Authorization: Bearer $JWT"
@@ -91,6 +101,7 @@ aurareels-social demo listening on ${base} (database ${DATABASE_URL}; TikTok sim
     await social.close();
     server.close();
     await tiktok.close();
+    await instagram.close();
     await media.close();
     await db.destroy();
     process.exit(0);

@@ -30,26 +30,30 @@ describe('the demo host app', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('connects the demo account and publishes the demo video to published, as the printed steps say', async () => {
+  it('connects the demo accounts and publishes the demo video to both, as the printed steps say', async () => {
     const jwt = /export JWT='([^']+)'/.exec(output)![1];
     const api = /curl -s (http:\/\/localhost:\d+\/wp-json\/aurareels\/v1\/social)\/accounts /.exec(output)![1];
     const headers = { Authorization: `Bearer ${jwt}`, 'Content-Type': 'application/json' };
 
-    const connect = (await (await fetch(`${api}/accounts/connect/tiktok`, { method: "POST", headers })).json()) as { auth_url: string };
-    const landed = await fetch(connect.auth_url); // follows the redirects, as curl -L does
-    expect(landed.url).toMatch(/\/dashboard\/social-accounts\?status=success&platform=tiktok/);
+    for (const platform of ['tiktok', 'instagram']) {
+      const connect = (await (await fetch(`${api}/accounts/connect/${platform}`, { method: 'POST', headers })).json()) as { auth_url: string };
+      const landed = await fetch(connect.auth_url); // follows the redirects, as curl -L does
+      expect(landed.url).toMatch(new RegExp(`/dashboard/social-accounts\\?status=success&platform=${platform}`));
+    }
 
     const body = /-d '(\{"video_job_id".*\})'/.exec(output)![1];
     const published = (await (await fetch(`${api}/publish`, { method: "POST", headers, body })).json()) as { success: boolean; posts: Array<{ id: number }> };
     expect(published.success).toBe(true);
-    const id = published.posts[0].id;
-    const until = Date.now() + 30000;
-    let post: { status: string } = { status: '' };
-    while (Date.now() < until) {
-      post = ((await (await fetch(`${api}/posts/${id}`, { headers })).json()) as { post: { status: string } }).post;
-      if (post.status !== 'publishing') break;
-      await new Promise((r) => setTimeout(r, 200));
+    expect(published.posts).toHaveLength(2);
+    for (const { id } of published.posts) {
+      const until = Date.now() + 30000;
+      let post: { status: string } = { status: '' };
+      while (Date.now() < until) {
+        post = ((await (await fetch(`${api}/posts/${id}`, { headers })).json()) as { post: { status: string } }).post;
+        if (post.status !== 'publishing') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(post.status).toBe('published');
     }
-    expect(post.status).toBe('published');
   }, 60000);
 });

@@ -2,3 +2,5 @@
 export { createTikTokSimulator } from './tiktok';
 export type { TikTokSimulator, TikTokSimulatorOptions, TikTokFault, TikTokSimUser } from './tiktok';
 export { createMediaServer, type MediaServer } from './media-server';
+export { createInstagramSimulator } from './instagram';
+export type { InstagramSimulator, InstagramSimulatorOptions, InstagramFault, InstagramSimUser, InstagramSimPage, SimContainer, SimMedia } from './instagram';

@@ -10,6 +10,7 @@ import { createSocialRouter, type SocialRouter } from '../../src/router';
 import { REDACT_PATHS, type SocialRouterOptions, type TikTokOptions } from '../../src/options';
 import { createMediaServer, type MediaServer } from '../../src/simulators/media-server';
 import { createTikTokSimulator, type TikTokSimulator, type TikTokSimulatorOptions } from '../../src/simulators/tiktok';
+import { createInstagramSimulator, type InstagramSimulator, type InstagramSimulatorOptions } from '../../src/simulators/instagram';
 import { createTestDb, type TestDb } from './db';
 
 export const JWT_SECRET = 'test-jwt-secret-of-the-wordpress-site';
@@ -17,6 +18,8 @@ export const ENCRYPTION_KEY = 'test-encryption-key-0123456789abcdef0123456789';
 export const FRONTEND_URL = 'http://frontend.test';
 export const TIKTOK_KEY = 'sim-client-key';
 export const TIKTOK_SECRET = 'sim-client-secret';
+export const IG_APP_ID = 'sim-app-id';
+export const IG_APP_SECRET = 'sim-app-secret';
 
 export interface StackOptions {
   /** Use this database instead of a fresh one (and leave it open on close). */
@@ -25,12 +28,14 @@ export interface StackOptions {
   /** Merged into the router's platforms.tiktok options (uploadMode, chunkSizeBytes…). */
   tiktokRouter?: Partial<TikTokOptions>;
   tiktok?: Partial<TikTokSimulatorOptions>;
+  instagram?: Partial<InstagramSimulatorOptions>;
 }
 
 export interface Stack {
   db: TestDb;
   media: MediaServer;
   tiktok: TikTokSimulator;
+  instagram: InstagramSimulator;
   router: SocialRouter;
   baseUrl: string;
   api: supertest.Agent;
@@ -38,6 +43,8 @@ export interface Stack {
   token(userId: number, claims?: object): string;
   auth(userId: number): { Authorization: string };
   connectTikTok(userId: number, simUser?: string): Promise<{ accountId: number; redirect: URL }>;
+  /** Connects through Facebook Login; returns every Instagram account the login brought. */
+  connectInstagram(userId: number, simUser?: string): Promise<{ accountIds: number[]; redirect: URL }>;
   followOAuth(authUrl: string): Promise<URL>;
   addVideo(userId: number, jobId?: string, bytes?: number): Promise<string>;
   waitForPost(postId: number, userId: number, statuses?: string[], timeoutMs?: number): Promise<Record<string, any>>;
@@ -63,6 +70,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...opts.tiktok,
   });
 
+  const instagram = await createInstagramSimulator({
+    appId: IG_APP_ID,
+    appSecret: IG_APP_SECRET,
+    containerProcessingMs: 20,
+    users: [
+      { id: '10000000000001', name: 'Ivy', pages: [
+        { name: 'Ivy Studio', instagramAccount: { id: '17841400000000001', username: 'ivy.studio', name: 'Ivy Studio' } },
+        { name: 'Ivy Travels', instagramAccount: { id: '17841400000000002', username: 'ivy.travels', name: 'Ivy Travels' } },
+      ] },
+      { id: '10000000000002', name: 'Nora', pages: [{ name: 'Nora Bakes', instagramAccount: null }] },
+    ],
+    ...opts.instagram,
+  });
+
   const logs: string[] = [];
   const logger = pino(
     { level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
@@ -81,7 +102,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     encryptionKey: ENCRYPTION_KEY,
     publicUrl: `${baseUrl}/wp-json`,
     frontendUrl: FRONTEND_URL,
-    platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url, ...opts.tiktokRouter } },
+    platforms: {
+      tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url, ...opts.tiktokRouter },
+      instagram: { appId: IG_APP_ID, appSecret: IG_APP_SECRET, authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl, uploadBaseUrl: instagram.uploadBaseUrl },
+    },
     statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 10000 },
     platformTimeoutMs: 2000,
     scheduler: { enabled: false },
@@ -117,6 +141,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return { accountId: account.id as number, redirect };
   };
 
+  const connectInstagram = async (userId: number, simUser?: string) => {
+    const res = await api.post('/wp-json/aurareels/v1/social/accounts/connect/instagram').set(auth(userId)).expect(200);
+    const url = new URL(res.body.auth_url);
+    if (simUser) url.searchParams.set('sim_user', simUser);
+    const redirect = await followOAuth(url.toString());
+    const after = (await api.get('/wp-json/aurareels/v1/social/accounts?platform=instagram').set(auth(userId)).expect(200)).body.accounts as Array<{ id: number }>;
+    return { accountIds: after.map((a) => a.id), redirect };
+  };
+
   let jobs = 0;
   const addVideo = async (userId: number, jobId = `job-${userId}-${++jobs}`, bytes = 1024 * 1024) => {
     await db.addVideoJob({ id: jobId, userId, videoUrl: media.videoUrl(jobId, bytes), thumbnailUrl: `${media.url}/thumbs/${jobId}.jpg` });
@@ -134,11 +167,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   return {
-    db, media, tiktok, router, baseUrl, api, logs, token, auth, connectTikTok, followOAuth, addVideo, waitForPost,
+    db, media, tiktok, instagram, router, baseUrl, api, logs, token, auth, connectTikTok, connectInstagram, followOAuth, addVideo, waitForPost,
     close: async () => {
       await router.close();
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
       await tiktok.close();
+      await instagram.close();
       await media.close();
       if (!opts.db) await db.destroy();
     },
