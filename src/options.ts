@@ -77,6 +77,8 @@ export interface SocialRouterOptions {
   retry?: { maxAttempts?: number; delaySeconds?: number };
   statusPoll?: { firstDelayMs?: number; maxDelayMs?: number; timeoutMs?: number };
   quotas?: { tiktok?: { postsPer24h?: number }; instagram?: { postsPer24h?: number } };
+  /** Per-user limit on the write endpoints, counted in the database across instances; false turns it off [60 per 60 s] */
+  rateLimit?: false | { windowSeconds?: number; maxWrites?: number };
   /** Largest JSON body the router accepts; bigger gets 413 ['1mb'] */
   bodyLimit?: string;
   /** Timeout of one HTTP call to a platform, in ms [30000] */
@@ -166,6 +168,9 @@ const schema = z.object({
       instagram: z.object({ postsPer24h: z.number().int().min(1).default(25) }).prefault({}),
     })
     .prefault({}),
+  rateLimit: z
+    .union([z.literal(false), z.object({ windowSeconds: z.number().int().min(1).default(60), maxWrites: z.number().int().min(1).default(60) })])
+    .default({ windowSeconds: 60, maxWrites: 60 }),
   bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like '1mb' or '100kb'").default('1mb'),
   platformTimeoutMs: z.number().int().min(100).default(30000),
   logger: z

@@ -1,5 +1,5 @@
 // The composition root: builds the data access, adapters, services and routes from the options, once.
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { TokenCipher } from './crypto/token-cipher';
 import { AccountsRepo } from './data/accounts-repo';
@@ -11,6 +11,8 @@ import { VideoJobsReader } from './data/video-jobs';
 import { createApiKeyMiddleware, createAuthMiddleware } from './http/auth';
 import { createErrorHandler, notFoundRoute } from './http/error-handler';
 import { createRoutes } from './http/routes';
+import { createWriteLimiter } from './http/rate-limit';
+import { KnexRateLimitStore } from './data/rate-limit-store';
 import { resolveOptions, type SocialRouterOptions } from './options';
 import { createAdapters } from './platforms/registry';
 import { AccountsService } from './services/accounts-service';
@@ -68,8 +70,11 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const api = Router();
   api.use(helmet());
   api.use(express.json({ limit: o.bodyLimit }));
+  const limitWrites: RequestHandler = o.rateLimit
+    ? createWriteLimiter({ ...o.rateLimit, now, store: new KnexRateLimitStore({ knex, table: t.rateLimits, now }) })
+    : (_req, _res, next) => next();
   api.use(createRoutes({
-    authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(o.n8n.apiKey),
+    authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(o.n8n.apiKey), limitWrites,
     accountsService, publishService, postActions, scheduler, posts, accounts, now,
   }));
   api.use(notFoundRoute);

@@ -53,6 +53,19 @@ describe('Instagram through Facebook Login', () => {
     expect(target.searchParams.get('message')).toMatch(/another platform/);
   });
 
+  it('renews a long-lived token that expires within 24 h', async () => {
+    const [id] = (await s.connectInstagram(6)).accountIds;
+    const soon = new Date(Date.now() + 3 * 3600 * 1000).toISOString().slice(0, 19).replace('T', ' ');
+    const old = new Date(Date.now() - 30 * 24 * 3600 * 1000).toISOString().slice(0, 19).replace('T', ' ');
+    await s.db.knex(s.db.tables.accounts).where({ id }).update({ token_expires_at: soon, last_token_refresh: old });
+    const before = await s.db.knex(s.db.tables.accounts).where({ id }).first();
+    expect((await s.router.scheduler.tick()).tokensRefreshed).toBeGreaterThanOrEqual(1);
+    const after = await s.db.knex(s.db.tables.accounts).where({ id }).first();
+    expect(after.access_token).not.toBe(before.access_token);
+    expect(after.token_expires_at > soon).toBe(true);
+    expect(after.is_active).toBeTruthy();
+  });
+
   it('reconnecting updates the accounts and keeps them', async () => {
     const first = (await s.connectInstagram(4)).accountIds.sort();
     const second = (await s.connectInstagram(4)).accountIds.sort();

@@ -42,6 +42,7 @@ export interface TableNames {
   analytics: string;
   oauthStates: string;
   postSteps: string;
+  rateLimits: string;
   migrations: string;
 }
 
@@ -53,6 +54,7 @@ export function tableNames(prefix: string): TableNames {
     analytics: `${base}analytics`,
     oauthStates: `${base}oauth_states`,
     postSteps: `${base}post_steps`,
+    rateLimits: `${base}rate_limits`,
     migrations: `${base}migrations`,
   };
 }

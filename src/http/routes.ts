@@ -18,6 +18,8 @@ import {
 
 export interface RouteDeps {
   authenticate: RequestHandler;
+  /** Runs after authenticate on every write endpoint. */
+  limitWrites: RequestHandler;
   authenticateN8n: RequestHandler;
   postActions: PostActions;
   scheduler: Scheduler;
@@ -31,6 +33,7 @@ export interface RouteDeps {
 export function createRoutes(d: RouteDeps): Router {
   const r = Router();
   const auth = d.authenticate;
+  const write: RequestHandler = (req, res, next) => d.authenticate(req, res, (err?: unknown) => (err ? next(err) : d.limitWrites(req, res, next)));
 
   // 3. The platform redirects the browser here: no JWT, the state names the user.
   r.get('/callback/:platform', async (req, res) => {
@@ -45,28 +48,28 @@ export function createRoutes(d: RouteDeps): Router {
   });
 
   // 2. Start connecting an account
-  r.post('/accounts/connect/:platform', auth, async (req, res) => {
+  r.post('/accounts/connect/:platform', write, async (req, res) => {
     const { platform } = parse(z.object({ platform: platformParam }), req.params);
     const { authUrl, state } = await d.accountsService.connect(req, platform);
     res.json({ success: true, auth_url: authUrl, state });
   });
 
   // 4. Refresh an account's token
-  r.post('/accounts/:id/refresh', auth, async (req, res) => {
+  r.post('/accounts/:id/refresh', write, async (req, res) => {
     const id = pathId(req.params.id, 'Account', 'aurareels_account_not_found');
     const { expiresAt } = await d.accountsService.refresh(userIdOf(req), id);
     res.json({ success: true, message: 'Token refreshed successfully', expires_at: expiresAt });
   });
 
   // 5. Disconnect an account
-  r.delete('/accounts/:id', auth, async (req, res) => {
+  r.delete('/accounts/:id', write, async (req, res) => {
     const id = pathId(req.params.id, 'Account', 'aurareels_account_not_found');
     await d.accountsService.disconnect(userIdOf(req), id);
     res.json({ success: true, message: 'Account disconnected successfully' });
   });
 
   // 6. Publish now
-  r.post('/publish', auth, async (req, res) => {
+  r.post('/publish', write, async (req, res) => {
     const body = parse(publishBody, req.body);
     const posts = await d.publishService.publishNow(userIdOf(req), toPublishRequest(body));
     res.json({
@@ -77,14 +80,14 @@ export function createRoutes(d: RouteDeps): Router {
   });
 
   // 7. Schedule for later
-  r.post('/schedule', auth, async (req, res) => {
+  r.post('/schedule', write, async (req, res) => {
     const body = parse(scheduleBody(d.now), req.body);
     const posts = await d.publishService.schedule(userIdOf(req), toPublishRequest(body), body.scheduled_at);
     res.json({ success: true, message: 'Posts scheduled successfully', posts: posts.map(createdPost) });
   });
 
   // Bulk scheduling (seed 004): all posts validated before any is created.
-  r.post('/schedule/bulk', auth, async (req, res) => {
+  r.post('/schedule/bulk', write, async (req, res) => {
     const items = parse(bulkScheduleBody(d.now), req.body);
     const posts = await d.publishService.scheduleMany(userIdOf(req), items);
     res.json({ success: true, message: `${posts.length} posts scheduled successfully`, posts: posts.map(createdPost) });
@@ -128,7 +131,7 @@ export function createRoutes(d: RouteDeps): Router {
   });
 
   // 10. Reschedule (only while scheduled)
-  r.patch('/posts/:id/reschedule', auth, async (req, res) => {
+  r.patch('/posts/:id/reschedule', write, async (req, res) => {
     const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
     const { scheduled_at } = parse(rescheduleBody(d.now), req.body);
     const post = await d.postActions.reschedule(userIdOf(req), id, scheduled_at);
@@ -136,14 +139,14 @@ export function createRoutes(d: RouteDeps): Router {
   });
 
   // 11. Cancel a scheduled post, or delete a draft
-  r.delete('/posts/:id', auth, async (req, res) => {
+  r.delete('/posts/:id', write, async (req, res) => {
     const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
     const outcome = await d.postActions.cancel(userIdOf(req), id);
     res.json({ success: true, message: outcome === 'deleted' ? 'Draft deleted successfully' : 'Post cancelled successfully' });
   });
 
   // 12. Retry a failed post
-  r.post('/posts/:id/retry', auth, async (req, res) => {
+  r.post('/posts/:id/retry', write, async (req, res) => {
     const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
     const post = await d.postActions.retry(userIdOf(req), id);
     res.json({ success: true, message: 'Retrying publication', post: { id: Number(post.id), status: post.status, retry_count: Number(post.retry_count) } });

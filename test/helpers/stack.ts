@@ -109,6 +109,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 10000 },
     platformTimeoutMs: 2000,
     scheduler: { enabled: false },
+    // Tests make many changes per minute; test/rate-limit.test.ts exercises the limit itself.
+    rateLimit: { windowSeconds: 60, maxWrites: 10_000 },
     logger,
     ...opts.router,
   });
