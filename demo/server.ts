@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     statusPoll: { firstDelayMs: 500, maxDelayMs: 2000, timeoutMs: 120000 },
     scheduler: { enabled: false },
   });
+  await social.ready();
   app.use('/wp-json', social);
   // Stands in for the dashboard page the OAuth flow returns to.
   app.get('/dashboard/social-accounts', (req, res) => {

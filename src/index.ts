@@ -4,3 +4,4 @@ export { migrate, createMigrationSource, migrationConfig, type MigrateOptions } 
 export type { SocialRouterOptions, AuthOptions, Logger, TikTokOptions, InstagramOptions, VideoJobsOptions } from './options';
 export { SocialError, ValidationError, NotFoundError, ConflictError, PlatformError, PlatformRuleError, RateLimitError, OptionsError } from './errors';
 export { knexConfigFor } from './data/knex-config';
+export { rotateEncryptionKey, checkEncryptionKeys, type RotationReport } from './services/encryption-keys';

@@ -14,6 +14,8 @@ import { createRoutes } from './http/routes';
 import { createWriteLimiter } from './http/rate-limit';
 import { KnexRateLimitStore } from './data/rate-limit-store';
 import { resolveOptions, type SocialRouterOptions } from './options';
+import { OptionsError } from './errors';
+import { checkEncryptionKeys } from './services/encryption-keys';
 import { createAdapters } from './platforms/registry';
 import { AccountsService } from './services/accounts-service';
 import { PublishService } from './services/publish-service';
@@ -31,6 +33,11 @@ export interface SocialRouter extends Router {
   close(): Promise<void>;
   /** The fallback scanner; `scheduler.tick()` runs one scan now (for hosts with their own timer, and tests). */
   scheduler: Scheduler;
+  /**
+   * Checks at start-up what would otherwise fail at first use: the database answers, the tables exist, and the
+   * configured keys can read every stored token. Rejects with a message saying what to fix.
+   */
+  ready(): Promise<void>;
 }
 
 /** A sleep whose timer never keeps the host's process alive. */
@@ -82,12 +89,22 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
 
   const router = Router() as SocialRouter;
   router.use(API_BASE, api);
+  let readiness: Promise<void> | undefined;
+  router.ready = () => (readiness ??= (async () => {
+    if (!(await knex.schema.hasTable(t.posts))) {
+      throw new OptionsError([`db: the tables ${t.accounts}, ${t.posts}… do not exist; run migrate(db, { tablePrefix: '${o.tablePrefix}' }) first`]);
+    }
+    await checkEncryptionKeys(knex, o);
+  })());
   router.scheduler = scheduler;
   router.close = async () => {
     await scheduler.close();
     await worker.close();
     await notifier.drain();
   };
-  if (o.scheduler.enabled) scheduler.start();
+  if (o.scheduler.enabled) {
+    // The scanner starts once the keys are known to read the stored tokens; a bad setup is logged, not retried blindly.
+    router.ready().then(() => scheduler.start(), (err) => logger.error({ err: err.message }, 'scheduler not started'));
+  }
   return router;
 }

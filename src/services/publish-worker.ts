@@ -39,6 +39,13 @@ class LeaseLostError extends Error {
   }
 }
 
+/** Thrown at a step boundary once close() was called: the post is handed back, not failed. */
+class ShuttingDownError extends Error {
+  constructor() {
+    super('Shutting down.');
+  }
+}
+
 function parseJson<T>(text: string | null, fallback: T): T {
   if (!text) return fallback;
   try {
@@ -52,6 +59,8 @@ export class PublishWorker {
   readonly workerId: string;
   private readonly running = new Set<Promise<void>>();
   private closed = false;
+  /** Sleeps in progress; close() ends them early so waiting publishes reach their next step boundary at once. */
+  private readonly sleepers = new Set<() => void>();
 
   constructor(private readonly deps: PublishWorkerDeps) {
     this.workerId = deps.workerId ?? randomUUID();
@@ -75,10 +84,27 @@ export class PublishWorker {
     this.running.add(p);
   }
 
-  /** Stops taking new work and waits for what runs to save its step. */
+  /**
+   * Stops taking new work. Running publishes stop at their next step boundary (their steps are saved as they
+   * go) and release their leases, so another instance, or this one restarted, resumes them at once.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    for (const wake of this.sleepers) wake();
     await Promise.allSettled([...this.running]);
+  }
+
+  /** A sleep that close() cuts short. */
+  private sleep(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.sleepers.delete(done);
+        resolve();
+      };
+      this.sleepers.add(done);
+      void this.deps.sleep(ms).then(done);
+    });
   }
 
   /** Claims the post (or confirms this worker holds it) and publishes it. Never throws. */
@@ -130,6 +156,11 @@ export class PublishWorker {
     } catch (err) {
       if (err instanceof LeaseLostError) {
         log.warn(err.message);
+        return;
+      }
+      if (err instanceof ShuttingDownError) {
+        await posts.releaseLease(post.id, this.workerId);
+        log.info('handed back on shutdown; it resumes from its saved steps');
         return;
       }
       await this.recordFailure(post, account, err, log);
@@ -220,9 +251,10 @@ export class PublishWorker {
       accessToken,
       steps: stepStore,
       heartbeat: async () => {
+        if (this.closed) throw new ShuttingDownError();
         if (!(await posts.extendLease(post.id, this.workerId, this.leaseUntil()))) throw new LeaseLostError(post.id);
       },
-      sleep: this.deps.sleep,
+      sleep: (ms) => this.sleep(ms),
       now: this.deps.now,
       logger: log,
       stepsSaved: saved,

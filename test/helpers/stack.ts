@@ -40,6 +40,8 @@ export interface Stack {
   baseUrl: string;
   api: supertest.Agent;
   logs: string[];
+  /** Every response body the router sent, for leak checks. */
+  responses: string[];
   token(userId: number, claims?: object): string;
   auth(userId: number): { Authorization: string };
   connectTikTok(userId: number, simUser?: string): Promise<{ accountId: number; redirect: URL }>;
@@ -91,6 +93,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   );
 
   const app = express();
+  const responses: string[] = [];
+  app.use((_req, res, next) => {
+    const end = res.end.bind(res);
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      if (chunk) responses.push(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+      const location = res.getHeader('location');
+      if (location) responses.push(String(location));
+      return (end as (...a: unknown[]) => unknown)(chunk, ...rest);
+    }) as typeof res.end;
+    next();
+  });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -169,7 +182,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   return {
-    db, media, tiktok, instagram, router, baseUrl, api, logs, token, auth, connectTikTok, connectInstagram, followOAuth, addVideo, waitForPost,
+    db, media, tiktok, instagram, router, baseUrl, api, logs, responses, token, auth, connectTikTok, connectInstagram, followOAuth, addVideo, waitForPost,
     close: async () => {
       await router.close();
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
