@@ -1,6 +1,6 @@
 // A tiny HTTP server serving fake MP4 files of any size, streamed, for PULL_FROM_URL and for the router's own downloads.
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import { startLocalServer } from './local-server';
 import { Readable } from 'node:stream';
 
 export interface MediaServer {
@@ -88,10 +88,10 @@ function fileStream(size: number, seed: number, mp4: boolean): Readable {
  */
 export async function createMediaServer(opts: { port?: number } = {}): Promise<MediaServer> {
   let served = 0;
-  const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  const local = await startLocalServer(opts.port);
 
-  const server = http.createServer((req, res) => {
+  local.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     served += 1;
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -138,35 +138,14 @@ export async function createMediaServer(opts: { port?: number } = {}): Promise<M
       timers.add(t);
     } else respond();
   });
-  server.requestTimeout = 0;
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  let closing: Promise<void> | null = null;
-
+  const { url } = local;
   return {
     url,
     videoUrl: (name, sizeBytes) => `${url}/videos/${encodeURIComponent(name)}.mp4?bytes=${sizeBytes}`,
     requests: () => served,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-        for (const s of sockets) s.destroy();
-      });
-      return closing;
-    },
+    close: () => local.close(() => {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    }),
   };
 }

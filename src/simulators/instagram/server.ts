@@ -1,6 +1,5 @@
 // The Instagram simulator's HTTP server: routing Graph paths to handlers, faults, connection bookkeeping, and the InstagramSimulator object tests hold.
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { startLocalServer } from '../local-server';
 import { authenticate } from './auth';
 import { handleControl } from './control';
 import { BodyTooLargeError, Exchange, ParamError } from './exchange';
@@ -30,40 +29,16 @@ interface Route {
 /** Start an Instagram (Facebook Login + Graph API) simulator on 127.0.0.1. */
 export async function createInstagramSimulator(options: InstagramSimulatorOptions): Promise<InstagramSimulator> {
   const config = resolveConfig(options);
-  const server = http.createServer();
-  // A hung request must stay hung until the client gives up, and uploads may be slow.
-  server.requestTimeout = 0;
-  const sockets = new Set<Socket>();
-  const hung = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const local = await startLocalServer(options.port);
+  const { server, url, park } = local;
   let state: SimState;
   try {
     state = new SimState(config, options.users, url);
   } catch (e) {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await local.close();
     throw e;
   }
-  const park = (socket: Socket) => {
-    hung.add(socket);
-    socket.once('close', () => hung.delete(socket));
-  };
-  const destroyHung = () => {
-    for (const s of hung) s.destroy();
-    hung.clear();
-  };
   const refresh = (c: Parameters<SimState['refreshExpiry']>[0]) => state.refreshExpiry(c);
-  let closing: Promise<void> | null = null;
 
   const sim: InstagramSimulator = {
     url,
@@ -101,19 +76,9 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
       state.failNext.length = 0;
       state.requestLog.length = 0;
       state.processingMs = config.containerProcessingMs;
-      destroyHung();
+      local.destroyParked();
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        state.stopAllWork();
-        server.close(() => resolve());
-        // Keep-alive and hung connections would hold close() (and jest) open: end them all now.
-        server.closeAllConnections();
-        for (const s of sockets) s.destroy();
-        destroyHung();
-      });
-      return closing;
-    },
+    close: () => local.close(() => state.stopAllWork()),
   };
 
   server.on('request', (req, res) => {

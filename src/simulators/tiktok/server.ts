@@ -1,6 +1,5 @@
 // The TikTok simulator's HTTP server: routing, faults, connection bookkeeping, and the TikTokSimulator object tests hold.
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { startLocalServer } from '../local-server';
 import { Exchange } from './exchange';
 import { handleAuthorize, handleRevoke, handleToken } from './oauth';
 import { handleUserInfo } from './user-info';
@@ -34,36 +33,9 @@ const ROUTES: Record<string, Route> = {
 /** Start a TikTok simulator on 127.0.0.1. */
 export async function createTikTokSimulator(options: TikTokSimulatorOptions): Promise<TikTokSimulator> {
   const config = resolveConfig(options);
-  const server = http.createServer();
-  // A hung request must stay hung until the client gives up, and big uploads may be slow.
-  server.requestTimeout = 0;
-  const sockets = new Set<Socket>();
-  const hung = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const local = await startLocalServer(options.port);
+  const { server, url, park } = local;
   const state = new SimState(config, resolveUsers(options.users, url), url);
-  const park = (socket: Socket) => {
-    hung.add(socket);
-    socket.once('close', () => hung.delete(socket));
-  };
-  const destroyHung = () => {
-    for (const s of hung) s.destroy();
-    hung.clear();
-  };
-
-  let closing: Promise<void> | null = null;
-
   const sim: TikTokSimulator = {
     url,
     authorizeUrl: `${url}/v2/auth/authorize/`,
@@ -96,19 +68,9 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
       state.failNext.length = 0;
       state.requestLog.length = 0;
       state.processingMs = config.processingMs;
-      destroyHung();
+      local.destroyParked();
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        stopAllWork(state);
-        server.close(() => resolve());
-        // Keep-alive and hung connections would hold close() (and jest) open: end them all now.
-        server.closeAllConnections();
-        for (const s of sockets) s.destroy();
-        destroyHung();
-      });
-      return closing;
-    },
+    close: () => local.close(() => stopAllWork(state)),
   };
 
   server.on('request', (req, res) => {
