@@ -72,8 +72,10 @@ export function table(knex: Knex | Knex.Transaction, name: string): Knex.QueryBu
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string; name?: string } | null;
   if (!e) return false;
-  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'PROTOCOL_CONNECTION_LOST',
-    'ER_CON_COUNT_ERROR', 'ER_ACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'SQLITE_CANTOPEN', 'SQLITE_BUSY'];
+  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'PROTOCOL_CONNECTION_LOST',
+    'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_CON_COUNT_ERROR', 'ER_ACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR',
+    'ER_OPTION_PREVENTS_STATEMENT', 'SQLITE_CANTOPEN', 'SQLITE_BUSY', 'SQLITE_READONLY', 'SQLITE_IOERR'];
   if (e.code && codes.includes(e.code)) return true;
-  return e.name === 'KnexTimeoutError' || /Timeout acquiring a connection|Unable to acquire a connection|pool is probably full/i.test(e.message ?? '');
+  return e.name === 'KnexTimeoutError'
+    || /Timeout acquiring a connection|Unable to acquire a connection|pool is probably full|connection is in closed state|Connection lost/i.test(e.message ?? '');
 }

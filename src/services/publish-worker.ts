@@ -7,7 +7,7 @@ import { PlatformError } from '../errors';
 import type { Logger } from '../options';
 import { composeText } from '../platforms/caption';
 import { capitalize } from '../platforms/http';
-import { toDbTime } from '../data/db';
+import { isConnectionError, toDbTime } from '../data/db';
 import type { PlatformAdapter, PublishContext, StepStore } from '../platforms/types';
 import type { TokenService } from './token-service';
 
@@ -161,6 +161,13 @@ export class PublishWorker {
       if (err instanceof ShuttingDownError) {
         await posts.releaseLease(post.id, this.workerId);
         log.info('handed back on shutdown; it resumes from its saved steps');
+        return;
+      }
+      if (isConnectionError(err)) {
+        // The database failed, not the platform: spend no attempt. Hand the post back (or, if even that fails,
+        // let the lease run out); it resumes from its saved steps.
+        await posts.releaseLease(post.id, this.workerId).catch(() => undefined);
+        log.warn({ err: (err as Error).message }, 'database unavailable during publish; handed back');
         return;
       }
       await this.recordFailure(post, account, err, log);
