@@ -15,8 +15,12 @@ function toSocialError(err: unknown): SocialError | undefined {
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new SocialError('The request body encoding is not supported.', { code: 'rest_invalid_encoding', status: 415 });
   }
-  if (e?.type && typeof (e.status ?? e.statusCode) === 'number' && (e.status ?? e.statusCode)! < 500) {
-    return new SocialError('The request body could not be read.', { code: 'rest_invalid_body', status: (e.status ?? e.statusCode)! });
+  // A path with a malformed percent-escape cannot name any route.
+  if (err instanceof URIError) return new SocialError('No route was found matching the URL and request method.', { code: 'rest_no_route', status: 404 });
+  // Any other client error from the body parser (a Content-Encoding that does not match the bytes, …).
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new SocialError('The request body could not be read.', { code: 'rest_invalid_body', status });
   }
   if (isConnectionError(err)) return new DatabaseUnavailableError(err);
   return undefined;

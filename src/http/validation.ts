@@ -52,7 +52,7 @@ export const publishBody = z
       hashtags: z.array(hashtag, { error: 'must be an array of strings' }).max(100, 'too many hashtags').default([]),
       mentions: z.array(z.string().max(100), { error: 'must be an array of strings' }).max(50).default([]),
       location: z.string().max(255).nullable().default(null),
-      privacy_level: z.string({ error: 'must be a string' }).trim().toUpperCase().default('PUBLIC'),
+      privacy_level: z.string({ error: 'must be a string' }).trim().toUpperCase().max(50, 'is too long').default('PUBLIC'),
       allow_comments: flag.default(true),
       allow_duet: flag.default(true),
       allow_stitch: flag.default(true),
@@ -151,5 +151,5 @@ export function bulkScheduleBody(now: () => Date) {
 }
 
 export const internalPublishBody = z.object({
-  post_id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)], { error: 'must be a post id' }),
+  post_id: z.union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,15}$/).transform(Number)], { error: 'must be a post id' }),
 }, { error: 'the body must be a JSON object' });

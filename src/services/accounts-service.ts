@@ -9,8 +9,9 @@ import type { PostsRepo } from '../data/posts-repo';
 import { ConflictError, NotFoundError, SocialError } from '../errors';
 import type { Logger } from '../options';
 import { runStrategy } from '../platforms/oauth';
+import { capitalize } from '../platforms/http';
 import type { OAuthLogin, PlatformAdapter } from '../platforms/types';
-import { DbStateStore, type VerifiedState } from './oauth-state-store';
+import { DbStateStore, hashState, type VerifiedState } from './oauth-state-store';
 import type { TokenService } from './token-service';
 
 export interface AccountsServiceDeps {
@@ -75,8 +76,14 @@ export class AccountsService {
       for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
       return url.toString();
     };
+    if (!this.deps.adapters.has(platform)) return target({ status: 'error', message: 'This platform is not available.' });
     const fail = (message: string) => target({ status: 'error', platform, message });
-    if (!this.deps.adapters.has(platform)) return fail(`The platform ${platform} is not available.`);
+    // What the platform put in the redirect is not shown to the user as it is: anyone can craft that URL.
+    if (req.query.error) {
+      this.deps.logger.info({ platform, error: String(req.query.error).slice(0, 100), description: String(req.query.error_description ?? '').slice(0, 300) }, 'authorization refused at the platform');
+      if (typeof req.query.state === 'string') await this.deps.states.consume(hashState(req.query.state), platform);
+      return fail(`The authorization was cancelled or refused at ${capitalize(platform)}. Please try again.`);
+    }
     const outcome = await runStrategy(this.strategy(platform), req);
     if (outcome.type === 'fail') return fail(outcome.message);
     if (outcome.type === 'error') {
