@@ -177,6 +177,10 @@ const schema = z.object({
     .custom<Logger>((v) => !!v && typeof (v as Logger).info === 'function' && typeof (v as Logger).error === 'function', 'must have pino\'s methods')
     .optional(),
   now: z.custom<() => Date>((v) => typeof v === 'function', 'must be a function returning a Date').default(() => () => new Date()),
+}).refine((o) => o.scheduler.leaseSeconds * 1000 >= 2 * o.platformTimeoutMs, {
+  // A lease renewed before each platform call must outlast that call, or another worker could start the post meanwhile.
+  message: 'must be at least twice platformTimeoutMs',
+  path: ['scheduler', 'leaseSeconds'],
 });
 
 export type ResolvedOptions = Readonly<Omit<z.output<typeof schema>, 'logger'> & { logger: Logger }>;

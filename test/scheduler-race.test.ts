@@ -91,4 +91,28 @@ describe('two instances on one database', () => {
     expect(post.status).toBe('published');
     expect(a.tiktok.publishes().filter((p) => p.title === 'survivor')).toHaveLength(1);
   }, 60_000);
+
+  it('a takeover that cannot ask TikTok about an upload keeps its steps and asks again, rather than posting anew', async () => {
+    a.tiktok.setProcessingMs(300);
+    const res = await a.api.post(`${BASE}/publish`).set(a.auth(1)).send({ video_job_id: job, accounts: [accountId], caption: 'asked twice' }).expect(200);
+    const id = res.body.posts[0].id;
+    for (let i = 0; i < 500; i++) {
+      if ((await db.knex(db.tables.postSteps).where({ post_id: id }).pluck('step')).includes('tiktok.uploaded')) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // The worker died after TikTok took the last chunk but before it saved that it had.
+    await db.knex(db.tables.posts).where({ id }).update({ lease_owner: 'crashed-instance' });
+    await db.knex(db.tables.postSteps).where({ post_id: id, step: 'tiktok.uploaded' }).del();
+    a.tiktok.injectFault({ endpoint: 'status', kind: 'http_503' });
+    clock.advance(301_000);
+    await b.scheduler.tick();
+    const waiting = await db.knex(db.tables.posts).where({ id }).first();
+    expect(waiting).toMatchObject({ status: 'publishing', error_kind: 'retryable' });
+    expect(await db.knex(db.tables.postSteps).where({ post_id: id, step: 'tiktok.init' }).first()).toBeDefined();
+    await new Promise((r) => setTimeout(r, 400)); // TikTok finishes processing meanwhile
+    clock.advance(301_000); // the first retry's backoff
+    await b.scheduler.tick();
+    expect((await a.waitForPost(id, 1)).status).toBe('published');
+    expect(a.tiktok.publishedPosts().filter((p) => p.title === 'asked twice')).toHaveLength(1);
+  }, 60_000);
 });

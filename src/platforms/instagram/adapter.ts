@@ -175,6 +175,7 @@ export class InstagramAdapter implements PlatformAdapter {
             `The Instagram account reached its publishing limit (${limit.used} of ${limit.total} in 24 hours); it will be published when the window opens.`,
             { platformCode: 'quota_full', retryAfterSeconds: 3600 });
         }
+        await ctx.heartbeat();
         await ctx.steps.save(STEP.publishSent, { at: ctx.now().toISOString() });
         const published = await this.call('POST', `/${encodeURIComponent(igUser)}/media_publish`, { creation_id: container.id, access_token: token }, idResponse, 'publishing the Reel');
         media = { id: published.id };

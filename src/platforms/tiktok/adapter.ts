@@ -162,13 +162,14 @@ export class TikTokAdapter implements PlatformAdapter {
     if (init?.mode === 'FILE_UPLOAD' && !ctx.steps.get(STEP.uploaded)) {
       // A resumed upload: if TikTok already has every byte, go on to the status; otherwise the unfinished
       // upload can never publish, so starting again from init is safe.
-      const status = await this.fetchStatus(init.publishId, ctx.accessToken).catch(() => undefined);
+      // When TikTok cannot be asked, the attempt ends here with its steps kept: guessing could post twice.
+      const status = await this.fetchStatus(init.publishId, ctx.accessToken);
       const size = init.plan?.videoSize ?? Infinity;
-      if (status && (status.status !== 'PROCESSING_UPLOAD' || (status.uploaded_bytes ?? 0) >= size)) {
-        await ctx.steps.save(STEP.uploaded, { bytes: size, confirmedBy: 'status' });
-      } else {
+      if (status.status === 'PROCESSING_UPLOAD' && (status.uploaded_bytes ?? 0) < size) {
         await ctx.steps.clear(STEP.initSent, STEP.init);
         init = undefined;
+      } else {
+        await ctx.steps.save(STEP.uploaded, { bytes: size, confirmedBy: 'status' });
       }
     }
 
@@ -212,6 +213,8 @@ export class TikTokAdapter implements PlatformAdapter {
       },
       source_info: sourceInfo,
     };
+    // The lease is renewed right before a call that may post, so no other worker can start this post meanwhile.
+    await ctx.heartbeat();
     await ctx.steps.save(STEP.initSent, { mode });
     const res = await this.apiCall('/v2/post/publish/video/init/', ctx.accessToken, body, 'creating the TikTok post', false).catch((err) => {
       // A FILE_UPLOAD init whose answer was lost can never publish (nothing gets uploaded to it): safe to retry.
@@ -278,11 +281,11 @@ export class TikTokAdapter implements PlatformAdapter {
         pending = [all.subarray(need)];
         pendingBytes = all.byteLength - need;
         await this.putChunk(ctx, init, chunk, first, last, i === plan.totalChunkCount - 1, contentType);
-        await ctx.heartbeat();
       }
     } catch (err) {
-      // An unfinished upload never publishes: the next attempt starts again from init.
-      await ctx.steps.clear(STEP.initSent, STEP.init);
+      // An upload TikTok refused never publishes: the next attempt starts again from init. Any other reason to
+      // stop (the lease went to another worker, shutdown) leaves the steps alone: they may be someone else's now.
+      if (err instanceof PlatformError) await ctx.steps.clear(STEP.initSent, STEP.init);
       throw err;
     } finally {
       await reader.cancel().catch(() => undefined);
@@ -292,6 +295,8 @@ export class TikTokAdapter implements PlatformAdapter {
   private async putChunk(ctx: PublishContext, init: InitStep, chunk: Uint8Array, first: number, last: number, isLast: boolean, contentType: string) {
     const total = init.plan!.videoSize;
     for (let attempt = 1; ; attempt++) {
+      // Each attempt starts under a fresh lease: a stalled worker must not finish an upload another worker redid.
+      await ctx.heartbeat();
       let res: PlatformResponse;
       try {
         res = await callPlatform({
