@@ -93,7 +93,7 @@ describe('two instances on one database', () => {
   }, 60_000);
 
   it('a takeover that cannot ask TikTok about an upload keeps its steps and asks again, rather than posting anew', async () => {
-    a.tiktok.setProcessingMs(300);
+    a.tiktok.setProcessingMs(1500);
     const res = await a.api.post(`${BASE}/publish`).set(a.auth(1)).send({ video_job_id: job, accounts: [accountId], caption: 'asked twice' }).expect(200);
     const id = res.body.posts[0].id;
     for (let i = 0; i < 500; i++) {
@@ -109,7 +109,8 @@ describe('two instances on one database', () => {
     const waiting = await db.knex(db.tables.posts).where({ id }).first();
     expect(waiting).toMatchObject({ status: 'publishing', error_kind: 'retryable' });
     expect(await db.knex(db.tables.postSteps).where({ post_id: id, step: 'tiktok.init' }).first()).toBeDefined();
-    await new Promise((r) => setTimeout(r, 400)); // TikTok finishes processing meanwhile
+    // TikTok finishes processing meanwhile.
+    for (let i = 0; i < 500 && !a.tiktok.publishedPosts().some((p) => p.title === 'asked twice'); i++) await new Promise((r) => setTimeout(r, 10));
     clock.advance(301_000); // the first retry's backoff
     await b.scheduler.tick();
     expect((await a.waitForPost(id, 1)).status).toBe('published');
