@@ -103,6 +103,8 @@ describe('two instances on one database', () => {
     // The worker died after TikTok took the last chunk but before it saved that it had.
     await db.knex(db.tables.posts).where({ id }).update({ lease_owner: 'crashed-instance' });
     await db.knex(db.tables.postSteps).where({ post_id: id, step: 'tiktok.uploaded' }).del();
+    // Instance A notices at its next poll that it lost the lease, and stops asking TikTok.
+    for (let i = 0; i < 500 && !a.logs.some((l) => l.includes(`Lost the lease on post ${id}`)); i++) await new Promise((r) => setTimeout(r, 10));
     a.tiktok.injectFault({ endpoint: 'status', kind: 'http_503' });
     clock.advance(301_000);
     await b.scheduler.tick();

@@ -2,6 +2,7 @@
 import type { Request } from 'express';
 import { Strategy as OAuth2Strategy, type StrategyOptionsWithRequest, type VerifyFunctionWithRequest } from 'passport-oauth2';
 import { PlatformError } from '../errors';
+import { callTimeout } from './http';
 import type { OAuthLogin } from './types';
 
 /** Builds the token request (URL, method, body) from the code or refresh params passport-oauth2 prepared. */
@@ -29,11 +30,12 @@ export class PlatformOAuth2Strategy extends OAuth2Strategy {
       const all = { ...params, code };
       const req = buildTokenRequest(all);
       const url = req.method === 'GET' ? `${req.url}?${req.body?.toString() ?? ''}` : req.url;
+      const timeout = callTimeout(timeoutMs);
       fetch(url, {
         method: req.method,
         headers: req.method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' } : { Accept: 'application/json' },
         body: req.method === 'POST' ? req.body : undefined,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: timeout.signal,
       })
         .then(async (res) => {
           const text = await res.text();
@@ -48,7 +50,8 @@ export class PlatformOAuth2Strategy extends OAuth2Strategy {
           }
           callback(null, results.access_token, results.refresh_token as string | undefined, results);
         })
-        .catch((err) => callback(new PlatformError(platform, 'retryable', `Could not reach ${platform} to exchange the code: ${err.message}.`, { cause: err })));
+        .catch((err) => callback(new PlatformError(platform, 'retryable', `Could not reach ${platform} to exchange the code: ${err.message}.`, { cause: err })))
+        .finally(() => timeout.done());
     };
   }
 }

@@ -25,6 +25,36 @@ export interface TickReport {
   tokensRefreshed: number;
 }
 
+/** Claimed post ids waiting for a worker; `next()` resolves with undefined once production ended and all are taken. */
+class ClaimedQueue {
+  private readonly items: number[] = [];
+  private readonly waiting: Array<(id: number | undefined) => void> = [];
+  private ended = false;
+
+  push(id: number): void {
+    const waiter = this.waiting.shift();
+    if (waiter) waiter(id);
+    else this.items.push(id);
+  }
+
+  end(): void {
+    this.ended = true;
+    for (const waiter of this.waiting.splice(0)) waiter(undefined);
+  }
+
+  next(): Promise<number | undefined> {
+    if (this.items.length) return Promise.resolve(this.items.shift());
+    if (this.ended) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
+
+/**
+ * Claiming runs ahead of publishing: due posts are claimed as fast as the database takes the conditional
+ * updates, and `concurrency` workers publish them from the queue. A queued post is claimed again right
+ * before it starts (which renews its lease), so one whose lease ran out in the queue and went to another
+ * instance is skipped.
+ */
 export class Scheduler {
   private task?: ScheduledTask;
   private running?: Promise<TickReport>;
@@ -51,13 +81,28 @@ export class Scheduler {
     return this.running;
   }
 
+  /**
+   * Claiming runs ahead of publishing: due posts are claimed as fast as the database takes the conditional
+   * updates, and `concurrency` workers publish them from the queue. A queued post is claimed again right
+   * before it starts, so one whose lease ran out in the queue and went to another instance is skipped.
+   */
   private async scan(): Promise<TickReport> {
     const { posts, worker, logger } = this.deps;
-    const concurrency = this.deps.concurrency ?? 16;
+    const queue = new ClaimedQueue();
+    const consume = async () => {
+      for (let id = await queue.next(); id !== undefined; id = await queue.next()) {
+        if (this.closed) continue;
+        try {
+          if (await posts.claim(id, worker.workerId, worker.leaseUntil())) await worker.runClaimed(id);
+        } catch (err) {
+          logger.error({ postId: id, err: (err as Error).message }, 'starting a claimed post failed');
+        }
+      }
+    };
+    const consumers = Array.from({ length: this.deps.concurrency ?? 16 }, consume);
     const batchSize = this.deps.batchSize ?? 200;
     let claimed = 0;
     try {
-      const active = new Set<Promise<void>>();
       for (;;) {
         if (this.closed) break;
         const ids = await posts.dueIds(batchSize);
@@ -65,20 +110,20 @@ export class Scheduler {
         let won = 0;
         for (const id of ids) {
           if (this.closed) break;
-          while (active.size >= concurrency) await Promise.race(active);
           if (!(await posts.claim(id, worker.workerId, worker.leaseUntil()))) continue;
           won++;
-          const p = worker.runClaimed(id).finally(() => active.delete(p));
-          active.add(p);
+          queue.push(id);
         }
         claimed += won;
         // Every candidate was taken by another instance: the rest of the queue is theirs to drain too.
         if (won === 0 && ids.length < batchSize) break;
       }
-      await Promise.allSettled([...active]);
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'scheduler scan failed');
+    } finally {
+      queue.end();
     }
+    await Promise.all(consumers);
     const tokensRefreshed = await this.refreshExpiringTokens();
     if (claimed || tokensRefreshed) logger.info({ claimed, tokensRefreshed }, 'scheduler tick');
     return { claimed, tokensRefreshed };
