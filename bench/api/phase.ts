@@ -1,0 +1,240 @@
+// Phase 1, the API: autocannon (its own process) against the mounted router and against the baseline, same
+// database, same queries, same JWT check, same JSON. Runs alternate baseline, product, product, baseline (ABBA) so
+// drift of a noisy machine and a growing table falls on both sides alike.
+import { isDeepStrictEqual } from 'node:util';
+import { API_BASE } from '../../src/router';
+import type { BenchArgs, BenchEnv } from '../lib/common';
+import { sleep } from '../lib/common';
+import { startChild } from '../lib/ipc';
+import { note, progress } from '../lib/progress';
+import { mean, round } from '../lib/stats';
+import type { BenchAccount, BenchDb } from '../lib/setup';
+import { tokenFor, videoJobId } from '../lib/setup';
+import type { LoadResult, LoadSpec } from './load-child';
+
+type Side = 'product' | 'baseline';
+
+export interface ApiRun extends LoadResult {
+  side: Side;
+  /** POST /publish: seconds until the background publishes the run started had all finished. */
+  drainSec?: number;
+  drained?: boolean;
+}
+
+export interface ApiEndpointResult {
+  name: string;
+  connections: number;
+  runSeconds: number;
+  runs: ApiRun[];
+  product: { rps: number; p50: number; p99: number; non2xx: number; errors: number };
+  baseline: { rps: number; p50: number; p99: number; non2xx: number; errors: number };
+  ratio: number;
+  target: number;
+  pass: boolean;
+  /**
+   * The check made before measuring: both sides answer the same JSON, and every statement of the baseline is sent
+   * by the product too, in the same order (`sql`). `productExtraSql`: what the product sends on top (its own cost).
+   */
+  sameWork: { json: boolean; sql: boolean; productExtraSql: string[]; productSql: string[]; baselineSql: string[] };
+  /** product/baseline for each adjacent pair of runs: how much the machine's noise moves the ratio. */
+  pairRatios: number[];
+  /** POST /publish: what became of the posts the runs created. */
+  publishOutcome?: { published: number; failed: number; other: number };
+}
+
+export const API_TARGET = 0.8;
+const USER = 1;
+
+interface Endpoint {
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  bodies?: string[];
+}
+
+/** The request-path SQL of POST /publish: up to the transaction's end; the worker's queries (claim, …) follow. */
+function requestPathSql(sql: string[]): string[] {
+  const out: string[] = [];
+  for (const s of sql) {
+    if (/^update /i.test(s.trim())) break;
+    out.push(s);
+  }
+  return out;
+}
+
+/** Statements in short: their first words and table, repeated ones counted. */
+export function describeSql(sql: string[]): string {
+  const counts = new Map<string, number>();
+  for (const stmt of sql) {
+    const table = /(?:from|into|update)\s+`([^`]+)`/i.exec(stmt)?.[1] ?? '';
+    const key = `${stmt.trim().split(/\s+/)[0].toUpperCase()} ${table}`.trim();
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(', ');
+}
+
+/** Same keys and value types all the way down (values may differ: new ids). */
+function sameShape(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameShape(x, b[i]));
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a).sort();
+    const kb = Object.keys(b).sort();
+    return isDeepStrictEqual(ka, kb) && ka.every((k) => sameShape((a as any)[k], (b as any)[k]));
+  }
+  return typeof a === typeof b && (a === null) === (b === null);
+}
+
+export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: BenchDb; accounts: BenchAccount[] }): Promise<ApiEndpointResult[]> {
+  const { args, env, db } = o;
+  const server = await startChild('bench/api/server-child.ts', 'api-server');
+  const load = await startChild('bench/api/load-child.ts', 'api-load');
+  const results: ApiEndpointResult[] = [];
+  try {
+    const urls = await server.call<Record<Side, string>>('init', env, 60_000);
+    const token = tokenFor(USER);
+    const headers = { Authorization: `Bearer ${token}` };
+    const own = o.accounts.filter((a) => a.userId === USER).map((a) => a.id);
+    const publishBodies = own.map((id) => JSON.stringify({
+      video_job_id: videoJobId(USER), accounts: [id], caption: 'Bench publish', hashtags: ['#bench'], privacy_level: 'PUBLIC',
+    }));
+    const endpoints: Endpoint[] = [
+      { name: 'GET /posts?limit=20', method: 'GET', path: `/wp-json${API_BASE}/posts?limit=20` },
+      { name: 'GET /accounts', method: 'GET', path: `/wp-json${API_BASE}/accounts` },
+      { name: 'POST /publish', method: 'POST', path: `/wp-json${API_BASE}/publish`, bodies: publishBodies },
+    ];
+    const firstPublishId = await maxPostId(db);
+
+    for (const ep of endpoints) {
+      progress(`api · ${ep.name} · checking both sides do the same work`);
+      await server.call('idle', { timeoutMs: 60_000 }, 70_000);
+      const sameWork = await checkSameWork(server, urls, ep, headers);
+      if (ep.method === 'POST') await drain(db, 'check');
+      if (!sameWork.json || !sameWork.sql) note(`  ! ${ep.name}: the baseline does not answer the same JSON or SQL as the product (see latest.json)`);
+      if (sameWork.productExtraSql.length) note(`  ${ep.name}: the product sends ${sameWork.productExtraSql.length} statement(s) per request the baseline does not: ${describeSql(sameWork.productExtraSql)}`);
+
+      const spec = (side: Side, durationSec: number): LoadSpec => ({
+        url: urls[side], method: ep.method, path: ep.path,
+        headers: ep.method === 'POST' ? { ...headers, 'Content-Type': 'application/json' } : headers,
+        bodies: ep.bodies, connections: args.apiConnections, durationSec,
+      });
+      const runOnce = async (side: Side, durationSec: number, label: string): Promise<ApiRun> => {
+        const started = Date.now();
+        progress(`api · ${ep.name} · ${label} (${side})`, () => `${Math.min(durationSec, Math.round((Date.now() - started) / 1000))}/${durationSec} s`);
+        const r = await load.call<LoadResult>('run', spec(side, durationSec), (durationSec + 120) * 1000);
+        const run: ApiRun = { side, ...r };
+        // Requests still queued in the server when autocannon stopped are answered before the next run starts.
+        await server.call('idle', { timeoutMs: 60_000 }, 70_000);
+        if (ep.method === 'POST') {
+          const d = await drain(db, `${ep.name} · ${label} (${side})`);
+          run.drainSec = d.seconds;
+          run.drained = d.drained;
+        }
+        return run;
+      };
+
+      // Warm-up of each side (JIT, pools, caches): not counted.
+      const warm = Math.min(3, args.apiSeconds);
+      await runOnce('baseline', warm, 'warm-up');
+      await runOnce('product', warm, 'warm-up');
+      const runs: ApiRun[] = [];
+      // ABBA, twice on a full run: linear drift cancels, and the pairs show the noise.
+      const order: Side[] = args.quick
+        ? ['baseline', 'product', 'product', 'baseline']
+        : ['baseline', 'product', 'product', 'baseline', 'product', 'baseline', 'baseline', 'product'];
+      for (const [i, side] of order.entries()) runs.push(await runOnce(side, args.apiSeconds, `run ${i + 1}/${order.length}`));
+
+      const summary = (side: Side) => {
+        const rs = runs.filter((r) => r.side === side);
+        return {
+          rps: round(mean(rs.map((r) => r.rps)), 1),
+          p50: round(mean(rs.map((r) => r.latency.p50)), 1),
+          p99: round(mean(rs.map((r) => r.latency.p99)), 1),
+          non2xx: rs.reduce((n, r) => n + r.non2xx, 0),
+          errors: rs.reduce((n, r) => n + r.errors + r.timeouts, 0),
+        };
+      };
+      const product = summary('product');
+      const baseline = summary('baseline');
+      const ratio = round(product.rps / baseline.rps, 3);
+      const pairRatios: number[] = [];
+      for (let i = 0; i + 1 < runs.length; i += 2) {
+        const p = runs.slice(i, i + 2).find((r) => r.side === 'product');
+        const b = runs.slice(i, i + 2).find((r) => r.side === 'baseline');
+        if (p && b) pairRatios.push(round(p.rps / b.rps, 2));
+      }
+      const result: ApiEndpointResult = {
+        name: ep.name, connections: args.apiConnections, runSeconds: args.apiSeconds, runs, product, baseline, ratio,
+        target: API_TARGET, pass: ratio >= API_TARGET && product.non2xx === 0 && product.errors === 0, sameWork, pairRatios,
+      };
+      if (ep.method === 'POST') result.publishOutcome = await publishOutcome(db, firstPublishId);
+      results.push(result);
+      note(`  api  ${ep.name.padEnd(20)} product ${product.rps.toFixed(0)} rps (p99 ${product.p99} ms)  baseline ${baseline.rps.toFixed(0)} rps (p99 ${baseline.p99} ms)  → ${ratio.toFixed(2)}×`);
+    }
+    await server.call('close', undefined, 30_000).catch(() => undefined);
+  } finally {
+    await server.stop();
+    await load.stop();
+  }
+  return results;
+}
+
+async function checkSameWork(server: Awaited<ReturnType<typeof startChild>>, urls: Record<Side, string>, ep: Endpoint, headers: Record<string, string>) {
+  const bodies: Record<Side, unknown> = { product: null, baseline: null };
+  const statuses: Record<Side, number> = { product: 0, baseline: 0 };
+  const sql: Record<Side, string[]> = { product: [], baseline: [] };
+  for (const side of ['product', 'baseline'] as Side[]) {
+    await server.call('trace-start');
+    const res = await fetch(urls[side] + ep.path, {
+      method: ep.method,
+      headers: ep.method === 'POST' ? { ...headers, 'Content-Type': 'application/json' } : headers,
+      body: ep.bodies?.[0],
+    });
+    statuses[side] = res.status;
+    bodies[side] = await res.json();
+    await sleep(200);
+    sql[side] = (await server.call<Record<Side, string[]>>('trace-stop'))[side];
+  }
+  const post = ep.method === 'POST';
+  const json = statuses.product === 200 && statuses.baseline === 200 && (post ? sameShape(bodies.product, bodies.baseline) : isDeepStrictEqual(bodies.product, bodies.baseline));
+  const productSql = post ? requestPathSql(sql.product) : sql.product;
+  const baselineSql = post ? requestPathSql(sql.baseline) : sql.baseline;
+  // The baseline's statements must all appear in the product's, in order; what is left over is the product's extra.
+  const extra: string[] = [];
+  let i = 0;
+  for (const stmt of productSql) {
+    if (i < baselineSql.length && stmt === baselineSql[i]) i++;
+    else extra.push(stmt);
+  }
+  return { json, sql: baselineSql.length > 0 && i === baselineSql.length, productExtraSql: extra, productSql, baselineSql };
+}
+
+async function maxPostId(db: BenchDb): Promise<number> {
+  const [{ m }] = await db.knex(db.tables.posts).max({ m: 'id' });
+  return Number(m ?? 0);
+}
+
+/** Waits until no post of the API user is still publishing (the background work of the last run), bounded. */
+async function drain(db: BenchDb, label: string): Promise<{ seconds: number; drained: boolean }> {
+  const started = Date.now();
+  let left = 0;
+  progress(`api · ${label} · waiting for the background publishes`, () => `${left} left, ${Math.round((Date.now() - started) / 1000)} s`);
+  for (;;) {
+    const [{ n }] = await db.knex(db.tables.posts).where({ wp_user_id: USER, status: 'publishing' }).count({ n: '*' });
+    left = Number(n);
+    if (left === 0) return { seconds: round((Date.now() - started) / 1000, 1), drained: true };
+    if (Date.now() - started > 180_000) return { seconds: round((Date.now() - started) / 1000, 1), drained: false };
+    await sleep(250);
+  }
+}
+
+async function publishOutcome(db: BenchDb, afterId: number) {
+  const rows: Array<{ status: string; n: number | string }> = await db.knex(db.tables.posts)
+    .where('id', '>', afterId).andWhere({ wp_user_id: USER }).groupBy('status').select('status').count({ n: '*' });
+  const by = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  const published = by.published ?? 0;
+  const failed = by.failed ?? 0;
+  const other = rows.reduce((s, r) => s + Number(r.n), 0) - published - failed;
+  return { published, failed, other };
+}

@@ -1,0 +1,210 @@
+// The API phase's server process: the product (createSocialRouter mounted in an Express host) and the baseline (bare
+// Express handlers running the same knex queries, the same JWT verification and the same JSON) on two ports.
+// Each side has its own knex pool on the same database; the bench runs one side at a time.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type Response } from 'express';
+import jwt from 'jsonwebtoken';
+import knexFactory, { type Knex } from 'knex';
+import { API_BASE, createSocialRouter, type SocialRouter } from '../../src/router';
+import { knexConfigFor } from '../../src/data/knex-config';
+import { table, tableNames, toDbTime } from '../../src/data/db';
+import { accountResponse, postListItem } from '../../src/http/serialize';
+import type { PublishWorker } from '../../src/services/publish-worker';
+import type { AccountRow } from '../../src/data/accounts-repo';
+import { BENCH_QUOTA, type BenchEnv, fileLogger, JWT_SECRET, productOptions } from '../lib/common';
+import { serve } from '../lib/ipc';
+import { createBaselineWorker } from './baseline-worker';
+
+type Side = 'product' | 'baseline';
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+let productKnex: Knex;
+let baselineKnex: Knex;
+let router: SocialRouter;
+let worker: PublishWorker;
+const servers: http.Server[] = [];
+const trace: Record<Side, string[]> = { product: [], baseline: [] };
+let tracing = false;
+
+/**
+ * Requests being served, on both sides, and when a query was last sent: runs start only once the last run's
+ * stragglers are done. (A response's socket may close — autocannon stopping — while its handler still queries.)
+ */
+let inflight = 0;
+let lastQueryAt = 0;
+
+async function listen(app: express.Express): Promise<string> {
+  const server = http.createServer(app);
+  server.on('request', (_req, res: http.ServerResponse) => {
+    inflight++;
+    res.once('close', () => { inflight--; });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** The user of a WordPress JWT (HS256, data.user.id or sub), or null. */
+function userOf(req: Request): number | null {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '');
+  if (!m) return null;
+  try {
+    const claims = jwt.verify(m[1], JWT_SECRET, { algorithms: ['HS256'] }) as { data?: { user?: { id?: unknown } }; sub?: unknown };
+    const id = Number(claims.data?.user?.id ?? claims.sub);
+    return Number.isSafeInteger(id) && id > 0 ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+const unauthorized = (res: Response) =>
+  res.status(401).json({ success: false, code: 'jwt_auth_invalid_token', message: 'Invalid token.', data: { status: 401 } });
+
+/** The baseline: the endpoints' SQL (as PostsRepo, AccountsRepo and VideoJobsReader build it) in plain handlers. */
+function baselineApp(env: BenchEnv, knex: Knex): express.Express {
+  const t = tableNames(env.prefix);
+  const app = express();
+  const wrap = (fn: (req: Request, res: Response) => Promise<unknown>) => (req: Request, res: Response) => {
+    fn(req, res).catch((err: Error) => res.status(500).json({ success: false, code: 'bench_error', message: err.message, data: { status: 500 } }));
+  };
+
+  app.get(`/wp-json${API_BASE}/posts`, wrap(async (req, res) => {
+    const userId = userOf(req);
+    if (userId === null) return unauthorized(res);
+    const limit = Math.min(100, Math.max(1, Number(req.query.limit ?? 20) || 20));
+    const offset = Math.max(0, Number(req.query.offset ?? 0) || 0);
+    const where = (q: Knex.QueryBuilder) => q.where(`${t.posts}.wp_user_id`, userId);
+    const [{ total }] = await where(table(knex, t.posts)).count({ total: '*' });
+    const rows = await where(table(knex, t.posts))
+      .leftJoin(t.accounts, `${t.accounts}.id`, `${t.posts}.social_account_id`)
+      .select(`${t.posts}.*`, `${t.accounts}.account_name`, `${t.accounts}.account_username`)
+      .orderBy(`${t.posts}.id`, 'desc')
+      .limit(limit)
+      .offset(offset);
+    res.json({ success: true, total: Number(total), limit, offset, posts: rows.map(postListItem) });
+  }));
+
+  app.get(`/wp-json${API_BASE}/accounts`, wrap(async (req, res) => {
+    const userId = userOf(req);
+    if (userId === null) return unauthorized(res);
+    const rows = await table(knex, t.accounts).where({ wp_user_id: userId }).orderBy('id', 'asc');
+    res.json({ success: true, accounts: rows.map(accountResponse) });
+  }));
+
+  app.post(`/wp-json${API_BASE}/publish`, express.json({ limit: '1mb' }), wrap(async (req, res) => {
+    const userId = userOf(req);
+    if (userId === null) return unauthorized(res);
+    const body = req.body as { video_job_id: string; accounts: number[]; caption?: string; hashtags?: string[]; mentions?: string[]; location?: string | null; privacy_level?: string; allow_comments?: boolean; allow_duet?: boolean; allow_stitch?: boolean };
+    const job = await knex(env.videoJobsTable)
+      .select({ id: 'job_id', userId: 'user_id', videoUrl: 'mp4_url', thumbnailUrl: 'thumbnail_url' })
+      .where('job_id', String(body.video_job_id))
+      .first();
+    if (!job || String(job.userId) !== String(userId)) return res.status(404).json({ success: false, code: 'aurareels_video_job_not_found', message: 'Video job not found.', data: { status: 404 } });
+    const accounts: AccountRow[] = await table(knex, t.accounts).whereIn('id', body.accounts).andWhere({ wp_user_id: userId });
+    if (accounts.length !== body.accounts.length) return res.status(404).json({ success: false, code: 'aurareels_account_not_found', message: 'Account not found.', data: { status: 404 } });
+    for (const a of accounts) {
+      // PostsRepo.countTowardsQuota
+      const since = toDbTime(new Date(Date.now() - DAY_MS));
+      const nowStr = toDbTime(new Date());
+      const [row] = await table(knex, t.posts)
+        .where({ social_account_id: Number(a.id) })
+        .andWhere((w) =>
+          w.where((p) => p.where({ status: 'published' }).andWhere('published_at', '>', since))
+            .orWhere((p) => p.where({ status: 'publishing' }).andWhere('lease_expires_at', '>=', nowStr)))
+        .select(knex.raw('count(*) as n'), knex.raw('min(published_at) as oldest'));
+      if (Number(row.n) >= BENCH_QUOTA) return res.status(429).json({ success: false, code: 'aurareels_quota_exceeded', message: 'Quota.', data: { status: 429 } });
+    }
+    // PostsRepo.insertAll: one insert per post in a transaction, created publishing and leased to the worker.
+    const stamp = toDbTime(new Date());
+    const until = toDbTime(worker.leaseUntil());
+    const byId = new Map(accounts.map((a) => [Number(a.id), a]));
+    const ids = await knex.transaction(async (trx) => {
+      const out: number[] = [];
+      for (const accountId of body.accounts) {
+        const a = byId.get(accountId)!;
+        const [id] = await table(trx, t.posts).insert({
+          wp_user_id: userId,
+          video_job_id: String(body.video_job_id),
+          social_account_id: Number(a.id),
+          platform: a.platform,
+          status: 'publishing',
+          scheduled_at: null,
+          next_attempt_at: stamp,
+          video_url: job.videoUrl,
+          thumbnail_url: job.thumbnailUrl,
+          caption: body.caption ?? '',
+          hashtags: JSON.stringify(body.hashtags ?? []),
+          mentions: JSON.stringify(body.mentions ?? []),
+          location: body.location ?? null,
+          privacy_level: body.privacy_level ?? 'PUBLIC',
+          allow_comments: body.allow_comments ?? true,
+          allow_duet: body.allow_duet ?? true,
+          allow_stitch: body.allow_stitch ?? true,
+          retry_count: 0,
+          lease_owner: worker.workerId,
+          lease_expires_at: until,
+          created_at: stamp,
+          updated_at: stamp,
+        });
+        out.push(Number(id));
+      }
+      return out;
+    });
+    for (const id of ids) worker.start(id);
+    res.json({
+      success: true,
+      message: 'Publishing initiated',
+      posts: ids.map((id, i) => ({ id, platform: byId.get(body.accounts[i])!.platform, status: 'publishing', account_name: byId.get(body.accounts[i])!.account_name })),
+    });
+  }));
+  return app;
+}
+
+serve({
+  async init(env: BenchEnv) {
+    productKnex = knexFactory(knexConfigFor(env.dbUrl));
+    baselineKnex = knexFactory(knexConfigFor(env.dbUrl));
+    productKnex.on('query', (q: { sql: string }) => { lastQueryAt = Date.now(); if (tracing) trace.product.push(q.sql); });
+    baselineKnex.on('query', (q: { sql: string }) => { lastQueryAt = Date.now(); if (tracing) trace.baseline.push(q.sql); });
+    await productKnex.raw('select 1');
+    await baselineKnex.raw('select 1');
+
+    const logger = fileLogger('api-server');
+    const productHost = express();
+    router = createSocialRouter(productOptions(env, productKnex, logger));
+    productHost.use('/wp-json', router);
+    worker = createBaselineWorker(productOptions(env, baselineKnex, logger));
+    return { product: await listen(productHost), baseline: await listen(baselineApp(env, baselineKnex)) };
+  },
+  'trace-start'() {
+    trace.product = [];
+    trace.baseline = [];
+    tracing = true;
+  },
+  'trace-stop'() {
+    tracing = false;
+    return trace;
+  },
+  /** Waits (bounded) until no request is being served and no query was sent for 500 ms; returns how long it took. */
+  async idle(o: { timeoutMs?: number } = {}) {
+    const started = Date.now();
+    const busy = () => inflight > 0 || Date.now() - lastQueryAt < 500;
+    while (busy() && Date.now() - started < (o.timeoutMs ?? 60_000)) await new Promise((r) => setTimeout(r, 20));
+    return { waitedMs: Date.now() - started, inflight, quiet: !busy() };
+  },
+  memory() {
+    return process.memoryUsage();
+  },
+  async close() {
+    for (const s of servers) {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+    await router.close();
+    await worker.close();
+    await productKnex.destroy();
+    await baselineKnex.destroy();
+    setTimeout(() => process.exit(0), 50);
+  },
+});

@@ -1,0 +1,148 @@
+// A scanner process, as a host instance runs the product: its own knex pool and createSocialRouter.
+// 'burst': scheduler.enabled false, and router.scheduler.tick() is called until a tick claims nothing.
+// 'cron':  scheduler.enabled true with the cron the bench gives (every second), until told to stop.
+import fs from 'node:fs';
+import knexFactory, { type Knex } from 'knex';
+import { createSocialRouter, type SocialRouter } from '../../src/router';
+import { knexConfigFor } from '../../src/data/knex-config';
+import { type BenchEnv, fileLogger, productOptions } from '../lib/common';
+import { emit, serve } from '../lib/ipc';
+
+let knex: Knex;
+let router: SocialRouter;
+let peakRss = 0;
+let rssAtReady = 0;
+/** process.memoryUsage() at the sample with the highest RSS: where the memory was (heap, buffers, native). */
+let atPeak: NodeJS.MemoryUsage | null = null;
+function sample(): void {
+  // process.memoryUsage.rss() is cheap; the full breakdown (which walks the heap) only at a new peak.
+  const rss = process.memoryUsage.rss();
+  if (rss > peakRss) {
+    atPeak = process.memoryUsage();
+    peakRss = Math.max(rss, atPeak.rss);
+  }
+}
+const sampler = setInterval(sample, 50);
+sampler.unref();
+
+/** The kernel's high-water mark of this process's resident memory (Linux), in bytes. */
+function vmHwm(): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ScannerReport {
+  pid: number;
+  ticks: number;
+  claimed: number;
+  startedAt: number;
+  endedAt: number;
+  rssAtReady: number;
+  peakRss: number;
+  vmHwm: number | null;
+  atPeak: NodeJS.MemoryUsage | null;
+  /** CPU seconds (user + system) this process used between go/init and the report. */
+  cpuSec: number;
+  /** Heap in use after a full GC at the end: what is retained, as opposed to garbage not yet collected. */
+  heapUsedAfterGc: number | null;
+  /** Scans that ran, with how long each took and what it claimed. */
+  scans: Array<{ startedAt: number; ms: number; claimed: number }>;
+  /** Posts this process claimed and when it claimed the last of them (ms), as observed at the repository. */
+  claims: { observed: boolean; count: number; lastAt: number | null };
+}
+
+let ticks = 0;
+let claimed = 0;
+/** When this process first claimed each post (ms), if the repository could be observed. */
+const firstClaims = new Map<number, number>();
+let claimsObserved = false;
+/** One entry per scan that ran (calls joining a running scan are not new scans). */
+const tickLog: Array<{ startedAt: number; ms: number; claimed: number }> = [];
+const scans = new Set<Promise<unknown>>();
+let startedAt = 0;
+let cpuAtStart = process.cpuUsage();
+
+serve({
+  async init(o: { env: BenchEnv; mode: 'burst' | 'cron'; cron?: string; name: string }) {
+    knex = knexFactory(knexConfigFor(o.env.dbUrl));
+    await knex.raw('select 1');
+    const scheduler = o.mode === 'cron' ? { enabled: true, cron: o.cron ?? '* * * * * *' } : { enabled: false };
+    router = createSocialRouter(productOptions(o.env, knex, fileLogger(o.name), { scheduler }));
+    // Experiment knob (never set by the bench itself): the scan's publish concurrency, which the product hard-codes
+    // (Scheduler deps.concurrency ?? 16) and does not expose as an option. Sizes the recommendation to expose it.
+    const concurrency = Number(process.env.BENCH_SCANNER_CONCURRENCY);
+    if (concurrency > 0) (router.scheduler as unknown as { deps: { concurrency?: number } }).deps.concurrency = concurrency;
+    // Observe claims: the first successful claim of each post is when it was claimed (the scan may claim a post again
+    // before publishing it, which renews its lease). Wraps the product's PostsRepo instance; measures only.
+    const postsRepo = (router.scheduler as unknown as { deps?: { posts?: { claim?: (...a: unknown[]) => Promise<boolean> } } }).deps?.posts;
+    if (postsRepo?.claim) {
+      const claim = postsRepo.claim.bind(postsRepo);
+      postsRepo.claim = async (...a: unknown[]) => {
+        const won = await claim(...a);
+        const id = a[0] as number;
+        if (won && !firstClaims.has(id)) firstClaims.set(id, Date.now());
+        return won;
+      };
+      claimsObserved = true;
+    }
+    // Observe every scan (cron or called): node-cron's callback calls scheduler.tick() on the instance, so a
+    // wrapper on the instance sees them all. It only measures; the scan itself is the product's.
+    const tick = router.scheduler.tick.bind(router.scheduler);
+    router.scheduler.tick = () => {
+      const started = Date.now();
+      const p = tick();
+      if (!scans.has(p)) {
+        scans.add(p);
+        p.then((r) => tickLog.push({ startedAt: started, ms: Date.now() - started, claimed: r.claimed }), () => undefined)
+          .finally(() => scans.delete(p));
+      }
+      return p;
+    };
+    rssAtReady = process.memoryUsage().rss;
+    peakRss = 0;
+    sample();
+    cpuAtStart = process.cpuUsage();
+    startedAt = Date.now();
+    return { pid: process.pid, rssAtReady };
+  },
+  /** Burst: tick until a tick claims nothing (every due post is taken, by this process or another). */
+  async go(): Promise<ScannerReport> {
+    startedAt = Date.now();
+    cpuAtStart = process.cpuUsage();
+    for (;;) {
+      const r = await router.scheduler.tick();
+      ticks++;
+      claimed += r.claimed;
+      emit('tick', { claimed: r.claimed });
+      if (r.claimed === 0) break;
+    }
+    return report();
+  },
+  report,
+  async close() {
+    await router.close();
+    await knex.destroy();
+    const r = report();
+    // --expose-gc is given to scanners: a full collection shows what the process really retains.
+    if (global.gc) {
+      global.gc();
+      r.heapUsedAfterGc = process.memoryUsage().heapUsed;
+    }
+    setTimeout(() => process.exit(0), 50);
+    return r;
+  },
+});
+
+function report(): ScannerReport {
+  sample();
+  const cpu = process.cpuUsage(cpuAtStart);
+  return {
+    pid: process.pid, ticks, claimed, startedAt, endedAt: Date.now(), rssAtReady, peakRss, vmHwm: vmHwm(), atPeak,
+    cpuSec: Math.round((cpu.user + cpu.system) / 1e4) / 100, heapUsedAfterGc: null, scans: tickLog,
+    claims: { observed: claimsObserved, count: firstClaims.size, lastAt: firstClaims.size ? Math.max(...firstClaims.values()) : null },
+  };
+}

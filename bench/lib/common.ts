@@ -1,0 +1,161 @@
+// What every part of the bench shares: secrets, the product's options as the bench configures them, the command line.
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import type { Knex } from 'knex';
+import { REDACT_PATHS, type Logger, type SocialRouterOptions } from '../../src/options';
+
+/** The repository (children compiled into bench/results/build/ are told where it is). */
+export const REPO_DIR = process.env.BENCH_REPO_DIR ?? path.resolve(__dirname, '..', '..');
+export const BENCH_DIR = path.join(REPO_DIR, 'bench');
+export const RESULTS_DIR = path.join(BENCH_DIR, 'results');
+export const LOG_DIR = path.join(RESULTS_DIR, 'logs');
+
+export const JWT_SECRET = 'bench-jwt-secret-of-the-wordpress-site';
+export const ENCRYPTION_KEY = 'bench-encryption-key-0123456789abcdef0123456789';
+export const TIKTOK_KEY = 'bench-client-key';
+export const TIKTOK_SECRET = 'bench-client-secret';
+export const FRONTEND_URL = 'http://frontend.bench';
+/** Posts per account per 24 h for the product's quota check: high, so every post is published (the count query still runs). */
+export const BENCH_QUOTA = 1_000_000_000;
+/** Writes per user per window for the product's write rate limiter: high, so no request is refused (its SQL still runs). */
+export const BENCH_WRITE_LIMIT = 1_000_000_000;
+/** Size of the fake MP4 every bench post points at (FILE_UPLOAD: one HEAD, one GET, one PUT of this many bytes). */
+export const VIDEO_BYTES = 16 * 1024;
+
+/** Where the platform and the database are, handed to every child process. */
+export interface BenchEnv {
+  dbUrl: string;
+  prefix: string;
+  videoJobsTable: string;
+  simUrl: string;
+  simAuthorizeUrl: string;
+}
+
+/** The product's options as every bench process builds them: product defaults, except the platform URLs, the quota and the write limit. */
+export function productOptions(env: BenchEnv, db: Knex, logger: Logger, extra: Partial<SocialRouterOptions> = {}): SocialRouterOptions {
+  return {
+    db,
+    tablePrefix: env.prefix,
+    videoJobs: { table: env.videoJobsTable },
+    auth: { jwtSecret: JWT_SECRET },
+    encryptionKey: ENCRYPTION_KEY,
+    publicUrl: 'http://127.0.0.1/wp-json',
+    frontendUrl: FRONTEND_URL,
+    platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: env.simAuthorizeUrl, apiBaseUrl: env.simUrl } },
+    scheduler: { enabled: false },
+    quotas: { tiktok: { postsPer24h: BENCH_QUOTA } },
+    rateLimit: { windowSeconds: 60, maxWrites: BENCH_WRITE_LIMIT },
+    logger,
+    ...extra,
+  };
+}
+
+/** The product's logger (pino, info, tokens redacted) writing to a file: real logging cost, no terminal noise. */
+export function fileLogger(name: string): pino.Logger {
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  return pino(
+    { name: 'aurareels-social', level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    pino.destination({ dest: path.join(LOG_DIR, `${name}.log`), sync: false, mkdir: true }),
+  );
+}
+
+export function isMysqlUrl(url: string): boolean {
+  return /^(mysql|mariadb):/i.test(url);
+}
+
+export interface BenchArgs {
+  dbUrl: string | null;
+  quick: boolean;
+  phases: Set<'api' | 'burst' | 'lag'>;
+  keep: boolean;
+  /** Experiments on the bench's own tables, to size a recommended product change (never the default). */
+  whatIf: Set<'quota-index'>;
+  apiSeconds: number;
+  apiConnections: number;
+  burstPosts: number;
+  burstScanners: number | null;
+  lagMinutes: number;
+  lagPerMinute: number;
+  tablePosts: number;
+  usersWithPosts: number;
+  accountsPerUser: number;
+}
+
+const HELP = `npm run bench -- [options]
+
+  --db <url>            database: mysql://user:pass@host:3306/db or sqlite:path (default: env BENCH_DATABASE_URL,
+                        else a fresh SQLite file in bench/results/)
+  --quick               a few minutes: shorter API runs, a 2,000-post burst, 1 minute of lag
+  --only <list>         phases to run, comma-separated: api,burst,lag (default all)
+  --api-seconds <n>     length of one measured autocannon run (default 10; quick 4)
+  --connections <n>     autocannon connections (default 64)
+  --burst <n>           posts due at once in the burst (default 10000; quick 2000)
+  --scanners <n>        scanner processes in the burst (default 2 on MariaDB/MySQL, 1 on SQLite)
+  --lag-minutes <n>     how long posts keep falling due (default 3; quick 1)
+  --lag-rate <n>        posts falling due per minute (default 1000)
+  --keep                leave the bench's tables (MariaDB) in place
+  --what-if quota-index experiment: add the index recommended for the quota count to the bench's posts table
+                        (social_account_id, status, published_at) to measure its effect; not the product's schema
+  --help`;
+
+export function parseArgs(argv: string[]): BenchArgs {
+  const quick = argv.includes('--quick');
+  const args: BenchArgs = {
+    dbUrl: process.env.BENCH_DATABASE_URL || null,
+    quick,
+    phases: new Set(['api', 'burst', 'lag']),
+    keep: false,
+    whatIf: new Set(),
+    apiSeconds: quick ? 4 : 10,
+    apiConnections: 64,
+    burstPosts: quick ? 2000 : 10000,
+    burstScanners: null,
+    lagMinutes: quick ? 1 : 3,
+    lagPerMinute: 1000,
+    tablePosts: 100_000,
+    usersWithPosts: 10,
+    accountsPerUser: 10,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const num = (): number => {
+      const n = Number(value());
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`${a} needs a positive number`);
+      return n;
+    };
+    switch (a) {
+      case '--quick': break;
+      case '--db': args.dbUrl = value(); break;
+      case '--keep': args.keep = true; break;
+      case '--what-if': {
+        const w = value();
+        if (w !== 'quota-index') throw new Error(`unknown --what-if ${w} (known: quota-index)`);
+        args.whatIf.add(w);
+        break;
+      }
+      case '--only': {
+        const list = value().split(',').map((s) => s.trim());
+        for (const p of list) if (!['api', 'burst', 'lag'].includes(p)) throw new Error(`unknown phase ${p}`);
+        args.phases = new Set(list as Array<'api' | 'burst' | 'lag'>);
+        break;
+      }
+      case '--api-seconds': args.apiSeconds = num(); break;
+      case '--connections': args.apiConnections = Math.round(num()); break;
+      case '--burst': args.burstPosts = Math.round(num()); break;
+      case '--scanners': args.burstScanners = Math.round(num()); break;
+      case '--lag-minutes': args.lagMinutes = num(); break;
+      case '--lag-rate': args.lagPerMinute = Math.round(num()); break;
+      case '--help': case '-h': console.log(HELP); process.exit(0); break;
+      default: throw new Error(`unknown option ${a}\n\n${HELP}`);
+    }
+  }
+  return args;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
