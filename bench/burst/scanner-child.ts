@@ -78,13 +78,23 @@ serve({
     if (concurrency > 0) (router.scheduler as unknown as { deps: { concurrency?: number } }).deps.concurrency = concurrency;
     // Observe claims: the first successful claim of each post is when it was claimed (the scan may claim a post again
     // before publishing it, which renews its lease). Wraps the product's PostsRepo instance; measures only.
-    const postsRepo = (router.scheduler as unknown as { deps?: { posts?: { claim?: (...a: unknown[]) => Promise<boolean> } } }).deps?.posts;
-    if (postsRepo?.claim) {
+    const postsRepo = (router.scheduler as unknown as {
+      deps?: { posts?: { claim?: (...a: unknown[]) => Promise<boolean>; claimMany?: (...a: unknown[]) => Promise<number[]> } };
+    }).deps?.posts;
+    if (postsRepo?.claim && postsRepo.claimMany) {
       const claim = postsRepo.claim.bind(postsRepo);
       postsRepo.claim = async (...a: unknown[]) => {
         const won = await claim(...a);
         const id = a[0] as number;
         if (won && !firstClaims.has(id)) firstClaims.set(id, Date.now());
+        return won;
+      };
+      // The scan claims due posts a batch per statement: each id it won was claimed at that moment.
+      const claimMany = postsRepo.claimMany.bind(postsRepo);
+      postsRepo.claimMany = async (...a: unknown[]) => {
+        const won = await claimMany(...a);
+        const at = Date.now();
+        for (const id of won) if (!firstClaims.has(id)) firstClaims.set(id, at);
         return won;
       };
       claimsObserved = true;

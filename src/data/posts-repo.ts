@@ -174,6 +174,28 @@ export class PostsRepo {
     return n === 1;
   }
 
+  /**
+   * Claims, in one statement, those of these posts that are still due, and returns the ids it won: the rows
+   * that now carry this owner's lease with this exact expiry. Retried when the database reports a deadlock
+   * between instances claiming at once.
+   */
+  async claimMany(ids: number[], owner: string, until: Date): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const now = this.stamp();
+    const untilStr = toDbTime(until);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.whereDue(this.q().whereIn('id', ids), now)
+          .update({ status: 'publishing', lease_owner: owner, lease_expires_at: untilStr, updated_at: now });
+        break;
+      } catch (err) {
+        if (attempt >= 5 || !isDeadlock(err)) throw err;
+      }
+    }
+    const won = await this.q().whereIn('id', ids).andWhere({ status: 'publishing', lease_owner: owner, lease_expires_at: untilStr }).select('id');
+    return won.map((r: { id: number }) => Number(r.id));
+  }
+
   /** Extends the lease while a long step runs. False when the lease was lost (another worker took over). */
   async extendLease(id: number, owner: string, until: Date): Promise<boolean> {
     const n = await this.q().where({ id, lease_owner: owner, status: 'publishing' }).update({ lease_expires_at: toDbTime(until) });
@@ -309,4 +331,11 @@ export class PostsRepo {
     const n = await this.q().where({ id, lease_owner: owner, status: 'publishing' }).update(values);
     return n === 1;
   }
+}
+
+/** MySQL/MariaDB deadlock or lock wait (errno 1213 / 1205), or SQLite busy: the statement can be tried again. */
+function isDeadlock(err: unknown): boolean {
+  const code = (err as { code?: string; errno?: number })?.code;
+  const errno = (err as { errno?: number })?.errno;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1213 || errno === 1205 || code === 'SQLITE_BUSY';
 }

@@ -58,6 +58,8 @@ function parseJson<T>(text: string | null, fallback: T): T {
 export class PublishWorker {
   readonly workerId: string;
   private readonly running = new Set<Promise<void>>();
+  /** Posts being published by this process right now. */
+  private readonly active = new Set<number>();
   private closed = false;
   /** Sleeps in progress; close() ends them early so waiting publishes reach their next step boundary at once. */
   private readonly sleepers = new Set<() => void>();
@@ -118,9 +120,14 @@ export class PublishWorker {
     await this.runClaimed(postId);
   }
 
-  /** Publishes a post this worker has just claimed. Never throws. */
+  /**
+   * Publishes a post this worker has just claimed. Never throws. A post already running in this process (n8n
+   * and the scanner reaching it at the same moment both hold this worker's lease) is not run twice.
+   */
   async runClaimed(postId: number): Promise<void> {
     const { posts, logger } = this.deps;
+    if (this.active.has(postId)) return;
+    this.active.add(postId);
     try {
       const post = await posts.findById(postId);
       if (!post) return;
@@ -128,6 +135,8 @@ export class PublishWorker {
     } catch (err) {
       logger.error({ postId, err: (err as Error).message }, 'publish worker failed');
       await posts.releaseLease(postId, this.workerId).catch(() => undefined);
+    } finally {
+      this.active.delete(postId);
     }
   }
 

@@ -50,8 +50,8 @@ class ClaimedQueue {
 }
 
 /**
- * Claiming runs ahead of publishing: due posts are claimed as fast as the database takes the conditional
- * updates, and `concurrency` workers publish them from the queue. A queued post is claimed again right
+ * Claiming runs ahead of publishing: due posts are claimed a batch per conditional update, as fast as the
+ * database takes them, and `concurrency` workers publish them from the queue. A queued post is claimed again right
  * before it starts (which renews its lease), so one whose lease ran out in the queue and went to another
  * instance is skipped.
  */
@@ -107,13 +107,9 @@ export class Scheduler {
         if (this.closed) break;
         const ids = await posts.dueIds(batchSize);
         if (ids.length === 0) break;
-        let won = 0;
-        for (const id of ids) {
-          if (this.closed) break;
-          if (!(await posts.claim(id, worker.workerId, worker.leaseUntil()))) continue;
-          won++;
-          queue.push(id);
-        }
+        const wonIds = await posts.claimMany(ids, worker.workerId, worker.leaseUntil());
+        for (const id of wonIds) queue.push(id);
+        const won = wonIds.length;
         claimed += won;
         // Every candidate was taken by another instance: the rest of the queue is theirs to drain too.
         if (won === 0 && ids.length < batchSize) break;
