@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { JWT_SECRET, startStack, type Stack } from '../helpers/stack';
 import { bodyText, headerJunk, hostile, json, pathId, queryString, SPECIAL_STRINGS } from './arbitraries';
-import { BASE, checkResponse, closeAgent, FuzzSession, IG_USERS, N8N_KEY, send, snapshot, snapshotDiff, type Sent, type Snapshot } from './harness';
+import { BASE, checkResponse, closeAgent, FuzzSession, IG_USERS, N8N_KEY, refusedByNode, send, snapshot, snapshotDiff, type Sent, type Snapshot } from './harness';
 
 /**
  * FUZZ_RUNS=4 multiplies every run count (a deeper look; the default keeps the file well under a minute), FUZZ_SEED
@@ -247,6 +247,7 @@ describe('fuzzing every endpoint (10 KB body limit)', () => {
       }
       const extra = a.extra ? `&${a.extra.slice(1)}` : '';
       const res = await hit({ method: 'GET', path: `/callback/${a.platform}?${q}${extra}` }, { redirect: true, allowWriteOnRefusal: onlyStateConsumed });
+      if (refusedByNode(res)) return;
       // No code was ever issued by the platform for these flows: nothing may connect.
       expect(res.status).toBe(302);
       expect(new URL(String(res.headers.location)).searchParams.get('status')).toBe('error');

@@ -154,6 +154,14 @@ function answer(res: Got): string {
 }
 
 /**
+ * Node's HTTP parser answers a request line and headers over its limit (16 KB) with a bare 431 and closes the
+ * connection before the host's app, and so the router, ever sees the request: there is nothing of the router's in it.
+ */
+export function refusedByNode(res: Got): boolean {
+  return res.status === 431 && res.text === '' && res.headers.connection === 'close';
+}
+
+/**
  * The invariants of one response: below 500, the WordPress error shape or a success (or, for the OAuth callback, a
  * redirect to the frontend), nothing internal in it, helmet's headers on it. Throws a Violation naming the request.
  */
@@ -162,6 +170,7 @@ export function checkResponse(req: Sent, res: Got, opts: { redirect?: boolean } 
     throw new Violation(`${why}\n  request:  ${describeRequest(req)}\n  response: ${answer(res)}`);
   };
   if (res.status >= 500) fail(`a ${res.status}`);
+  if (refusedByNode(res)) return;
 
   const asked = requestText(req);
   const shown = `${res.text}\n${res.headers.location ?? ''}`;
