@@ -1,8 +1,7 @@
-// Shared OAuth plumbing: a passport-oauth2 strategy whose token call goes through fetch, and a promise runner for strategies.
+// Shared OAuth plumbing: a passport-oauth2 strategy whose token call goes through callPlatform, and a promise runner for strategies.
 import type { Request } from 'express';
 import { Strategy as OAuth2Strategy, type StrategyOptionsWithRequest, type VerifyFunctionWithRequest } from 'passport-oauth2';
-import { PlatformError } from '../errors';
-import { callTimeout } from './http';
+import { callPlatform } from './http';
 import type { OAuthLogin } from './types';
 
 /** Builds the token request (URL, method, body) from the code or refresh params passport-oauth2 prepared. */
@@ -30,28 +29,25 @@ export class PlatformOAuth2Strategy extends OAuth2Strategy {
       const all = { ...params, code };
       const req = buildTokenRequest(all);
       const url = req.method === 'GET' ? `${req.url}?${req.body?.toString() ?? ''}` : req.url;
-      const timeout = callTimeout(timeoutMs);
-      fetch(url, {
+      callPlatform({
+        platform,
         method: req.method,
+        url,
         headers: req.method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' } : { Accept: 'application/json' },
         body: req.method === 'POST' ? req.body : undefined,
-        signal: timeout.signal,
+        timeoutMs,
+        // A code works once, so a lost answer cannot be repeated; but the user can simply connect again.
+        idempotent: true,
+        action: 'exchanging the code',
       })
-        .then(async (res) => {
-          const text = await res.text();
-          let results: Record<string, unknown> = {};
-          try {
-            results = JSON.parse(text);
-          } catch {
-            /* not JSON: handled below as a missing token */
-          }
-          if (!res.ok || typeof results.access_token !== 'string') {
-            return callback({ statusCode: res.status, data: text });
+        .then((res) => {
+          const results = (res.json && typeof res.json === 'object' ? res.json : {}) as Record<string, unknown>;
+          if (res.status < 200 || res.status >= 300 || typeof results.access_token !== 'string') {
+            return callback({ statusCode: res.status, data: res.text });
           }
           callback(null, results.access_token, results.refresh_token as string | undefined, results);
         })
-        .catch((err) => callback(new PlatformError(platform, 'retryable', `Could not reach ${platform} to exchange the code: ${err.message}.`, { cause: err })))
-        .finally(() => timeout.done());
+        .catch((err) => callback(err));
     };
   }
 }

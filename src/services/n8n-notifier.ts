@@ -1,4 +1,5 @@
 // Tells n8n about a newly scheduled post ({post_id, scheduled_at, user_id}, X-API-Key) without holding up the request.
+import { request } from 'undici';
 import type { Logger } from '../options';
 import { callTimeout } from '../platforms/http';
 
@@ -22,15 +23,17 @@ export class N8nNotifier {
   notify(event: { postId: number; scheduledAt: string; userId: number }): void {
     if (!this.deps.webhookUrl) return;
     const timeout = callTimeout(this.deps.timeoutMs ?? 5000);
-    const p = fetch(this.deps.webhookUrl, {
+    const p = request(this.deps.webhookUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...(this.deps.apiKey ? { 'X-API-Key': this.deps.apiKey } : {}) },
       body: JSON.stringify({ post_id: event.postId, scheduled_at: event.scheduledAt, user_id: event.userId }),
       signal: timeout.signal,
     })
       .then(async (res) => {
-        await res.body?.cancel();
-        if (!res.ok) this.deps.logger.warn({ postId: event.postId, status: res.status }, 'n8n webhook refused the schedule; the cron fallback will publish');
+        await res.body.dump();
+        if (res.statusCode < 200 || res.statusCode >= 300) {
+          this.deps.logger.warn({ postId: event.postId, status: res.statusCode }, 'n8n webhook refused the schedule; the cron fallback will publish');
+        }
       })
       .catch((err) => this.deps.logger.warn({ postId: event.postId, err: (err as Error).message }, 'n8n webhook unreachable; the cron fallback will publish'))
       .finally(() => {

@@ -1,9 +1,10 @@
 // The TikTok platform: Login Kit accounts, token refresh and revoke, and Direct Post through the Content Posting API.
 import type { StateStore } from 'passport-oauth2';
+import { request } from 'undici';
 import { PlatformError } from '../../errors';
 import type { ResolvedTikTokOptions } from '../../options';
 import { extractHashtags } from '../caption';
-import { callPlatform, type PlatformResponse } from '../http';
+import { callPlatform, callTimeout, headerValue, type PlatformResponse } from '../http';
 import type { LoginAccount, OAuthLogin, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
 import { chunkRange, planChunks, type ChunkPlan } from './chunking';
 import { apiFailure, failReasonError, oauthFailure } from './errors';
@@ -234,18 +235,18 @@ export class TikTokAdapter implements PlatformAdapter {
   /** The video's size in bytes, from a HEAD request (or the headers of a GET when HEAD is refused). */
   private async videoSize(videoUrl: string): Promise<number> {
     for (const method of ['HEAD', 'GET'] as const) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), this.deps.timeoutMs);
+      const timeout = callTimeout(this.deps.timeoutMs);
       try {
-        const res = await fetch(videoUrl, { method, signal: controller.signal });
-        const length = Number(res.headers.get('content-length'));
-        if (method === 'GET') await res.body?.cancel();
-        if (res.ok && length > 0) return length;
-        if (res.status === 404 || res.status === 403 || res.status === 410) break;
+        const res = await request(videoUrl, { method, signal: timeout.signal });
+        // Only the headers matter: dump() discards the body, closing the connection when it is long.
+        await res.body.dump();
+        const length = Number(headerValue(res.headers, 'content-length'));
+        if (res.statusCode >= 200 && res.statusCode < 300 && length > 0) return length;
+        if (res.statusCode === 404 || res.statusCode === 403 || res.statusCode === 410) break;
       } catch (err) {
         throw new PlatformError('tiktok', 'retryable', `Could not read the video at its URL: ${(err as Error).message}.`, { cause: err });
       } finally {
-        clearTimeout(timer);
+        timeout.done();
       }
     }
     throw new PlatformError('tiktok', 'permanent', 'The video URL does not serve a video with a known size; check that the MP4 is public.');
@@ -254,12 +255,18 @@ export class TikTokAdapter implements PlatformAdapter {
   /** Streams the video from its URL to TikTok chunk by chunk, holding one chunk in memory at a time. */
   private async upload(ctx: PublishContext, init: InitStep): Promise<void> {
     const plan = init.plan!;
-    const source = await fetch(ctx.post.videoUrl).catch((err) => {
+    // The download may take as long as the upload it feeds; what is bounded is the wait for each piece of it.
+    const idle = this.deps.timeoutMs;
+    const source = await request(ctx.post.videoUrl, { headersTimeout: idle, bodyTimeout: idle }).catch((err) => {
       throw new PlatformError('tiktok', 'retryable', `Could not download the video: ${err.message}.`, { cause: err });
     });
-    if (!source.ok || !source.body) throw new PlatformError('tiktok', 'retryable', `Could not download the video (HTTP ${source.status}).`);
-    const contentType = /quicktime|webm/.test(source.headers.get('content-type') ?? '') ? source.headers.get('content-type')! : 'video/mp4';
-    const reader = source.body.getReader();
+    if (source.statusCode < 200 || source.statusCode >= 300) {
+      await source.body.dump();
+      throw new PlatformError('tiktok', 'retryable', `Could not download the video (HTTP ${source.statusCode}).`);
+    }
+    const type = headerValue(source.headers, 'content-type') ?? '';
+    const contentType = /quicktime|webm/.test(type) ? type : 'video/mp4';
+    const reader: AsyncIterator<Buffer> = source.body[Symbol.asyncIterator]();
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
     let ended = false;
@@ -268,7 +275,9 @@ export class TikTokAdapter implements PlatformAdapter {
         const { first, last } = chunkRange(plan, i);
         const need = last - first + 1;
         while (pendingBytes < need && !ended) {
-          const { value, done } = await reader.read();
+          const { value, done } = await reader.next().catch((err: Error) => {
+            throw new PlatformError('tiktok', 'retryable', `Could not download the video: ${err.message}.`, { cause: err });
+          });
           if (done) ended = true;
           else {
             pending.push(value);
@@ -288,7 +297,7 @@ export class TikTokAdapter implements PlatformAdapter {
       if (err instanceof PlatformError) await ctx.steps.clear(STEP.initSent, STEP.init);
       throw err;
     } finally {
-      await reader.cancel().catch(() => undefined);
+      await source.body.dump().catch(() => undefined);
     }
   }
 
