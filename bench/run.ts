@@ -135,6 +135,12 @@ function meta(args: BenchArgs, db: BenchDb, startedAt: Date): Record<string, unk
 
 const ok = (pass: boolean) => (pass ? 'ok' : 'MISSED');
 
+/** The scanner processes' node flags, for the phase headings. */
+function heapLimit(r: Results): string {
+  const flags = (r.meta.args as { scannerNodeFlags?: string[] } | undefined)?.scannerNodeFlags ?? [];
+  return flags.length ? `scanners run with node ${flags.join(' ')}` : "scanners run with V8's default heap sizing";
+}
+
 function render(r: Results): string {
   const m = r.meta;
   const out: string[] = [];
@@ -175,7 +181,7 @@ function render(r: Results): string {
   if (r.burst) {
     const b = r.burst;
     out.push('');
-    out.push(`2. Scheduler burst · ${fmt(b.posts)} posts due at once · ${b.scanners} scanner process${b.scanners > 1 ? 'es' : ''}${b.singleWriterNote ? ` (${b.singleWriterNote})` : ''} · instant simulator · ${b.completed ? 'completed' : 'NOT COMPLETED'}`);
+    out.push(`2. Scheduler burst · ${fmt(b.posts)} posts due at once · ${b.scanners} scanner process${b.scanners > 1 ? 'es' : ''}${b.singleWriterNote ? ` (${b.singleWriterNote})` : ''} · ${heapLimit(r)} · instant simulator · ${b.completed ? 'completed' : 'NOT COMPLETED'}`);
     const base = `${b.scanners} proc raw UPDATE ${fmt(b.baselineClaimsPerSec)}/s (${b.baselineRuns.map((x) => fmt(x.claimsPerSec)).join(' / ')})`;
     const rows = [['figure', 'product', 'baseline', 'ratio', 'target', '']];
     rows.push(['claims per second', b.claimsPerSec === null ? '—' : `${fmt(b.claimsPerSec)}/s`, base, ratio(b.ratio), `≥ ${b.ratioTarget.toFixed(2)}×`, ok(b.pass.ratio)]);
@@ -200,7 +206,7 @@ function render(r: Results): string {
   if (r.lag) {
     const l = r.lag;
     out.push('');
-    out.push(`3. Lag · ${fmt(l.perMinute)} posts falling due per minute for ${l.minutes} min · one scanner process, cron '${l.cron}' · scheduled_at → TikTok init call`);
+    out.push(`3. Lag · ${fmt(l.perMinute)} posts falling due per minute for ${l.minutes} min · one scanner process, cron '${l.cron}', ${heapLimit(r)} · scheduled_at → TikTok init call`);
     const rows = [['figure', 'value', 'target', '']];
     rows.push(['p50 lag', `${fmt(l.lagMs.p50)} ms`, '', '']);
     rows.push(['p90 lag', `${fmt(l.lagMs.p90)} ms`, '', '']);

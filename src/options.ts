@@ -73,7 +73,8 @@ export interface SocialRouterOptions {
   frontendRedirectPath?: string;
   platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions };
   n8n?: { apiKey?: string; schedulerWebhookUrl?: string };
-  scheduler?: { enabled?: boolean; cron?: string; leaseSeconds?: number };
+  /** The fallback scanner: `concurrency` is how many claimed posts one instance publishes at once [16] */
+  scheduler?: { enabled?: boolean; cron?: string; leaseSeconds?: number; concurrency?: number };
   retry?: { maxAttempts?: number; delaySeconds?: number };
   statusPoll?: { firstDelayMs?: number; maxDelayMs?: number; timeoutMs?: number };
   quotas?: { tiktok?: { postsPer24h?: number }; instagram?: { postsPer24h?: number } };
@@ -150,6 +151,7 @@ const schema = z.object({
       enabled: z.boolean().default(true),
       cron: z.string().refine((c) => cron.validate(c), 'is not a valid node-cron expression').default('* * * * *'),
       leaseSeconds: z.number().int().min(10).default(300),
+      concurrency: z.number().int().min(1).max(256).default(16),
     })
     .prefault({}),
   retry: z

@@ -72,7 +72,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const notifier = new N8nNotifier({ webhookUrl: o.n8n.schedulerWebhookUrl, apiKey: o.n8n.apiKey, logger });
   const publishService = new PublishService({ accounts, posts, videoJobs, adapters, worker, notifier, quotas: o.quotas, now });
   const postActions = new PostActions({ posts, steps, worker, notifier, now });
-  const scheduler = new Scheduler({ posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron });
+  const scheduler = new Scheduler({ posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency });
 
   const api = Router();
   api.use(helmet());

@@ -33,13 +33,14 @@ describe('createSocialRouter options', () => {
         publicUrl: 'not a url',
         platforms: { tiktok: { clientKey: '', clientSecret: 'x', chunkSizeBytes: 1 } },
         retry: { maxAttempts: 0 },
+        scheduler: { enabled: false, concurrency: 0 },
       } as SocialRouterOptions);
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(OptionsError);
     const message = (error as Error).message;
-    for (const field of ['encryptionKey', 'publicUrl', 'platforms.tiktok.clientKey', 'platforms.tiktok.chunkSizeBytes', 'retry.maxAttempts']) {
+    for (const field of ['encryptionKey', 'publicUrl', 'platforms.tiktok.clientKey', 'platforms.tiktok.chunkSizeBytes', 'retry.maxAttempts', 'scheduler.concurrency']) {
       expect(message).toContain(field);
     }
   });

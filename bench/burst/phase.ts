@@ -1,7 +1,7 @@
 // Phase 2, the scheduler burst: N posts due at once, scanner processes ticking until nothing is due, an instant
 // simulator. Against the raw rate of the claim's conditional UPDATE, measured before and after on fresh rows.
 import type { BenchArgs, BenchEnv } from '../lib/common';
-import { sleep } from '../lib/common';
+import { scannerNodeFlags, sleep } from '../lib/common';
 import { cpuMeter } from '../lib/cpu';
 import { type Child, startChild } from '../lib/ipc';
 import { note, progress } from '../lib/progress';
@@ -108,9 +108,7 @@ export async function runBurstPhase(o: {
 
   // The product.
   platform.sim.reset();
-  // BENCH_SCANNER_NODE_FLAGS: extra node flags for the scanners (experiments, e.g. --max-semi-space-size=4).
-  const flags = ['--expose-gc', ...(process.env.BENCH_SCANNER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
-  const children = await startAll('bench/burst/scanner-child.ts', Array.from({ length: scanners }, (_, i) => `burst-scanner-${i + 1}`), flags);
+  const children = await startAll('bench/burst/scanner-child.ts', Array.from({ length: scanners }, (_, i) => `burst-scanner-${i + 1}`), scannerNodeFlags(args));
   let allClaimedSec: number | null = null;
   let allPublishedSec: number | null = null;
   let scannersDoneSec: number | null = null;

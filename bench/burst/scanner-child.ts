@@ -2,6 +2,9 @@
 // 'burst': scheduler.enabled false, and router.scheduler.tick() is called until a tick claims nothing.
 // 'cron':  scheduler.enabled true with the cron the bench gives (every second), until told to stop.
 import fs from 'node:fs';
+import inspector from 'node:inspector/promises';
+import path from 'node:path';
+import v8 from 'node:v8';
 import knexFactory, { type Knex } from 'knex';
 import { createSocialRouter, type SocialRouter } from '../../src/router';
 import { knexConfigFor } from '../../src/data/knex-config';
@@ -14,11 +17,14 @@ let peakRss = 0;
 let rssAtReady = 0;
 /** process.memoryUsage() at the sample with the highest RSS: where the memory was (heap, buffers, native). */
 let atPeak: NodeJS.MemoryUsage | null = null;
+/** V8's heap spaces at that sample: committed MB by space (new, old, code, large objects…). */
+let spacesAtPeak: Record<string, number> | null = null;
 function sample(): void {
   // process.memoryUsage.rss() is cheap; the full breakdown (which walks the heap) only at a new peak.
   const rss = process.memoryUsage.rss();
   if (rss > peakRss) {
     atPeak = process.memoryUsage();
+    spacesAtPeak = Object.fromEntries(v8.getHeapSpaceStatistics().map((x) => [x.space_name, Math.round(x.physical_space_size / 1048576)]));
     peakRss = Math.max(rss, atPeak.rss);
   }
 }
@@ -45,6 +51,7 @@ export interface ScannerReport {
   peakRss: number;
   vmHwm: number | null;
   atPeak: NodeJS.MemoryUsage | null;
+  spacesAtPeak: Record<string, number> | null;
   /** CPU seconds (user + system) this process used between go/init and the report. */
   cpuSec: number;
   /** Heap in use after a full GC at the end: what is retained, as opposed to garbage not yet collected. */
@@ -70,12 +77,10 @@ serve({
   async init(o: { env: BenchEnv; mode: 'burst' | 'cron'; cron?: string; name: string }) {
     knex = knexFactory(knexConfigFor(o.env.dbUrl));
     await knex.raw('select 1');
-    const scheduler = o.mode === 'cron' ? { enabled: true, cron: o.cron ?? '* * * * * *' } : { enabled: false };
+    // BENCH_SCANNER_CONCURRENCY: an experiment with the scheduler.concurrency option (the bench keeps its default).
+    const concurrency = Number(process.env.BENCH_SCANNER_CONCURRENCY) || undefined;
+    const scheduler = o.mode === 'cron' ? { enabled: true, cron: o.cron ?? '* * * * * *', concurrency } : { enabled: false, concurrency };
     router = createSocialRouter(productOptions(o.env, knex, fileLogger(o.name), { scheduler }));
-    // Experiment knob (never set by the bench itself): the scan's publish concurrency, which the product hard-codes
-    // (Scheduler deps.concurrency ?? 16) and does not expose as an option. Sizes the recommendation to expose it.
-    const concurrency = Number(process.env.BENCH_SCANNER_CONCURRENCY);
-    if (concurrency > 0) (router.scheduler as unknown as { deps: { concurrency?: number } }).deps.concurrency = concurrency;
     // Observe claims: the first successful claim of each post is when it was claimed (the scan may claim a post again
     // before publishing it, which renews its lease). Wraps the product's PostsRepo instance; measures only.
     const postsRepo = (router.scheduler as unknown as {
@@ -112,6 +117,7 @@ serve({
       }
       return p;
     };
+    if (process.env.BENCH_ALLOC_PROF) await startAllocationSampling();
     rssAtReady = process.memoryUsage().rss;
     peakRss = 0;
     sample();
@@ -134,6 +140,7 @@ serve({
   },
   report,
   async close() {
+    await stopAllocationSampling();
     await router.close();
     await knex.destroy();
     const r = report();
@@ -151,8 +158,29 @@ function report(): ScannerReport {
   sample();
   const cpu = process.cpuUsage(cpuAtStart);
   return {
-    pid: process.pid, ticks, claimed, startedAt, endedAt: Date.now(), rssAtReady, peakRss, vmHwm: vmHwm(), atPeak,
+    pid: process.pid, ticks, claimed, startedAt, endedAt: Date.now(), rssAtReady, peakRss, vmHwm: vmHwm(), atPeak, spacesAtPeak,
     cpuSec: Math.round((cpu.user + cpu.system) / 1e4) / 100, heapUsedAfterGc: null, scans: tickLog,
     claims: { observed: claimsObserved, count: firstClaims.size, lastAt: firstClaims.size ? Math.max(...firstClaims.values()) : null },
   };
+}
+
+/**
+ * BENCH_ALLOC_PROF=1: V8's sampling heap profiler over the scanner's work, counting objects already collected too,
+ * so the profile shows where the garbage comes from (open it in Chrome DevTools' Memory tab, or sum it by module).
+ */
+let allocationProfiler: inspector.Session | null = null;
+async function startAllocationSampling(): Promise<void> {
+  allocationProfiler = new inspector.Session();
+  allocationProfiler.connect();
+  // The two include* flags are V8's (Node 20 passes them through); its typings do not list them yet.
+  await allocationProfiler.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+}
+async function stopAllocationSampling(): Promise<void> {
+  if (!allocationProfiler) return;
+  const { profile } = (await allocationProfiler.post('HeapProfiler.stopSampling')) as { profile: unknown };
+  allocationProfiler.disconnect();
+  allocationProfiler = null;
+  const dir = path.join(process.env.BENCH_REPO_DIR ?? '.', 'bench', 'results', 'prof');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${process.env.BENCH_CHILD_NAME ?? 'scanner'}-${process.pid}.heapprofile`), JSON.stringify(profile));
 }

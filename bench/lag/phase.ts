@@ -1,7 +1,7 @@
 // Phase 3, lag: posts falling due at a steady rate while one scanner process ticks every second
 // (scheduler.cron '* * * * * *'); lag is from scheduled_at to the platform's init call for that post.
 import type { BenchArgs, BenchEnv } from '../lib/common';
-import { sleep } from '../lib/common';
+import { scannerNodeFlags, sleep } from '../lib/common';
 import { startChild } from '../lib/ipc';
 import { note, progress } from '../lib/progress';
 import { percentile, round } from '../lib/stats';
@@ -60,7 +60,7 @@ export async function runLagPhase(o: {
   const lastDue = Math.max(...dueAt.values());
 
   platform.sim.reset();
-  const scanner = await startChild('bench/burst/scanner-child.ts', 'lag-scanner', 60_000, ['--expose-gc']);
+  const scanner = await startChild('bench/burst/scanner-child.ts', 'lag-scanner', 60_000, scannerNodeFlags(args));
   let report: ScannerReport | null = null;
   try {
     await scanner.call('init', { env, mode: 'cron', cron, name: 'lag-scanner' }, 60_000);

@@ -75,12 +75,20 @@ export interface BenchArgs {
   apiConnections: number;
   burstPosts: number;
   burstScanners: number | null;
+  /** Node flags of the scanner processes (heap limits, as a production host sets them); [] = V8's defaults. */
+  scannerNodeFlags: string[];
   lagMinutes: number;
   lagPerMinute: number;
   tablePosts: number;
   usersWithPosts: number;
   accountsPerUser: number;
 }
+
+/**
+ * A scanner runs as a production host's worker would: with a heap limit. The live heap stays near 30 MB through a
+ * 10,000-post burst; without a limit V8 sizes the heap from the machine's memory and lets garbage reach ~4x that.
+ */
+export const DEFAULT_SCANNER_NODE_FLAGS = '--max-old-space-size=128 --max-semi-space-size=8';
 
 const HELP = `npm run bench -- [options]
 
@@ -92,6 +100,10 @@ const HELP = `npm run bench -- [options]
   --connections <n>     autocannon connections (default 64)
   --burst <n>           posts due at once in the burst (default 10000; quick 2000)
   --scanners <n>        scanner processes in the burst (default 2 on MariaDB/MySQL, 1 on SQLite)
+  --scanner-node-flags "<flags>"
+                        node flags of the scanner processes (default "${DEFAULT_SCANNER_NODE_FLAGS}";
+                        "" = V8's defaults, which size the heap from the machine's memory and let garbage grow to
+                        about 4x the live heap before collecting it)
   --lag-minutes <n>     how long posts keep falling due (default 3; quick 1)
   --lag-rate <n>        posts falling due per minute (default 1000)
   --keep                leave the bench's tables (MariaDB) in place
@@ -111,6 +123,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     apiConnections: 64,
     burstPosts: quick ? 2000 : 10000,
     burstScanners: null,
+    scannerNodeFlags: DEFAULT_SCANNER_NODE_FLAGS.split(' '),
     lagMinutes: quick ? 1 : 3,
     lagPerMinute: 1000,
     tablePosts: 100_000,
@@ -149,6 +162,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--connections': args.apiConnections = Math.round(num()); break;
       case '--burst': args.burstPosts = Math.round(num()); break;
       case '--scanners': args.burstScanners = Math.round(num()); break;
+      case '--scanner-node-flags': args.scannerNodeFlags = value().split(' ').filter(Boolean); break;
       case '--lag-minutes': args.lagMinutes = num(); break;
       case '--lag-rate': args.lagPerMinute = Math.round(num()); break;
       case '--help': case '-h': console.log(HELP); process.exit(0); break;
@@ -156,6 +170,11 @@ export function parseArgs(argv: string[]): BenchArgs {
     }
   }
   return args;
+}
+
+/** Node flags for a scanner process: --expose-gc (for the report's full-GC figure), then the run's own. */
+export function scannerNodeFlags(args: BenchArgs): string[] {
+  return ['--expose-gc', ...args.scannerNodeFlags];
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -14,7 +14,7 @@ export interface SchedulerDeps {
   logger: Logger;
   now: () => Date;
   cron: string;
-  /** Publishes running at once in this process. */
+  /** Publishes running at once in this process [16] */
   concurrency?: number;
   /** Due posts read per query. */
   batchSize?: number;
@@ -81,11 +81,7 @@ export class Scheduler {
     return this.running;
   }
 
-  /**
-   * Claiming runs ahead of publishing: due posts are claimed as fast as the database takes the conditional
-   * updates, and `concurrency` workers publish them from the queue. A queued post is claimed again right
-   * before it starts, so one whose lease ran out in the queue and went to another instance is skipped.
-   */
+  /** Claims every due post, a batch at a time, while the workers publish them from the queue (see the class). */
   private async scan(): Promise<TickReport> {
     const { posts, worker, logger } = this.deps;
     const queue = new ClaimedQueue();
