@@ -5,6 +5,7 @@ import { PlatformError } from '../../errors';
 import type { ResolvedInstagramOptions } from '../../options';
 import { extractHashtags, extractMentions } from '../caption';
 import { callPlatform, type PlatformResponse } from '../http';
+import { pollUntilDone } from '../polling';
 import type { LoginAccount, OAuthLogin, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
 import { graphFailure } from './errors';
 import {
@@ -188,38 +189,27 @@ export class InstagramAdapter implements PlatformAdapter {
   }
 
   /** Polls the container with backoff until FINISHED (or PUBLISHED); ERROR and EXPIRED end the attempt. */
-  private async awaitContainer(ctx: PublishContext, containerId: string): Promise<'FINISHED' | 'PUBLISHED'> {
-    const { firstDelayMs, maxDelayMs, timeoutMs } = this.deps.statusPoll;
-    let polling = ctx.steps.get(STEP.polling) as { startedAt: number } | undefined;
-    if (!polling) {
-      polling = { startedAt: ctx.now().getTime() };
-      await ctx.steps.save(STEP.polling, polling);
-    }
-    let delay = firstDelayMs;
-    for (;;) {
-      let status: z.output<typeof containerStatusResponse> | undefined;
-      try {
-        status = await this.call('GET', `/${encodeURIComponent(containerId)}`, { fields: 'status_code,status', access_token: ctx.accessToken }, containerStatusResponse, 'checking the Reel container');
-      } catch (err) {
-        if (!(err instanceof PlatformError) || err.kind !== 'retryable') throw err;
-      }
-      if (status?.status_code === 'FINISHED' || status?.status_code === 'PUBLISHED') return status.status_code;
-      if (status?.status_code === 'ERROR') {
-        throw new PlatformError('instagram', 'permanent', `Instagram could not process the video: ${status.status ?? 'ERROR'}.`, { platformCode: 'container_error' });
-      }
-      if (status?.status_code === 'EXPIRED') {
-        await ctx.steps.clear(STEP.container, STEP.polling);
-        throw new PlatformError('instagram', 'retryable', 'The Instagram container expired before it was published; a new one will be created.', { platformCode: 'container_expired' });
-      }
-      if (ctx.now().getTime() - polling.startedAt >= timeoutMs) {
-        throw new PlatformError('instagram', 'permanent',
-          `Instagram was still processing the video after ${Math.round(timeoutMs / 60000)} minutes. Check the Instagram account, then retry.`,
-          { platformCode: 'status_timeout' });
-      }
-      await ctx.sleep(delay);
-      await ctx.heartbeat();
-      delay = Math.min(Math.max(delay * 2, 1), maxDelayMs);
-    }
+  private awaitContainer(ctx: PublishContext, containerId: string): Promise<'FINISHED' | 'PUBLISHED'> {
+    const { timeoutMs } = this.deps.statusPoll;
+    return pollUntilDone(ctx, {
+      ...this.deps.statusPoll,
+      step: STEP.polling,
+      fetch: () => this.call('GET', `/${encodeURIComponent(containerId)}`, { fields: 'status_code,status', access_token: ctx.accessToken }, containerStatusResponse, 'checking the Reel container'),
+      interpret: async (status) => {
+        if (status.status_code === 'FINISHED' || status.status_code === 'PUBLISHED') return status.status_code;
+        if (status.status_code === 'ERROR') {
+          throw new PlatformError('instagram', 'permanent', `Instagram could not process the video: ${status.status ?? 'ERROR'}.`, { platformCode: 'container_error' });
+        }
+        if (status.status_code === 'EXPIRED') {
+          await ctx.steps.clear(STEP.container, STEP.polling);
+          throw new PlatformError('instagram', 'retryable', 'The Instagram container expired before it was published; a new one will be created.', { platformCode: 'container_expired' });
+        }
+        return undefined;
+      },
+      timedOut: () => new PlatformError('instagram', 'permanent',
+        `Instagram was still processing the video after ${Math.round(timeoutMs / 60000)} minutes. Check the Instagram account, then retry.`,
+        { platformCode: 'status_timeout' }),
+    });
   }
 
   private async findPublishedMedia(igUser: string, token: string, caption: string): Promise<{ id: string }> {

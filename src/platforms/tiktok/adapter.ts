@@ -5,6 +5,7 @@ import { PlatformError } from '../../errors';
 import type { ResolvedTikTokOptions } from '../../options';
 import { extractHashtags } from '../caption';
 import { callPlatform, callTimeout, headerValue, type PlatformResponse } from '../http';
+import { pollUntilDone } from '../polling';
 import type { LoginAccount, OAuthLogin, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
 import { chunkRange, planChunks, type ChunkPlan } from './chunking';
 import { apiFailure, failReasonError, oauthFailure } from './errors';
@@ -343,40 +344,26 @@ export class TikTokAdapter implements PlatformAdapter {
   }
 
   /** Polls the status with backoff until TikTok says PUBLISH_COMPLETE or FAILED, bounded by statusPoll.timeoutMs. */
-  private async awaitPublished(ctx: PublishContext, init: InitStep): Promise<PublishResult> {
-    const { firstDelayMs, maxDelayMs, timeoutMs } = this.deps.statusPoll;
-    let polling = ctx.steps.get(STEP.polling) as { startedAt: number } | undefined;
-    if (!polling) {
-      polling = { startedAt: ctx.now().getTime() };
-      await ctx.steps.save(STEP.polling, polling);
-    }
-    let delay = firstDelayMs;
-    for (;;) {
-      let status: Awaited<ReturnType<TikTokAdapter['fetchStatus']>> | undefined;
-      try {
-        status = await this.fetchStatus(init.publishId, ctx.accessToken);
-      } catch (err) {
-        // A status check that fails for a passing reason is just another poll; anything else ends the wait.
-        if (!(err instanceof PlatformError) || err.kind !== 'retryable') throw err;
-      }
-      if (status?.status === 'PUBLISH_COMPLETE' || status?.status === 'SEND_TO_USER_INBOX') {
+  private awaitPublished(ctx: PublishContext, init: InitStep): Promise<PublishResult> {
+    const { timeoutMs } = this.deps.statusPoll;
+    return pollUntilDone(ctx, {
+      ...this.deps.statusPoll,
+      step: STEP.polling,
+      fetch: () => this.fetchStatus(init.publishId, ctx.accessToken),
+      interpret: (status) => {
+        if (status.status === 'FAILED') throw failReasonError(status.fail_reason);
+        if (status.status !== 'PUBLISH_COMPLETE' && status.status !== 'SEND_TO_USER_INBOX') return undefined;
         const postId = status.postIds[0];
         const username = ctx.account.accountUsername?.replace(/^@/, '');
         return {
           platformPostId: postId ?? init.publishId,
           platformPostUrl: postId && username ? `https://www.tiktok.com/@${username}/video/${postId}` : null,
         };
-      }
-      if (status?.status === 'FAILED') throw failReasonError(status.fail_reason);
-      if (ctx.now().getTime() - polling.startedAt >= timeoutMs) {
-        throw new PlatformError('tiktok', 'unknown_outcome',
-          `TikTok was still processing the video after ${Math.round(timeoutMs / 60000)} minutes. Check the TikTok profile: it may still appear.`,
-          { platformCode: 'status_timeout' });
-      }
-      await ctx.sleep(delay);
-      await ctx.heartbeat();
-      delay = Math.min(Math.max(delay * 2, 1), maxDelayMs);
-    }
+      },
+      timedOut: () => new PlatformError('tiktok', 'unknown_outcome',
+        `TikTok was still processing the video after ${Math.round(timeoutMs / 60000)} minutes. Check the TikTok profile: it may still appear.`,
+        { platformCode: 'status_timeout' }),
+    });
   }
 }
 
