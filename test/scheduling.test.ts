@@ -294,3 +294,37 @@ describe('quotas', () => {
     }
   });
 });
+
+describe('a post waiting on its platform', () => {
+  it('does not hold up the posts that fall due after it', async () => {
+    const clock = createClock();
+    const s = await startStack({ router: { now: clock.now, statusPoll: { firstDelayMs: 1500, maxDelayMs: 1500, timeoutMs: HOUR } } });
+    try {
+      const { accountId } = await s.connectTikTok(1);
+      const job = await s.addVideo(1);
+      const schedule = async (caption: string) => (await s.api.post(`${BASE}/schedule`).set(s.auth(1))
+        .send({ video_job_id: job, accounts: [accountId], caption, scheduled_at: clock.iso(MINUTE) }).expect(200)).body.posts[0].id as number;
+      const postStatus = async (id: number) => (await s.api.get(`${BASE}/posts/${id}`).set(s.auth(1)).expect(200)).body.post.status;
+
+      // The first post's video takes a while at TikTok: its first status check finds it processing, then it waits.
+      s.tiktok.setProcessingMs(800);
+      const slow = await schedule('slow');
+      clock.advance(MINUTE);
+      const firstTick = s.router.scheduler.tick();
+      const statusChecks = () => s.tiktok.requests().filter((r) => r.path === '/v2/post/publish/status/fetch/').length;
+      while (statusChecks() === 0) await new Promise((r) => setTimeout(r, 10));
+      s.tiktok.setProcessingMs(0);
+
+      const next = await schedule('next');
+      clock.advance(MINUTE);
+      expect((await s.router.scheduler.tick()).claimed).toBe(1);
+      expect(await postStatus(next)).toBe('published');
+      expect(await postStatus(slow)).toBe('publishing');
+
+      expect((await firstTick).claimed).toBe(1);
+      expect(await postStatus(slow)).toBe('published');
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -25,77 +25,84 @@ export interface TickReport {
   tokensRefreshed: number;
 }
 
-/** Claimed post ids waiting for a worker; `next()` resolves with undefined once production ended and all are taken. */
-class ClaimedQueue {
-  private readonly items: number[] = [];
-  private readonly waiting: Array<(id: number | undefined) => void> = [];
-  private ended = false;
+/**
+ * The instance's publishing slots: at most `size` claimed posts publish at once, the rest wait in order. It outlives
+ * scans, so a post that waits long on its platform holds one slot, not the next scan.
+ */
+class PublishPool {
+  private readonly waiting: Array<() => void> = [];
+  private busy = 0;
 
-  push(id: number): void {
-    const waiter = this.waiting.shift();
-    if (waiter) waiter(id);
-    else this.items.push(id);
-  }
+  constructor(private readonly size: number) {}
 
-  end(): void {
-    this.ended = true;
-    for (const waiter of this.waiting.splice(0)) waiter(undefined);
-  }
-
-  next(): Promise<number | undefined> {
-    if (this.items.length) return Promise.resolve(this.items.shift());
-    if (this.ended) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.waiting.push(resolve));
+  /** Runs `task` in a free slot; resolves when it has finished. */
+  async run(task: () => Promise<void>): Promise<void> {
+    if (this.busy >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.busy++;
+    try {
+      await task();
+    } finally {
+      // The slot passes straight to the next waiting post, or is freed.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.busy--;
+    }
   }
 }
 
 /**
  * Claiming runs ahead of publishing: due posts are claimed a batch per conditional update, as fast as the
- * database takes them, and `concurrency` workers publish them from the queue. A queued post is claimed again right
- * before it starts (which renews its lease), so one whose lease ran out in the queue and went to another
- * instance is skipped.
+ * database takes them, and wait for one of the instance's `concurrency` publishing slots. A waiting post is
+ * claimed again right before it starts (which renews its lease), so one whose lease ran out while it waited and went
+ * to another instance is skipped. A scan ends its claiming without waiting for its posts to publish, so the next
+ * tick claims what has fallen due since, even while earlier posts still wait on their platform.
  */
 export class Scheduler {
   private task?: ScheduledTask;
-  private running?: Promise<TickReport>;
+  /** The scan whose claiming is under way: calls meanwhile share it. */
+  private claiming?: Promise<TickReport>;
+  /** Every scan not yet finished (claimed posts still publishing): close() waits for them. */
+  private readonly scans = new Set<Promise<TickReport>>();
+  private upkeep?: Promise<number>;
+  private readonly pool: PublishPool;
   private closed = false;
   /** When the last tick ended: the summary endpoint shows it, so a stalled scheduler is visible. */
   lastTickAt: Date | null = null;
 
-  constructor(private readonly deps: SchedulerDeps) {}
+  constructor(private readonly deps: SchedulerDeps) {
+    this.pool = new PublishPool(deps.concurrency ?? 16);
+  }
 
   start(): void {
     if (this.task || this.closed) return;
     this.task = cron.schedule(this.deps.cron, () => {
       void this.tick();
-    }, { name: 'aurareels-social-scheduler', noOverlap: true });
+    }, { name: 'aurareels-social-scheduler' });
   }
 
-  /** One scan: publish every due post, then refresh tokens that expire soon. Overlapping calls share one run. */
+  /**
+   * One scan: claims every due post, refreshes tokens that expire soon, and resolves once the posts it claimed
+   * have been published (or have failed). A call while a scan is still claiming shares that scan.
+   */
   tick(): Promise<TickReport> {
-    if (this.running) return this.running;
-    this.running = this.scan().finally(() => {
-      this.running = undefined;
+    if (this.claiming) return this.claiming;
+    let claimingDone!: () => void;
+    const claimed = new Promise<void>((resolve) => (claimingDone = resolve));
+    const scan = this.scan(claimingDone).finally(() => {
+      this.scans.delete(scan);
       this.lastTickAt = this.deps.now();
     });
-    return this.running;
+    this.scans.add(scan);
+    this.claiming = scan;
+    void claimed.then(() => {
+      if (this.claiming === scan) this.claiming = undefined;
+    });
+    return scan;
   }
 
-  /** Claims every due post, a batch at a time, while the workers publish them from the queue (see the class). */
-  private async scan(): Promise<TickReport> {
+  private async scan(claimingDone: () => void): Promise<TickReport> {
     const { posts, worker, logger } = this.deps;
-    const queue = new ClaimedQueue();
-    const consume = async () => {
-      for (let id = await queue.next(); id !== undefined; id = await queue.next()) {
-        if (this.closed) continue;
-        try {
-          if (await posts.claim(id, worker.workerId, worker.leaseUntil())) await worker.runClaimed(id);
-        } catch (err) {
-          logger.error({ postId: id, err: (err as Error).message }, 'starting a claimed post failed');
-        }
-      }
-    };
-    const consumers = Array.from({ length: this.deps.concurrency ?? 16 }, consume);
+    const publishing: Array<Promise<void>> = [];
     const batchSize = this.deps.batchSize ?? 200;
     let claimed = 0;
     try {
@@ -104,25 +111,41 @@ export class Scheduler {
         const ids = await posts.dueIds(batchSize);
         if (ids.length === 0) break;
         const wonIds = await posts.claimMany(ids, worker.workerId, worker.leaseUntil());
-        for (const id of wonIds) queue.push(id);
-        const won = wonIds.length;
-        claimed += won;
-        // Every candidate was taken by another instance: the rest of the queue is theirs to drain too.
-        if (won === 0 && ids.length < batchSize) break;
+        for (const id of wonIds) publishing.push(this.pool.run(() => this.publishClaimed(id)));
+        claimed += wonIds.length;
+        // Every candidate was taken by another instance: there is nothing more for this one.
+        if (wonIds.length === 0 && ids.length < batchSize) break;
       }
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'scheduler scan failed');
     } finally {
-      queue.end();
+      claimingDone();
     }
-    await Promise.all(consumers);
     const tokensRefreshed = await this.refreshExpiringTokens();
+    await Promise.all(publishing);
     if (claimed || tokensRefreshed) logger.info({ claimed, tokensRefreshed }, 'scheduler tick');
     return { claimed, tokensRefreshed };
   }
 
+  /** A claimed post's turn: claimed again (renewing its lease) and published; after close() handed back instead. */
+  private async publishClaimed(id: number): Promise<void> {
+    const { posts, worker, logger } = this.deps;
+    try {
+      if (this.closed) await posts.releaseLease(id, worker.workerId);
+      else if (await posts.claim(id, worker.workerId, worker.leaseUntil())) await worker.runClaimed(id);
+    } catch (err) {
+      logger.error({ postId: id, err: (err as Error).message }, 'starting a claimed post failed');
+    }
+  }
+
+  /** Token upkeep, one run at a time however many scans overlap. */
+  private refreshExpiringTokens(): Promise<number> {
+    this.upkeep ??= this.refreshTokensDue().finally(() => (this.upkeep = undefined));
+    return this.upkeep;
+  }
+
   /** Refreshes tokens that expire within 24 h ahead of any publish, so a scheduled post finds a live token. */
-  private async refreshExpiringTokens(): Promise<number> {
+  private async refreshTokensDue(): Promise<number> {
     let refreshed = 0;
     try {
       const due = await this.deps.accounts.needingRefresh(this.deps.now(), 50);
@@ -144,6 +167,6 @@ export class Scheduler {
   async close(): Promise<void> {
     this.closed = true;
     await this.task?.destroy();
-    await this.running;
+    await Promise.allSettled([...this.scans]);
   }
 }
