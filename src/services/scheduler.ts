@@ -66,7 +66,7 @@ export class Scheduler {
   private upkeep?: Promise<number>;
   private readonly pool: PublishPool;
   private closed = false;
-  /** When the last tick ended: the summary endpoint shows it, so a stalled scheduler is visible. */
+  /** When the last scan finished claiming: the summary endpoint shows it, so a stalled scheduler is visible. */
   lastTickAt: Date | null = null;
 
   constructor(private readonly deps: SchedulerDeps) {
@@ -88,13 +88,12 @@ export class Scheduler {
     if (this.claiming) return this.claiming;
     let claimingDone!: () => void;
     const claimed = new Promise<void>((resolve) => (claimingDone = resolve));
-    const scan = this.scan(claimingDone).finally(() => {
-      this.scans.delete(scan);
-      this.lastTickAt = this.deps.now();
-    });
+    const scan = this.scan(claimingDone).finally(() => this.scans.delete(scan));
     this.scans.add(scan);
     this.claiming = scan;
     void claimed.then(() => {
+      // The scan itself has run: its posts may wait on their platforms for minutes, which says nothing of the scanner.
+      this.lastTickAt = this.deps.now();
       if (this.claiming === scan) this.claiming = undefined;
     });
     return scan;
