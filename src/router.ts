@@ -13,7 +13,7 @@ import { createErrorHandler, notFoundRoute } from './http/error-handler';
 import { createRoutes } from './http/routes';
 import { createWriteLimiter } from './http/rate-limit';
 import { KnexRateLimitStore } from './data/rate-limit-store';
-import { resolveOptions, type SocialRouterOptions } from './options';
+import { resolveOptions, type ResolvedOptions, type SocialRouterOptions } from './options';
 import { OptionsError } from './errors';
 import { checkEncryptionKeys } from './services/encryption-keys';
 import { createAdapters } from './platforms/registry';
@@ -45,26 +45,32 @@ export function unrefSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
-  const o = resolveOptions(input);
-  const knex = o.db;
-  const now = o.now;
+/** The repositories, adapters and publish worker everything else is built on (the bench's baseline uses them too). */
+export function createPublishingCore(o: ResolvedOptions) {
+  const { db: knex, now, logger } = o;
   const t = tableNames(o.tablePrefix);
-  const logger = o.logger;
-
   const cipher = new TokenCipher(o.encryptionKey, o.previousEncryptionKeys);
   const accounts = new AccountsRepo({ knex, table: t.accounts, now });
   const posts = new PostsRepo({ knex, table: t.posts, accountsTable: t.accounts, now });
   const steps = new PostStepsRepo({ knex, table: t.postSteps, now });
-  const states = new OAuthStatesRepo({ knex, table: t.oauthStates, now });
-  const videoJobs = new VideoJobsReader({ knex, config: o.videoJobs });
   const adapters = createAdapters(o);
-
   const tokens = new TokenService({ accounts, cipher, adapters, now, logger, sleep: unrefSleep });
   const worker = new PublishWorker({
     posts, steps, accounts, tokens, adapters, now, logger, sleep: unrefSleep,
     leaseSeconds: o.scheduler.leaseSeconds, retry: o.retry, quotas: o.quotas,
   });
+  return { t, cipher, accounts, posts, steps, adapters, tokens, worker };
+}
+
+export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
+  const o = resolveOptions(input);
+  const knex = o.db;
+  const now = o.now;
+  const logger = o.logger;
+
+  const { t, cipher, accounts, posts, adapters, tokens, worker, steps } = createPublishingCore(o);
+  const states = new OAuthStatesRepo({ knex, table: t.oauthStates, now });
+  const videoJobs = new VideoJobsReader({ knex, config: o.videoJobs });
   const accountsService = new AccountsService({
     accounts, posts, states, cipher, tokens, adapters, now, logger,
     publicUrl: o.publicUrl, frontendUrl: o.frontendUrl, frontendRedirectPath: o.frontendRedirectPath,
