@@ -3,11 +3,13 @@ import type { ResolvedOptions } from '../options';
 import { InstagramAdapter } from './instagram/adapter';
 import { TikTokAdapter } from './tiktok/adapter';
 import type { PlatformAdapter } from './types';
+import { VideoSource } from './video-source';
 
 export function createAdapters(o: ResolvedOptions): Map<string, PlatformAdapter> {
   const adapters = new Map<string, PlatformAdapter>();
+  const video = new VideoSource({ timeoutMs: o.platformTimeoutMs });
   if (o.platforms.tiktok) {
-    adapters.set('tiktok', new TikTokAdapter({ options: o.platforms.tiktok, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now }));
+    adapters.set('tiktok', new TikTokAdapter({ options: o.platforms.tiktok, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now, video }));
   }
   if (o.platforms.instagram) {
     adapters.set('instagram', new InstagramAdapter({ options: o.platforms.instagram, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now }));

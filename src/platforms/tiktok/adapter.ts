@@ -1,11 +1,11 @@
 // The TikTok platform: Login Kit accounts, token refresh and revoke, and Direct Post through the Content Posting API.
 import type { StateStore } from 'passport-oauth2';
-import { request } from 'undici';
 import { PlatformError } from '../../errors';
 import type { ResolvedTikTokOptions } from '../../options';
 import { extractHashtags } from '../caption';
-import { callPlatform, callTimeout, headerValue, type PlatformResponse } from '../http';
+import { callPlatform, type PlatformResponse } from '../http';
 import { pollUntilDone } from '../polling';
+import type { VideoSource } from '../video-source';
 import type { LoginAccount, OAuthLogin, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
 import { chunkRange, planChunks, type ChunkPlan } from './chunking';
 import { apiFailure, failReasonError, oauthFailure } from './errors';
@@ -21,6 +21,8 @@ export interface TikTokAdapterDeps {
   timeoutMs: number;
   statusPoll: { firstDelayMs: number; maxDelayMs: number; timeoutMs: number };
   now: () => Date;
+  /** Where the video's bytes come from (FILE_UPLOAD). */
+  video: VideoSource;
 }
 
 /** Step names saved on the post, in order. */
@@ -199,7 +201,7 @@ export class TikTokAdapter implements PlatformAdapter {
     let plan: ChunkPlan | undefined;
     let sourceInfo: Record<string, unknown>;
     if (mode === 'FILE_UPLOAD') {
-      plan = planChunks(await this.videoSize(ctx.post.videoUrl), this.deps.options.chunkSizeBytes);
+      plan = planChunks(await this.deps.video.size(ctx.post.videoUrl, 'tiktok'), this.deps.options.chunkSizeBytes);
       sourceInfo = { source: 'FILE_UPLOAD', video_size: plan.videoSize, chunk_size: plan.chunkSize, total_chunk_count: plan.totalChunkCount };
     } else {
       sourceInfo = { source: 'PULL_FROM_URL', video_url: ctx.post.videoUrl };
@@ -233,39 +235,11 @@ export class TikTokAdapter implements PlatformAdapter {
     return init;
   }
 
-  /** The video's size in bytes, from a HEAD request (or the headers of a GET when HEAD is refused). */
-  private async videoSize(videoUrl: string): Promise<number> {
-    for (const method of ['HEAD', 'GET'] as const) {
-      const timeout = callTimeout(this.deps.timeoutMs);
-      try {
-        const res = await request(videoUrl, { method, signal: timeout.signal });
-        // Only the headers matter: dump() discards the body, closing the connection when it is long.
-        await res.body.dump();
-        const length = Number(headerValue(res.headers, 'content-length'));
-        if (res.statusCode >= 200 && res.statusCode < 300 && length > 0) return length;
-        if (res.statusCode === 404 || res.statusCode === 403 || res.statusCode === 410) break;
-      } catch (err) {
-        throw new PlatformError('tiktok', 'retryable', `Could not read the video at its URL: ${(err as Error).message}.`, { cause: err });
-      } finally {
-        timeout.done();
-      }
-    }
-    throw new PlatformError('tiktok', 'permanent', 'The video URL does not serve a video with a known size; check that the MP4 is public.');
-  }
-
   /** Streams the video from its URL to TikTok chunk by chunk, holding one chunk in memory at a time. */
   private async upload(ctx: PublishContext, init: InitStep): Promise<void> {
     const plan = init.plan!;
-    // The download may take as long as the upload it feeds; what is bounded is the wait for each piece of it.
-    const idle = this.deps.timeoutMs;
-    const source = await request(ctx.post.videoUrl, { headersTimeout: idle, bodyTimeout: idle }).catch((err) => {
-      throw new PlatformError('tiktok', 'retryable', `Could not download the video: ${err.message}.`, { cause: err });
-    });
-    if (source.statusCode < 200 || source.statusCode >= 300) {
-      await source.body.dump();
-      throw new PlatformError('tiktok', 'retryable', `Could not download the video (HTTP ${source.statusCode}).`);
-    }
-    const type = headerValue(source.headers, 'content-type') ?? '';
+    const source = await this.deps.video.open(ctx.post.videoUrl, 'tiktok');
+    const type = source.contentType ?? '';
     const contentType = /quicktime|webm/.test(type) ? type : 'video/mp4';
     const reader: AsyncIterator<Buffer> = source.body[Symbol.asyncIterator]();
     let pending: Uint8Array[] = [];
@@ -298,7 +272,7 @@ export class TikTokAdapter implements PlatformAdapter {
       if (err instanceof PlatformError) await ctx.steps.clear(STEP.initSent, STEP.init);
       throw err;
     } finally {
-      await source.body.dump().catch(() => undefined);
+      await source.close();
     }
   }
 
