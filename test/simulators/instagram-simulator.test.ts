@@ -451,7 +451,7 @@ describe('content publishing', () => {
     const create = await graph(sim, 'POST', `/${IG1}/media`, { media_type: 'REELS', upload_type: 'resumable', caption: 'uploaded' }, { token });
     expect(create.status).toBe(200);
     const id = create.body.id;
-    expect(create.body.uri).toBe(`${sim.uploadBaseUrl}/v21.0/${id}`);
+    expect(create.body.uri).toBe(`${sim.uploadBaseUrl}/v27.0/${id}`);
     const file = mp4(300_000);
     const put = (offset: number, body: Buffer, extra: Record<string, string> = {}) => fetch(create.body.uri, {
       method: 'POST',
@@ -517,15 +517,19 @@ describe('faults', () => {
     expect(unavailable.body.error).toMatchObject({ code: 2, is_transient: true });
   });
 
-  it('rate_limit answers code 17 with usage headers (code 4 where no user is known)', async () => {
-    sim.injectFault({ endpoint: 'create_container', kind: 'rate_limit' });
+  it('rate_limit answers the BUC code 80002 with usage headers on Instagram endpoints (17 on the user\'s, 4 where no user is known)', async () => {
+    sim.injectFault({ endpoint: 'create_container', kind: 'rate_limit', regainAccessMinutes: 7 });
     const res = await graph(sim, 'POST', `/${IG1}/media`, { media_type: 'REELS', video_url: media.videoUrl('r', 100) }, { token });
     expect(res.status).toBe(400);
-    expect(res.body.error).toMatchObject({ code: 17, is_transient: true });
+    expect(res.body.error).toMatchObject({ code: 80002, is_transient: true });
     expect(JSON.parse(res.headers.get('x-app-usage')!)).toMatchObject({ call_count: 100 });
     const buc = JSON.parse(res.headers.get('x-business-use-case-usage')!);
-    expect(buc[IG1][0]).toMatchObject({ type: 'instagram', call_count: 100, estimated_time_to_regain_access: expect.any(Number) });
+    expect(buc[IG1][0]).toMatchObject({ type: 'instagram', call_count: 100, estimated_time_to_regain_access: 7 });
     expect(sim.containers()).toHaveLength(0);
+
+    sim.injectFault({ endpoint: 'me_accounts', kind: 'rate_limit' });
+    const user = await graph(sim, 'GET', '/me/accounts', {}, { token });
+    expect(user.body.error).toMatchObject({ code: 17, is_transient: true });
 
     sim.injectFault({ endpoint: 'access_token', kind: 'rate_limit' });
     const app = await graph(sim, 'GET', '/oauth/access_token', { grant_type: 'fb_exchange_token', client_id: APP_ID, client_secret: APP_SECRET, fb_exchange_token: token });
@@ -613,8 +617,8 @@ describe('the simulator object and its control endpoints', () => {
 
   it('exposes its URLs', () => {
     expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(sim.graphBaseUrl).toBe(`${sim.url}/v21.0`);
-    expect(sim.dialogUrl).toBe(`${sim.url}/v21.0/dialog/oauth`);
+    expect(sim.graphBaseUrl).toBe(`${sim.url}/v27.0`);
+    expect(sim.dialogUrl).toBe(`${sim.url}/v27.0/dialog/oauth`);
     expect(sim.uploadBaseUrl).toBe(`${sim.url}/ig-api-upload`);
   });
 
@@ -641,7 +645,7 @@ describe('the simulator object and its control endpoints', () => {
     expect(sim.requests()).toEqual([]);
     // Control requests are not logged; Graph requests are, without their query strings.
     await graph(sim, 'GET', '/me', {}, { token });
-    expect(sim.requests()).toEqual([{ method: 'GET', path: '/v21.0/me', at: expect.any(Number) }]);
+    expect(sim.requests()).toEqual([{ method: 'GET', path: '/v27.0/me', at: expect.any(Number) }]);
   });
 
   it('lists every token and code it issued', async () => {

@@ -1,6 +1,6 @@
 // Injected faults: what each kind does to a request before the normal handling (or, for timeout_after, to its answer).
 import type { Exchange, GraphError } from './exchange';
-import { appRateLimit, serviceUnavailable, tokenError, unknownError, userRateLimit } from './graph-errors';
+import { appRateLimit, igErrorFor, instagramRateLimit, serviceUnavailable, tokenError, unknownError, userRateLimit } from './graph-errors';
 import { ruploadError } from './rupload';
 import type { InstagramFaultEndpoint, InstagramFaultKind } from './types';
 
@@ -11,17 +11,17 @@ const IG_ENDPOINTS = new Set<InstagramFaultEndpoint>([
 ]);
 
 /**
- * Usage headers of a throttled answer (graph-api/overview/rate-limiting): X-App-Usage in percent,
- * and for Instagram (Business Use Case limits) X-Business-Use-Case-Usage keyed by the account, with
- * estimated_time_to_regain_access in minutes — 0 here, so clients that honour it keep tests fast.
+ * Usage headers of a throttled answer (https://developers.facebook.com/docs/graph-api/overview/rate-limiting):
+ * X-App-Usage in percent, and for Instagram (Business Use Case limits) X-Business-Use-Case-Usage keyed by
+ * the account, with estimated_time_to_regain_access in minutes (0 unless the fault says otherwise).
  */
-function usageHeaders(endpoint: InstagramFaultEndpoint, igUserId: string | null): Record<string, string> {
+function usageHeaders(endpoint: InstagramFaultEndpoint, igUserId: string | null, regainMinutes: number): Record<string, string> {
   const headers: Record<string, string> = {
     'X-App-Usage': JSON.stringify({ call_count: 100, total_cputime: 12, total_time: 17 }),
   };
   if (IG_ENDPOINTS.has(endpoint) && igUserId) {
     headers['X-Business-Use-Case-Usage'] = JSON.stringify({
-      [igUserId]: [{ type: 'instagram', call_count: 100, total_cputime: 12, total_time: 17, estimated_time_to_regain_access: 0 }],
+      [igUserId]: [{ type: 'instagram', call_count: 100, total_cputime: 12, total_time: 17, estimated_time_to_regain_access: regainMinutes }],
     });
   }
   return headers;
@@ -38,7 +38,7 @@ function htmlError(ex: Exchange, status: number, text: string): void {
 export async function applyFault(
   ex: Exchange,
   endpoint: InstagramFaultEndpoint,
-  fault: { kind: InstagramFaultKind; subcode?: number },
+  fault: { kind: InstagramFaultKind; subcode?: number; regainAccessMinutes?: number },
   igUserId: string | null,
 ): Promise<boolean> {
   switch (fault.kind) {
@@ -59,10 +59,13 @@ export async function applyFault(
   switch (fault.kind) {
     case 'http_500': error = unknownError(); break;
     case 'http_503': error = serviceUnavailable(); break;
-    case 'rate_limit':
-      error = { ...(APP_LEVEL.has(endpoint) ? appRateLimit() : userRateLimit()), headers: usageHeaders(endpoint, igUserId) };
+    case 'rate_limit': {
+      const base = APP_LEVEL.has(endpoint) ? appRateLimit() : IG_ENDPOINTS.has(endpoint) ? instagramRateLimit() : userRateLimit();
+      error = { ...base, headers: usageHeaders(endpoint, igUserId, fault.regainAccessMinutes ?? 0) };
       break;
+    }
     case 'token_invalid': error = tokenError(fault.subcode); break;
+    case 'ig_error': error = igErrorFor(fault.subcode!); break;
   }
   if (endpoint === 'dialog') {
     // The dialog is a page for a person's browser, not JSON.

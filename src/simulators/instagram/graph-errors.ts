@@ -87,6 +87,13 @@ export const unknownError = (): GraphError => ({ status: 500, code: 1, message: 
 export const serviceUnavailable = (): GraphError => ({ status: 503, code: 2, message: '(#2) Service temporarily unavailable', isTransient: true });
 export const appRateLimit = (): GraphError => ({ status: 403, code: 4, message: '(#4) Application request limit reached', isTransient: true });
 export const userRateLimit = (): GraphError => ({ status: 400, code: 17, message: '(#17) User request limit reached', isTransient: true });
+/**
+ * Instagram Platform calls fall under Business Use Case rate limits, whose Instagram error code is 80002
+ * (https://developers.facebook.com/docs/graph-api/overview/rate-limiting, "Business Use Case Rate Limits").
+ */
+export const instagramRateLimit = (): GraphError => ({
+  status: 400, code: 80002, message: '(#80002) There have been too many calls to this Instagram account. Wait a bit and try again.', isTransient: true,
+});
 
 // --- Instagram content publishing (HTTP 400 throughout, per the error-codes table) ---------------
 
@@ -123,3 +130,34 @@ export const alreadyPublished = (mediaId: string): GraphError => ({
   userTitle: 'Already published',
   userMsg: 'This media container has already been published.',
 });
+
+/**
+ * The content-publishing errors of the error-codes table, by subcode, with its user messages
+ * (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes).
+ */
+const IG_ERRORS: Record<number, [code: number, message: string, title: string]> = {
+  2207001: [-1, 'Instagram server error. Try again.', 'Server error'],
+  2207003: [-2, 'It takes too long to download the media.', 'Media download timeout'],
+  2207006: [24, 'The media with id cannot be found.', 'Media not found'],
+  2207008: [24, 'The media builder does not exist or has been expired.', 'Media builder not found'],
+  2207020: [-2, 'The media you are trying to access has expired. Please try to upload again.', 'Media expired'],
+  2207023: [100, 'The media type is unknown.', 'Unknown media type'],
+  2207026: [352, 'The video format is not supported.', 'Unsupported video format'],
+  2207027: [9007, 'Media ID is not available', 'Media not ready'],
+  2207032: [-1, 'Create media fail, please try to re-create media', 'Create media failed'],
+  2207042: [9, 'You reached maximum number of posts that is allowed to be published by Content Publishing API.', 'Maximum posts reached'],
+  2207050: [25, 'The Instagram account is restricted.', 'Account restricted'],
+  2207051: [4, 'We restrict certain activity to protect our community. Tell us if you think we made a mistake.', 'Action blocked'],
+  2207052: [9004, 'The media could not be fetched from this uri.', 'Media fetch failed'],
+  2207053: [-1, 'unknown upload error', 'Upload failed'],
+  2207057: [1, 'Thumbnail offset must be greater than or equal to 0 and less than video duration', 'Invalid thumbnail offset'],
+};
+
+export const IG_ERROR_SUBCODES = Object.keys(IG_ERRORS).map(Number);
+
+export function igErrorFor(subcode: number): GraphError {
+  const known = IG_ERRORS[subcode];
+  if (!known) return igError(-1, subcode, 'Instagram error.', 'Error', 'An error occurred.');
+  const [code, message, title] = known;
+  return igError(code, subcode, message, title, message, subcode === 2207001);
+}

@@ -7,7 +7,7 @@ import {
   badClientId, badClientSecret, codeExpired, codeInvalid, codeRedirectMismatch, codeUsed,
   missingClientId, missingCode, missingRedirectUri, paramInvalid, paramRequired,
 } from './graph-errors';
-import { CODE_TTL_MS, CONFIG_ID_SCOPES, KNOWN_SCOPES, newCode, newToken, type SimState, type TokenRecord } from './state';
+import { CODE_TTL_MS, CONFIG_ID_SCOPES, DATA_ACCESS_MS, KNOWN_SCOPES, newCode, newToken, type SimState, type TokenRecord } from './state';
 
 function page(title: string, body: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
@@ -90,8 +90,21 @@ export async function handleDialog(ex: Exchange, state: SimState): Promise<void>
     return ex.redirect(callbackUrl(redirectUri, params));
   }
 
+  // The person may decline any permission but public_profile (sim_decline=a,b stands for unticking them).
+  // A permission declined before is not asked again unless the app sends auth_type=rerequest:
+  // https://developers.facebook.com/docs/facebook-login/guides/permissions/handle-declined
+  const remembered = state.declinedByUser.get(user.id) ?? new Set<string>();
+  const rerequest = q.get('auth_type') === 'rerequest';
+  const declinedNow = new Set((q.get('sim_decline') ?? '').split(/[\s,]+/).filter((x) => x && x !== 'public_profile'));
+  const declined = scopes.filter((s) => declinedNow.has(s) || (!rerequest && remembered.has(s)));
+  for (const s of scopes) {
+    if (declined.includes(s)) remembered.add(s);
+    else remembered.delete(s);
+  }
+  state.declinedByUser.set(user.id, remembered);
+  const granted = scopes.filter((s) => !declined.includes(s));
   const code = state.remember(newCode());
-  state.codes.set(code, { code, userId: user.id, redirectUri, scopes, expiresAt: state.now() + CODE_TTL_MS, used: false });
+  state.codes.set(code, { code, userId: user.id, redirectUri, scopes: granted, declined, expiresAt: state.now() + CODE_TTL_MS, used: false });
   const params: Array<[string, string]> = [['code', code]];
   if (state_ !== null) params.push(['state', state_]);
   ex.redirect(callbackUrl(redirectUri, params));
@@ -145,7 +158,7 @@ export async function handleAccessToken(ex: Exchange, state: SimState): Promise<
     if (state.now() >= rec.expiresAt) return ex.graphError(codeExpired());
     if (rec.redirectUri !== redirectUri) return ex.graphError(codeRedirectMismatch());
     rec.used = true;
-    const token = state.issueUserToken(rec.userId, rec.scopes, cfg.shortLivedTokenTtlSec);
+    const token = state.issueUserToken(rec.userId, rec.scopes, cfg.shortLivedTokenTtlSec, { declined: rec.declined, dataAccessExpiresAt: state.now() + DATA_ACCESS_MS });
     return ex.json(200, tokenResponse(token, state));
   }
 
@@ -162,14 +175,19 @@ export async function handleAccessToken(ex: Exchange, state: SimState): Promise<
       state.tokens.set(rec.token, rec);
       return ex.json(200, tokenResponse(rec, state));
     }
-    const rec = state.issueUserToken(old.userId, old.scopes, cfg.longLivedTokenTtlSec);
+    // The guide documents short-lived → long-lived. Exchanging a long-lived token again extends nothing:
+    // it keeps its expiry (the SDKs' daily refresh is for people using the app, not for servers).
+    // https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
+    const carry = { declined: old.declined, dataAccessExpiresAt: old.dataAccessExpiresAt, ...(old.longLived ? { expiresAt: old.expiresAt } : {}) };
+    const rec = state.issueUserToken(old.userId, old.scopes, cfg.longLivedTokenTtlSec, carry);
+    rec.longLived = true;
     return ex.json(200, tokenResponse(rec, state));
   }
 
   if (grant === 'client_credentials') {
     const token = state.remember(`${cfg.appId}|${newToken().slice(3, 30)}`);
     state.appTokens.add(token);
-    state.tokens.set(token, { token, kind: 'app', userId: '', scopes: [], issuedAt: state.now(), expiresAt: null });
+    state.tokens.set(token, { token, kind: 'app', userId: '', scopes: [], declined: [], dataAccessExpiresAt: null, issuedAt: state.now(), expiresAt: null });
     return ex.json(200, { access_token: token, token_type: 'bearer' });
   }
 
@@ -195,7 +213,7 @@ export async function handleDebugToken(ex: Exchange, state: SimState): Promise<v
     data.type = rec.kind === 'page' ? 'PAGE' : rec.kind === 'app' ? 'APP' : 'USER';
     data.issued_at = Math.floor(rec.issuedAt / 1000);
     data.expires_at = rec.expiresAt === null ? 0 : Math.floor(rec.expiresAt / 1000);
-    data.data_access_expires_at = Math.floor((rec.issuedAt + 90 * 24 * 3600 * 1000) / 1000);
+    data.data_access_expires_at = rec.dataAccessExpiresAt === null ? 0 : Math.floor(rec.dataAccessExpiresAt / 1000);
     data.scopes = rec.scopes;
     if (rec.userId) data.user_id = rec.userId;
     if (rec.pageId) data.profile_id = rec.pageId;

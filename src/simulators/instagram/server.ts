@@ -7,8 +7,8 @@ import { applyFault } from './faults';
 import { UnknownFieldError } from './fields';
 import { nonexistingField, paramInvalid, unknownPath, unsupported } from './graph-errors';
 import { handleAccessToken, handleDebugToken, handleDialog } from './oauth';
-import { handleAccounts, handleMe, handlePage, handlePermissions } from './pages';
-import { errorStatus } from './processing';
+import { handleAccounts, handleBusinesses, handleBusinessPages, handleMe, handlePage, handlePermissions } from './pages';
+import { errorStatus, setError } from './processing';
 import {
   handleContainer, handleCreateContainer, handleIgUser, handleMedia, handleMediaList, handlePublish, handlePublishingLimit,
 } from './publishing';
@@ -17,6 +17,8 @@ import { resolveConfig, SimState, snapshotContainer, snapshotMedia } from './sta
 import type { InstagramFaultEndpoint, InstagramSimulator, InstagramSimulatorOptions } from './types';
 
 const VERSION = /^v\d+\.\d+$/;
+/** Subcodes whose remedy is a new container: https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes */
+const SPOILING_SUBCODES = new Set([2207006, 2207020, 2207032, 2207053]);
 
 interface Route {
   /** The fault endpoint requests to this path count as, if any. */
@@ -100,6 +102,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
     if (!route) return;
     if (route.fault) {
       const fault = state.faults.take(route.fault);
+      if (fault?.kind === 'ig_error' && route.fault === 'media_publish') await spoilContainer(ex, fault.subcode!);
       if (fault && (await applyFault(ex, route.fault, fault, route.igUserId ?? null))) return;
     }
     await route.handle();
@@ -145,6 +148,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
       if (second === undefined && method === 'GET') return { fault: null, handle: () => handleMe(ex, state) };
       if (second === 'accounts' && method === 'GET') return { fault: 'me_accounts', handle: () => handleAccounts(ex, state, null) };
       if (second === 'permissions' && method === 'GET') return { fault: null, handle: () => handlePermissions(ex, state) };
+      if (second === 'businesses' && method === 'GET') return { fault: null, handle: () => handleBusinesses(ex, state) };
       return bad(second === undefined ? unsupported(method, 'me') : unknownPath(`/${second}`));
     }
 
@@ -154,6 +158,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
     const ig = state.igAccount(id);
     const container = state.containers.get(id);
     const media = state.media.get(id);
+    const biz = state.business(id);
 
     if (second === undefined) {
       if (method !== 'GET') return bad(unsupported(method, id));
@@ -164,6 +169,9 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
       if (user) return { fault: null, handle: () => handleUserNode(ex, user.id) };
       return { fault: null, handle: () => withToken(ex, () => ex.graphError(unsupported(method, id))) };
     }
+    if (biz && (second === 'owned_pages' || second === 'client_pages') && method === 'GET') {
+      return { fault: null, handle: () => handleBusinessPages(ex, state, biz.business, biz.user.id, second) };
+    }
     if (user && second === 'accounts' && method === 'GET') return { fault: 'me_accounts', handle: () => handleAccounts(ex, state, user.id) };
     if (ig && second === 'media' && method === 'POST') {
       return { fault: 'create_container', igUserId: ig.id, handle: () => handleCreateContainer(ex, state, ig, version) };
@@ -173,8 +181,23 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
     if (ig && second === 'content_publishing_limit' && method === 'GET') {
       return { fault: 'publishing_limit', igUserId: ig.id, handle: () => handlePublishingLimit(ex, state, ig) };
     }
-    if (user || page || ig || container || media) return bad(unsupported(method, `${id}/${second}`));
+    if (user || page || ig || container || media || biz) return bad(unsupported(method, `${id}/${second}`));
     return { fault: null, handle: () => withToken(ex, () => ex.graphError(unsupported(method, id))) };
+  }
+
+  /**
+   * An injected media_publish error whose documented remedy is "generate a new container" leaves that
+   * container unusable, as it is at Instagram: publishing it again fails too (error-codes reference).
+   */
+  async function spoilContainer(ex: Exchange, subcode: number): Promise<void> {
+    const c = state.containers.get((await ex.params()).get('creation_id') ?? '');
+    if (!c || c.statusCode === 'PUBLISHED' || !SPOILING_SUBCODES.has(subcode)) return;
+    if (subcode === 2207020) {
+      c.statusCode = 'EXPIRED';
+      c.status = 'Expired: Media container has expired. It was not published within 24 hours.';
+    } else {
+      setError(c, subcode);
+    }
   }
 
   /** Graph checks the token before it looks at the object. */

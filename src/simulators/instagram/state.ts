@@ -5,6 +5,7 @@ import type {
   InstagramFault,
   InstagramFaultEndpoint,
   InstagramFaultKind,
+  InstagramSimPage,
   InstagramSimUser,
   InstagramSimulatorOptions,
   SimContainer,
@@ -16,7 +17,7 @@ export const FAULT_ENDPOINTS: readonly InstagramFaultEndpoint[] = [
   'container_status', 'media_publish', 'media', 'publishing_limit', 'rupload',
 ];
 export const FAULT_KINDS: readonly InstagramFaultKind[] = [
-  'http_500', 'http_503', 'rate_limit', 'reset', 'timeout_before', 'timeout_after', 'token_invalid',
+  'http_500', 'http_503', 'rate_limit', 'reset', 'timeout_before', 'timeout_after', 'token_invalid', 'ig_error',
 ];
 
 /**
@@ -41,6 +42,11 @@ export const CONFIG_ID_SCOPES = [
 ];
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * Data access lasts 90 days from the person's last login to the app; after that they must log in again.
+ * https://developers.facebook.com/docs/facebook-login/auth-vs-data
+ */
+export const DATA_ACCESS_MS = 90 * DAY_MS;
 /** Authorization codes live about 10 minutes (manual-flow guide). */
 export const CODE_TTL_MS = 10 * 60 * 1000;
 /** "An Instagram account can only create 400 containers within a rolling 24 hour period." */
@@ -71,7 +77,8 @@ function nonNegative(name: string, value: number | undefined, fallback: number, 
 export function resolveConfig(o: InstagramSimulatorOptions): ResolvedConfig {
   if (!o || typeof o.appId !== 'string' || !o.appId) throw new TypeError('Instagram simulator: `appId` is required');
   if (typeof o.appSecret !== 'string' || !o.appSecret) throw new TypeError('Instagram simulator: `appSecret` is required');
-  const graphVersion = o.graphVersion ?? 'v21.0';
+  // A current version: https://developers.facebook.com/docs/graph-api/changelog (v27.0 released 2026-11-04).
+  const graphVersion = o.graphVersion ?? 'v27.0';
   if (!/^v\d+\.\d+$/.test(graphVersion)) {
     throw new TypeError(`Instagram simulator: \`graphVersion\` must look like 'v21.0' (got ${graphVersion})`);
   }
@@ -110,12 +117,28 @@ export interface Page {
   category: string;
   userId: string;
   ig: IgAccount | null;
+  /** Set for Pages the user reaches only through a business (not listed by /me/accounts). */
+  businessId?: string;
+}
+
+/** A business portfolio (Business Manager) the user belongs to, with the Pages it owns and its clients' Pages. */
+export interface Business {
+  id: string;
+  name: string;
+  ownedPages: Page[];
+  clientPages: Page[];
 }
 
 export interface User {
   id: string;
   name: string;
   pages: Page[];
+  businesses: Business[];
+}
+
+/** Every Page the user can act on: their own and those reached through their businesses. */
+export function allPages(u: User): Page[] {
+  return [...u.pages, ...u.businesses.flatMap((b) => [...b.ownedPages, ...b.clientPages])];
 }
 
 /** Ids that look like Meta's (decimal strings; IG ids start 17841, as real ones do) and never collide. */
@@ -155,8 +178,7 @@ export function resolveUsers(users: InstagramSimUser[] | undefined, ids: IdMaker
     if (!u || typeof u.name !== 'string' || !u.name) throw new TypeError(`Instagram simulator: users[${i}].name is required`);
     if (!Array.isArray(u.pages)) throw new TypeError(`Instagram simulator: users[${i}].pages must be an array`);
     const userId = u.id !== undefined ? ids.reserve(u.id, `users[${i}]`) : ids.make('10', 16);
-    const pages = u.pages.map((p, j) => {
-      const where = `users[${i}].pages[${j}]`;
+    const resolvePage = (p: InstagramSimPage, where: string, businessId?: string): Page => {
       if (!p || typeof p.name !== 'string' || !p.name) throw new TypeError(`Instagram simulator: ${where}.name is required`);
       const pageId = p.id !== undefined ? ids.reserve(p.id, where) : ids.make('1', 15);
       let ig: IgAccount | null = null;
@@ -173,9 +195,22 @@ export function resolveUsers(users: InstagramSimUser[] | undefined, ids: IdMaker
           pageId,
         };
       }
-      return { id: pageId, name: p.name, category: 'Digital creator', userId, ig };
+      return { id: pageId, name: p.name, category: 'Digital creator', userId, ig, ...(businessId ? { businessId } : {}) };
+    };
+    const pages = u.pages.map((p, j) => resolvePage(p, `users[${i}].pages[${j}]`));
+    if (u.businesses !== undefined && !Array.isArray(u.businesses)) throw new TypeError(`Instagram simulator: users[${i}].businesses must be an array`);
+    const businesses = (u.businesses ?? []).map((b, k): Business => {
+      const where = `users[${i}].businesses[${k}]`;
+      if (!b || typeof b.name !== 'string' || !b.name) throw new TypeError(`Instagram simulator: ${where}.name is required`);
+      const businessId = b.id !== undefined ? ids.reserve(b.id, where) : ids.make('9', 15);
+      return {
+        id: businessId,
+        name: b.name,
+        ownedPages: (b.ownedPages ?? []).map((p, j) => resolvePage(p, `${where}.ownedPages[${j}]`, businessId)),
+        clientPages: (b.clientPages ?? []).map((p, j) => resolvePage(p, `${where}.clientPages[${j}]`, businessId)),
+      };
     });
-    return { id: userId, name: u.name, pages };
+    return { id: userId, name: u.name, pages, businesses };
   });
 }
 
@@ -184,6 +219,8 @@ export interface CodeRecord {
   userId: string;
   redirectUri: string;
   scopes: string[];
+  /** Permissions the person declined in the dialog. */
+  declined: string[];
   expiresAt: number;
   used: boolean;
 }
@@ -196,9 +233,15 @@ export interface TokenRecord {
   /** Page tokens only. */
   pageId?: string;
   scopes: string[];
+  /** Permissions the person declined: /me/permissions lists them with status "declined". */
+  declined: string[];
+  /** ms; when the app's access to the person's data ends unless they log in again (debug_token's data_access_expires_at). */
+  dataAccessExpiresAt: number | null;
   issuedAt: number;
   /** ms; null: never expires (Page tokens made from a long-lived user token, app tokens). */
   expiresAt: number | null;
+  /** User tokens from fb_exchange_token. */
+  longLived?: boolean;
   /** Set by invalidateTokens(): every use fails with code 190 and this subcode. */
   invalidatedSubcode?: number;
 }
@@ -249,7 +292,7 @@ export interface Media {
 }
 
 export class FaultQueue {
-  private readonly faults: Array<Required<Omit<InstagramFault, 'subcode'>> & { subcode?: number }> = [];
+  private readonly faults: Array<Required<Omit<InstagramFault, 'subcode' | 'regainAccessMinutes'>> & { subcode?: number; regainAccessMinutes?: number }> = [];
 
   add(f: InstagramFault): void {
     if (!f || !FAULT_ENDPOINTS.includes(f.endpoint)) {
@@ -259,17 +302,20 @@ export class FaultQueue {
     const times = f.times ?? 1;
     if (!Number.isInteger(times) || times < 1) throw new TypeError('fault.times must be a positive integer');
     if (f.subcode !== undefined && !Number.isInteger(f.subcode)) throw new TypeError('fault.subcode must be an integer');
-    this.faults.push({ endpoint: f.endpoint, kind: f.kind, subcode: f.subcode, times });
+    if (f.kind === 'ig_error' && f.subcode === undefined) throw new TypeError('fault.subcode is required for ig_error');
+    const m = f.regainAccessMinutes;
+    if (m !== undefined && (typeof m !== 'number' || !Number.isFinite(m) || m < 0)) throw new TypeError('fault.regainAccessMinutes must be a non-negative number');
+    this.faults.push({ endpoint: f.endpoint, kind: f.kind, subcode: f.subcode, regainAccessMinutes: m, times });
   }
 
   /** The first pending fault for this endpoint, used up by one. */
-  take(endpoint: InstagramFaultEndpoint): { kind: InstagramFaultKind; subcode?: number } | null {
+  take(endpoint: InstagramFaultEndpoint): { kind: InstagramFaultKind; subcode?: number; regainAccessMinutes?: number } | null {
     const i = this.faults.findIndex((f) => f.endpoint === endpoint);
     if (i < 0) return null;
     const f = this.faults[i];
     f.times -= 1;
     if (f.times <= 0) this.faults.splice(i, 1);
-    return { kind: f.kind, subcode: f.subcode };
+    return { kind: f.kind, subcode: f.subcode, regainAccessMinutes: f.regainAccessMinutes };
   }
 
   clear(): void {
@@ -295,6 +341,11 @@ export class SimState {
   readonly ids = new IdMaker();
   readonly users: User[];
   readonly codes = new Map<string, CodeRecord>();
+  /**
+   * Permissions each person declined. The dialog does not ask for them again unless it is opened with
+   * auth_type=rerequest: https://developers.facebook.com/docs/facebook-login/guides/permissions/handle-declined
+   */
+  readonly declinedByUser = new Map<string, Set<string>>();
   readonly tokens = new Map<string, TokenRecord>();
   /** Page tokens handed out per (user token, page), so /me/accounts answers the same token twice. */
   readonly pageTokens = new Map<string, string>();
@@ -335,24 +386,35 @@ export class SimState {
   }
 
   page(id: string): Page | undefined {
-    for (const u of this.users) for (const p of u.pages) if (p.id === id) return p;
+    for (const u of this.users) for (const p of allPages(u)) if (p.id === id) return p;
+    return undefined;
+  }
+
+  business(id: string): { user: User; business: Business } | undefined {
+    for (const u of this.users) for (const b of u.businesses) if (b.id === id) return { user: u, business: b };
     return undefined;
   }
 
   igAccount(id: string): IgAccount | undefined {
-    for (const u of this.users) for (const p of u.pages) if (p.ig?.id === id) return p.ig;
+    for (const u of this.users) for (const p of allPages(u)) if (p.ig?.id === id) return p.ig;
     return undefined;
   }
 
-  issueUserToken(userId: string, scopes: string[], ttlSec: number): TokenRecord {
+  /**
+   * A user token. `expiresAt` overrides the lifetime (a long-lived token exchanged again keeps its expiry);
+   * `from` carries over what the login decided (declined permissions, data access expiry).
+   */
+  issueUserToken(userId: string, scopes: string[], ttlSec: number, from?: { declined: string[]; dataAccessExpiresAt: number | null; expiresAt?: number | null }): TokenRecord {
     const now = this.now();
     const rec: TokenRecord = {
       token: this.remember(newToken()),
       kind: 'user',
       userId,
       scopes: [...scopes],
+      declined: [...(from?.declined ?? [])],
+      dataAccessExpiresAt: from ? from.dataAccessExpiresAt : now + DATA_ACCESS_MS,
       issuedAt: now,
-      expiresAt: now + ttlSec * 1000,
+      expiresAt: from?.expiresAt !== undefined ? from.expiresAt : now + ttlSec * 1000,
     };
     this.tokens.set(rec.token, rec);
     return rec;
@@ -369,13 +431,15 @@ export class SimState {
       const rec = this.tokens.get(existing);
       if (rec && rec.invalidatedSubcode === undefined) return rec;
     }
-    const longLived = userToken.expiresAt !== null && userToken.expiresAt - userToken.issuedAt > 2 * DAY_MS;
+    const longLived = !!userToken.longLived || (userToken.expiresAt !== null && userToken.expiresAt - userToken.issuedAt > 2 * DAY_MS);
     const rec: TokenRecord = {
       token: this.remember(newToken()),
       kind: 'page',
       userId: userToken.userId,
       pageId: page.id,
       scopes: [...userToken.scopes],
+      declined: [...userToken.declined],
+      dataAccessExpiresAt: userToken.dataAccessExpiresAt,
       issuedAt: this.now(),
       expiresAt: longLived || userToken.expiresAt === null ? null : userToken.expiresAt,
     };

@@ -23,7 +23,21 @@ export interface InstagramSimUser {
   /** App-scoped user id; generated if absent. */
   id?: string;
   name: string;
+  /** Pages the person manages themselves: /me/accounts lists them. */
   pages: InstagramSimPage[];
+  /**
+   * Business portfolios (Business Manager) the person belongs to. Their Pages are reached through
+   * /me/businesses → /{business-id}/owned_pages and /client_pages (business_management), not /me/accounts.
+   */
+  businesses?: InstagramSimBusiness[];
+}
+
+export interface InstagramSimBusiness {
+  /** Business id; generated if absent. */
+  id?: string;
+  name: string;
+  ownedPages?: InstagramSimPage[];
+  clientPages?: InstagramSimPage[];
 }
 
 export interface InstagramSimulatorOptions {
@@ -31,7 +45,7 @@ export interface InstagramSimulatorOptions {
   port?: number;
   appId: string;
   appSecret: string;
-  /** Default 'v21.0'. Requests under any `vNN.N` prefix (or none) are served, as Graph does. */
+  /** Default 'v27.0'. Requests under any `vNN.N` prefix (or none) are served, as Graph does. */
   graphVersion?: string;
   /** If given, the dialog and the code exchange must use one of them exactly. */
   redirectUris?: string[];
@@ -86,10 +100,18 @@ export type InstagramFaultKind =
   | 'http_503'
   /**
    * Code 4 "(#4) Application request limit reached" (HTTP 403) where no user is involved yet
-   * (dialog, access_token), code 17 "(#17) User request limit reached" (HTTP 400) elsewhere; with
-   * X-App-Usage at 100 %, and X-Business-Use-Case-Usage on the Instagram endpoints.
+   * (dialog, access_token), code 17 "(#17) User request limit reached" on the Facebook user's
+   * endpoints, and the Business Use Case code 80002 on the Instagram endpoints (Instagram Platform
+   * requests are under BUC rate limits); with X-App-Usage at 100 %, and X-Business-Use-Case-Usage
+   * (estimated_time_to_regain_access = `regainAccessMinutes`) on the Instagram endpoints.
    */
   | 'rate_limit'
+  /**
+   * An Instagram error of the error-codes table, by `subcode` (e.g. 2207051 spam, 2207020 expired,
+   * 2207053 upload failure). On media_publish, a subcode whose remedy is "create a new container"
+   * spoils the container, so publishing it again fails as well.
+   */
+  | 'ig_error'
   /** Destroy the socket without answering. */
   | 'reset'
   /** Never answer and do nothing. */
@@ -102,8 +124,10 @@ export type InstagramFaultKind =
 export interface InstagramFault {
   endpoint: InstagramFaultEndpoint;
   kind: InstagramFaultKind;
-  /** token_invalid only: error_subcode, e.g. 463 (expired) or 460 (password changed). */
+  /** token_invalid: error_subcode, e.g. 463 (expired) or 460 (password changed); ig_error: the Instagram subcode. */
   subcode?: number;
+  /** rate_limit only: estimated_time_to_regain_access in X-Business-Use-Case-Usage, in minutes. Default 0. */
+  regainAccessMinutes?: number;
   /** How many matching requests it applies to. Default 1. */
   times?: number;
 }
