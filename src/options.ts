@@ -34,9 +34,12 @@ export interface TikTokOptions {
 export interface InstagramOptions {
   appId: string;
   appSecret: string;
-  /** Facebook Login dialog [https://www.facebook.com/v21.0/dialog/oauth] */
+  /**
+   * Facebook Login dialog [https://www.facebook.com/v27.0/dialog/oauth]. Graph versions retire about two years
+   * after release (https://developers.facebook.com/docs/graph-api/changelog): pin another by setting both URLs.
+   */
   authUrl?: string;
-  /** Graph API base including the version [https://graph.facebook.com/v21.0] */
+  /** Graph API base including the version, the same as authUrl's [https://graph.facebook.com/v27.0] */
   graphBaseUrl?: string;
   /** Resumable upload host [https://rupload.facebook.com/ig-api-upload] */
   uploadBaseUrl?: string;
@@ -138,8 +141,8 @@ const schema = z.object({
         .object({
           appId: nonEmpty,
           appSecret: nonEmpty,
-          authUrl: url.default('https://www.facebook.com/v21.0/dialog/oauth'),
-          graphBaseUrl: url.default('https://graph.facebook.com/v21.0').transform((u) => u.replace(/\/+$/, '')),
+          authUrl: url.default('https://www.facebook.com/v27.0/dialog/oauth'),
+          graphBaseUrl: url.default('https://graph.facebook.com/v27.0').transform((u) => u.replace(/\/+$/, '')),
           uploadBaseUrl: url.default('https://rupload.facebook.com/ig-api-upload').transform((u) => u.replace(/\/+$/, '')),
         })
         .optional(),

@@ -8,26 +8,29 @@ describe('Instagram through Facebook Login', () => {
   beforeAll(async () => { s = await startStack(); });
   afterAll(async () => { await s.close(); });
 
-  it('connect sends the Facebook dialog the app id, the four scopes, the redirect_uri and a state', async () => {
+  it('connect sends the Facebook dialog the app id, the scopes, auth_type=rerequest, the redirect_uri and a state', async () => {
     const res = await s.api.post(`${BASE}/accounts/connect/instagram`).set(s.auth(1)).expect(200);
     const url = new URL(res.body.auth_url);
     expect(`${url.origin}${url.pathname}`).toBe(s.instagram.dialogUrl);
     expect(url.searchParams.get('client_id')).toBe('sim-app-id');
-    expect(url.searchParams.get('scope')).toBe('instagram_basic,instagram_content_publish,pages_read_engagement,pages_show_list');
+    expect(url.searchParams.get('scope')).toBe('instagram_basic,instagram_content_publish,pages_show_list,pages_read_engagement,business_management');
+    expect(url.searchParams.get('auth_type')).toBe('rerequest');
     expect(url.searchParams.get('redirect_uri')).toBe(`${s.baseUrl}/wp-json/aurareels/v1/social/callback/instagram`);
     expect(url.searchParams.get('state')).toBe(res.body.state);
   });
 
-  it('two Instagram accounts under two Pages become two connected accounts, with long-lived tokens', async () => {
+  it('two Instagram accounts under two Pages become two connected accounts, with Page tokens that do not expire', async () => {
     const { accountIds, redirect } = await s.connectInstagram(1);
     expect(redirect.searchParams.get('status')).toBe('success');
     expect(redirect.searchParams.get('accounts')).toBe('2');
     expect(accountIds).toHaveLength(2);
     const list = (await s.api.get(`${BASE}/accounts?platform=instagram`).set(s.auth(1)).expect(200)).body.accounts;
     expect(list.map((a: { account_username: string }) => a.account_username).sort()).toEqual(['@ivy.studio', '@ivy.travels']);
-    // About 60 days: the long-lived exchange happened.
-    const expires = new Date(`${list[0].token_expires_at.replace(' ', 'T')}Z`).getTime();
-    expect(expires - Date.now()).toBeGreaterThan(50 * 24 * 3600 * 1000);
+    // Page tokens made from a long-lived user token have no expiry; the data access (about 90 days) is what ends.
+    expect(list[0].token_expires_at).toBeNull();
+    const reconnectBy = new Date(`${list[0].needs_reconnect_by.replace(' ', 'T')}Z`).getTime();
+    expect(reconnectBy - Date.now()).toBeGreaterThan(85 * 24 * 3600 * 1000);
+    expect(list[0].reconnect_warning).toBeNull();
     const rows = await s.db.knex(s.db.tables.accounts).whereIn('id', accountIds);
     for (const row of rows) {
       expect(row.access_token).toMatch(/^v1:/);
@@ -53,7 +56,7 @@ describe('Instagram through Facebook Login', () => {
     expect(target.searchParams.get('message')).toMatch(/another platform/);
   });
 
-  it('renews a long-lived token that expires within 24 h', async () => {
+  it('a refresh of a Page-token account gets the Page token again from the user token, still without expiry', async () => {
     const [id] = (await s.connectInstagram(6)).accountIds;
     const soon = new Date(Date.now() + 3 * 3600 * 1000).toISOString().slice(0, 19).replace('T', ' ');
     const old = new Date(Date.now() - 30 * 24 * 3600 * 1000).toISOString().slice(0, 19).replace('T', ' ');
@@ -62,7 +65,7 @@ describe('Instagram through Facebook Login', () => {
     expect((await s.router.scheduler.tick()).tokensRefreshed).toBeGreaterThanOrEqual(1);
     const after = await s.db.knex(s.db.tables.accounts).where({ id }).first();
     expect(after.access_token).not.toBe(before.access_token);
-    expect(after.token_expires_at > soon).toBe(true);
+    expect(after.token_expires_at).toBeNull();
     expect(after.is_active).toBeTruthy();
   });
 

@@ -44,7 +44,7 @@ export function createRoutes(d: RouteDeps): Router {
   r.get('/accounts', auth, async (req, res) => {
     const q = parse(accountsQuery, req.query);
     const accounts = await d.accountsService.list(userIdOf(req), q);
-    res.json({ success: true, accounts: accounts.map(accountResponse) });
+    res.json({ success: true, accounts: accounts.map((a) => accountResponse(a, d.now())) });
   });
 
   // 2. Start connecting an account

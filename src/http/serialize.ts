@@ -1,6 +1,6 @@
 // Rows to the contract's response objects: numbers for ids, booleans for flags, arrays for tags, UTC times. Never tokens.
 import type { AccountRow } from '../data/accounts-repo';
-import { toApiTime } from '../data/db';
+import { fromDbTime, toApiTime } from '../data/db';
 import type { PostListRow, PostRow } from '../data/posts-repo';
 
 function list(text: string | null): string[] {
@@ -13,7 +13,42 @@ function list(text: string | null): string[] {
   }
 }
 
-export function accountResponse(a: AccountRow) {
+/** How long before an account's access ends GET /accounts starts warning about it. */
+export const RECONNECT_WARNING_DAYS = 14;
+
+function metadataTime(metadata: string | null, key: string): Date | null {
+  if (!metadata) return null;
+  try {
+    const v = (JSON.parse(metadata) as Record<string, unknown>)[key];
+    const at = typeof v === 'string' ? Date.parse(v) : NaN;
+    return Number.isNaN(at) ? null : new Date(at);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * When the account stops working unless the user connects it again: the earliest of the date its platform
+ * adapter recorded (`reconnect_by`, e.g. Facebook's data access expiry), the refresh token's end (after it
+ * nothing renews the access token), or, without a refresh token, the access token's own end.
+ */
+export function reconnectBy(a: AccountRow): Date | null {
+  const ends = [
+    metadataTime(a.metadata, 'reconnect_by'),
+    a.refresh_token ? fromDbTime(a.refresh_token_expires_at) : fromDbTime(a.token_expires_at),
+  ].filter((d): d is Date => !!d);
+  return ends.length ? new Date(Math.min(...ends.map((d) => d.getTime()))) : null;
+}
+
+export function accountResponse(a: AccountRow, now: Date) {
+  const by = a.is_active ? reconnectBy(a) : null;
+  const left = by ? by.getTime() - now.getTime() : Infinity;
+  const at = by ? `${toApiTime(by)} UTC` : '';
+  const warning = left <= 0
+    ? `Access to this account ended on ${at}; reconnect it to publish again.`
+    : left <= RECONNECT_WARNING_DAYS * 24 * 60 * 60 * 1000
+      ? `Access to this account ends on ${at}; reconnect it before then to keep publishing.`
+      : null;
   return {
     id: Number(a.id),
     platform: a.platform,
@@ -25,6 +60,8 @@ export function accountResponse(a: AccountRow) {
     token_expires_at: toApiTime(a.token_expires_at),
     last_token_refresh: toApiTime(a.last_token_refresh),
     created_at: toApiTime(a.created_at),
+    needs_reconnect_by: by ? toApiTime(by) : null,
+    reconnect_warning: warning,
   };
 }
 

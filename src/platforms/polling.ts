@@ -32,6 +32,9 @@ export async function pollUntilDone<S, T>(ctx: PublishContext, o: PollOptions<S,
       answered = true;
     } catch (err) {
       if (!(err instanceof PlatformError) || err.kind !== 'retryable') throw err;
+      // A throttled platform names how long to stay away: polling on would prolong it, so the attempt ends and
+      // the post comes back after that time (its steps are saved, so it resumes polling).
+      if ((err.retryAfterSeconds ?? 0) * 1000 > o.maxDelayMs) throw err;
     }
     if (answered) {
       const result = await o.interpret(status as S);

@@ -7,17 +7,21 @@ import { extractHashtags, extractMentions } from '../caption';
 import { callPlatform, type PlatformResponse } from '../http';
 import { pollUntilDone } from '../polling';
 import type { LoginAccount, OAuthLogin, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
-import { graphFailure } from './errors';
+import { containerErrorSubcode, graphFailure, needsNewContainer, remedyFor } from './errors';
 import {
-  containerStatusResponse, idResponse, igUserResponse, pageResponse, pagesResponse, permalinkResponse,
-  publishingLimitResponse, recentMediaResponse, tokenResponse,
+  businessesResponse, containerStatusResponse, debugTokenResponse, idResponse, igUserResponse, pageResponse, pagesResponse,
+  permalinkResponse, permissionsResponse, publishingLimitResponse, recentMediaResponse, tokenResponse,
 } from './schemas';
-import { FacebookLoginStrategy } from './strategy';
+import { FacebookLoginStrategy, REQUIRED_SCOPES } from './strategy';
 
 export const INSTAGRAM_CAPTION_LIMIT = 2200;
 export const INSTAGRAM_HASHTAG_LIMIT = 30;
 export const INSTAGRAM_MENTION_LIMIT = 20;
 const MAX_PAGES = 20;
+/** What each Page is read with: its Page token and linked IG account, in one call. */
+const PAGE_FIELDS = 'id,name,access_token,instagram_business_account';
+
+type PageItem = z.output<typeof pagesResponse>['data'][number];
 
 export interface InstagramAdapterDeps {
   options: ResolvedInstagramOptions;
@@ -78,7 +82,7 @@ export class InstagramAdapter implements PlatformAdapter {
     };
   }
 
-  /** Exchanges a user token for a long-lived one (about 60 days). */
+  /** Exchanges a short-lived user token for a long-lived one (about 60 days). */
   private async longLived(token: string): Promise<TokenSet> {
     const { appId, appSecret } = this.deps.options;
     const t = await this.call('GET', '/oauth/access_token',
@@ -87,46 +91,151 @@ export class InstagramAdapter implements PlatformAdapter {
     return this.toTokenSet(t);
   }
 
-  async loginAccounts(login: OAuthLogin): Promise<LoginAccount[]> {
-    const tokens = await this.longLived(login.accessToken);
-    const token = tokens.accessToken;
-    const pages: Array<{ id: string; name?: string }> = [];
-    let next: string | undefined = `${this.graph}/me/accounts?${new URLSearchParams({ fields: 'id,name', limit: '100' })}`;
+  /** The permissions the person granted (and not declined) to the app. */
+  private async grantedPermissions(token: string): Promise<Set<string>> {
+    const r = await this.call('GET', '/me/permissions', { access_token: token }, permissionsResponse, 'reading the granted permissions');
+    return new Set(r.data.filter((p) => p.status === 'granted').map((p) => p.permission));
+  }
+
+  /**
+   * When the app's access to the person's data ends unless they log in again (about 90 days after the login):
+   * https://developers.facebook.com/docs/facebook-login/auth-vs-data. Read with the app token
+   * (https://developers.facebook.com/docs/graph-api/reference/debug_token); unknown if Graph does not say.
+   */
+  private async dataAccessExpiry(token: string): Promise<Date | null> {
+    const { appId, appSecret } = this.deps.options;
+    try {
+      const r = await this.call('GET', '/debug_token', { input_token: token, access_token: `${appId}|${appSecret}` }, debugTokenResponse, 'reading the token\'s data access expiry');
+      const at = r.data.data_access_expires_at;
+      return at ? new Date(at * 1000) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Every item of a paged Graph list, following `paging.next` as Graph hands it out. */
+  private async listAll<T>(path: string, params: Record<string, string>, schema: z.ZodType<{ data: T[]; paging?: { next?: string } }>, action: string): Promise<T[]> {
+    const out: T[] = [];
+    let next: string | undefined = `${this.graph}${path}?${new URLSearchParams(params)}`;
     for (let i = 0; next && i < MAX_PAGES; i++) {
-      const page: z.output<typeof pagesResponse> = await this.call('GET', next, { access_token: token }, pagesResponse, 'listing your Facebook Pages');
-      pages.push(...page.data);
+      const page: { data: T[]; paging?: { next?: string } } = await this.call('GET', next, { access_token: params.access_token }, schema, action);
+      out.push(...page.data);
       next = page.paging?.next;
     }
+    return out;
+  }
+
+  /**
+   * The person's Pages: those /me/accounts lists, then (with business_management) the Pages owned by or shared
+   * with their business portfolios, which /me/accounts leaves out:
+   * https://developers.facebook.com/docs/graph-api/reference/user/businesses/,
+   * https://developers.facebook.com/docs/graph-api/reference/business/owned_pages/ and …/business/client_pages.
+   */
+  private async pagesOf(token: string, withBusinesses: boolean): Promise<Array<PageItem & { businessId?: string }>> {
+    const params = { fields: PAGE_FIELDS, limit: '100', access_token: token };
+    const pages: Array<PageItem & { businessId?: string }> = await this.listAll('/me/accounts', params, pagesResponse, 'listing your Facebook Pages');
+    if (withBusinesses) {
+      const businesses = await this.listAll('/me/businesses', { fields: 'id,name', limit: '100', access_token: token }, businessesResponse, 'listing your business portfolios');
+      for (const b of businesses) {
+        for (const edge of ['owned_pages', 'client_pages']) {
+          try {
+            const found = await this.listAll(`/${encodeURIComponent(b.id)}/${edge}`, params, pagesResponse, 'listing the Pages of a business portfolio');
+            pages.push(...found.map((p) => ({ ...p, businessId: b.id })));
+          } catch (err) {
+            // A business whose Pages this person may not list is skipped; a passing failure fails the connect.
+            if (!(err instanceof PlatformError) || err.kind === 'retryable') throw err;
+          }
+        }
+      }
+    }
+    const seen = new Set<string>();
+    return pages.filter((p) => !seen.has(p.id) && !!seen.add(p.id));
+  }
+
+  /**
+   * Each Instagram business account linked to one of the person's Pages, with the Page access token of that
+   * Page. A Page token obtained with a long-lived user token has no expiry
+   * (https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived, "long-lived Page
+   * access token"), so the account keeps publishing after the user token's 60 days. What still ends is the
+   * data access (about 90 days without a login): that date is kept as the account's reconnect date.
+   */
+  async loginAccounts(login: OAuthLogin): Promise<LoginAccount[]> {
+    const granted = await this.grantedPermissions(login.accessToken);
+    const missing = REQUIRED_SCOPES.filter((p) => !granted.has(p));
+    if (missing.length > 0) {
+      throw new PlatformError('instagram', 'permanent',
+        `Instagram was not connected: Facebook did not grant ${missing.join(', ')}, which publishing needs. Connect again and allow ${missing.length > 1 ? 'them' : 'it'}.`,
+        { platformCode: 'missing_permissions' });
+    }
+    const user = await this.longLived(login.accessToken);
+    const dataAccessEnds = await this.dataAccessExpiry(user.accessToken);
+    const scope = [...granted].sort().join(',');
     const accounts: LoginAccount[] = [];
-    for (const p of pages) {
-      const page = await this.call('GET', `/${encodeURIComponent(p.id)}`, { fields: 'instagram_business_account', access_token: token }, pageResponse, 'reading a Facebook Page');
-      const igId = page.instagram_business_account?.id;
+    for (const p of await this.pagesOf(user.accessToken, granted.has('business_management'))) {
+      const igId = p.instagram_business_account?.id;
       if (!igId) continue;
-      const ig = await this.call('GET', `/${encodeURIComponent(igId)}`, { fields: 'username,name,profile_picture_url', access_token: token }, igUserResponse, 'reading the Instagram profile');
+      const pageToken = p.access_token;
+      const ig = await this.call('GET', `/${encodeURIComponent(igId)}`, { fields: 'username,name,profile_picture_url', access_token: pageToken ?? user.accessToken }, igUserResponse, 'reading the Instagram profile');
+      // Without a Page token (Graph gives none when the person has no task on the Page), the user token serves
+      // until it expires.
+      const tokens: TokenSet = pageToken
+        ? { accessToken: pageToken, refreshToken: user.accessToken, expiresAt: null, refreshExpiresAt: null, scope }
+        : { ...user, scope };
+      const ends = [dataAccessEnds, pageToken ? null : user.expiresAt].filter((d): d is Date => !!d);
+      const reconnectBy = ends.length ? new Date(Math.min(...ends.map((d) => d.getTime()))) : null;
       accounts.push({
         accountId: ig.id,
         accountName: ig.name || ig.username || ig.id,
         accountUsername: ig.username ? `@${ig.username}` : null,
         profilePictureUrl: ig.profile_picture_url ?? null,
         tokens,
-        metadata: { page_id: p.id, page_name: p.name ?? null },
+        metadata: {
+          page_id: p.id,
+          page_name: p.name ?? null,
+          ...(p.businessId ? { business_id: p.businessId } : {}),
+          token_type: pageToken ? 'page' : 'user',
+          data_access_expires_at: dataAccessEnds?.toISOString() ?? null,
+          reconnect_by: reconnectBy?.toISOString() ?? null,
+        },
       });
     }
     if (accounts.length === 0) {
+      const hint = granted.has('business_management') ? '' : ' Pages managed in a business portfolio are only found when business_management is allowed.';
       throw new PlatformError('instagram', 'permanent',
-        'No Instagram business or creator account is linked to your Facebook Pages. Link one to a Page in Instagram settings, then connect again.',
+        `No Instagram business or creator account is linked to your Facebook Pages. Link one to a Page in Instagram settings, then connect again.${hint}`,
         { platformCode: 'no_instagram_business_account' });
     }
     return accounts;
   }
 
-  /** Facebook Login tokens have no refresh token: a valid long-lived token is exchanged for a fresh one. */
-  async refreshTokens(current: { accessToken: string }): Promise<TokenSet> {
-    return this.longLived(current.accessToken);
+  /**
+   * Facebook Login has no refresh token. An account publishing with a Page token (the user token kept beside
+   * it) gets that Page's token again from the user token, or keeps its own while it still works: Page tokens do
+   * not expire. An account connected before Page tokens were used holds only its user token, which is
+   * exchanged again; that does not extend it, so such an account is shown for reconnection before it ends.
+   */
+  async refreshTokens(current: { accessToken: string; refreshToken: string | null }): Promise<TokenSet> {
+    if (!current.refreshToken) return this.longLived(current.accessToken);
+    let user: TokenSet | undefined;
+    try {
+      user = await this.longLived(current.refreshToken);
+    } catch (err) {
+      // The user token ended (60 days): the Page token does not depend on it.
+      if (!(err instanceof PlatformError) || err.kind !== 'reconnect') throw err;
+    }
+    // With a Page token, /me is the Page.
+    const page = await this.call('GET', '/me', { fields: 'id', access_token: current.accessToken }, idResponse, 'checking the Page access token');
+    let pageToken = current.accessToken;
+    if (user) {
+      const fresh = await this.call('GET', `/${encodeURIComponent(page.id)}`, { fields: 'access_token', access_token: user.accessToken }, pageResponse, 'reading the Page access token');
+      if (fresh.access_token) pageToken = fresh.access_token;
+    }
+    return { accessToken: pageToken, refreshToken: user?.accessToken, expiresAt: null, scope: null };
   }
 
-  async revoke(current: { accessToken: string }): Promise<void> {
-    await this.call('DELETE', '/me/permissions', { access_token: current.accessToken }, permalinkResponse.passthrough(), 'revoking access', true);
+  /** Removes the app's permissions; that takes the person's user token (with a Page token /me is the Page). */
+  async revoke(current: { accessToken: string; refreshToken: string | null }): Promise<void> {
+    await this.call('DELETE', '/me/permissions', { access_token: current.refreshToken ?? current.accessToken }, permalinkResponse.passthrough(), 'revoking access', true);
   }
 
   checkRules(draft: PostDraft): Record<string, string> {
@@ -152,7 +261,7 @@ export class InstagramAdapter implements PlatformAdapter {
     let media = ctx.steps.get(STEP.media) as { id: string } | undefined;
 
     if (!media) {
-      let container = ctx.steps.get(STEP.container) as { id: string } | undefined;
+      let container = ctx.steps.get(STEP.container) as { id: string; misses?: number } | undefined;
       if (!container) {
         // Creating a container publishes nothing, so a lost answer here is safe to repeat.
         const params: Record<string, string> = {
@@ -178,7 +287,13 @@ export class InstagramAdapter implements PlatformAdapter {
         }
         await ctx.heartbeat();
         await ctx.steps.save(STEP.publishSent, { at: ctx.now().toISOString() });
-        const published = await this.call('POST', `/${encodeURIComponent(igUser)}/media_publish`, { creation_id: container.id, access_token: token }, idResponse, 'publishing the Reel');
+        let published: { id: string };
+        try {
+          published = await this.call('POST', `/${encodeURIComponent(igUser)}/media_publish`, { creation_id: container.id, access_token: token }, idResponse, 'publishing the Reel');
+        } catch (err) {
+          if (err instanceof PlatformError) await this.afterPublishError(ctx, container, err);
+          throw err;
+        }
         media = { id: published.id };
       }
       await ctx.steps.save(STEP.media, media);
@@ -188,7 +303,27 @@ export class InstagramAdapter implements PlatformAdapter {
     return { platformPostId: media.id, platformPostUrl: link?.permalink ?? null };
   }
 
-  /** Polls the container with backoff until FINISHED (or PUBLISHED); ERROR and EXPIRED end the attempt. */
+  /**
+   * Instagram answered media_publish with an error, so nothing was published. Where the documented remedy is
+   * a new container (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes),
+   * the container is forgotten so the next attempt creates one. 2207008 ("try again 1–2 times … if unsuccessful,
+   * generate a new container") keeps the container for one more try.
+   */
+  private async afterPublishError(ctx: PublishContext, container: { id: string; misses?: number }, err: PlatformError): Promise<void> {
+    if (needsNewContainer(err)) {
+      await ctx.steps.clear(STEP.container, STEP.polling, STEP.publishSent);
+    } else if (err.platformCode?.endsWith('/2207008')) {
+      if ((container.misses ?? 0) >= 1) await ctx.steps.clear(STEP.container, STEP.polling, STEP.publishSent);
+      else await ctx.steps.save(STEP.container, { ...container, misses: (container.misses ?? 0) + 1 });
+    }
+  }
+
+  /**
+   * Polls the container with backoff until FINISHED (or PUBLISHED). ERROR and EXPIRED end the attempt and the
+   * container: neither can be published, so the next attempt (or a retry by hand) creates exactly one new one.
+   * An ERROR's `status` carries the subcode (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-container),
+   * classified by the error-codes table; one the table does not know is worth a new container.
+   */
   private awaitContainer(ctx: PublishContext, containerId: string): Promise<'FINISHED' | 'PUBLISHED'> {
     const { timeoutMs } = this.deps.statusPoll;
     return pollUntilDone(ctx, {
@@ -198,7 +333,13 @@ export class InstagramAdapter implements PlatformAdapter {
       interpret: async (status) => {
         if (status.status_code === 'FINISHED' || status.status_code === 'PUBLISHED') return status.status_code;
         if (status.status_code === 'ERROR') {
-          throw new PlatformError('instagram', 'permanent', `Instagram could not process the video: ${status.status ?? 'ERROR'}.`, { platformCode: 'container_error' });
+          await ctx.steps.clear(STEP.container, STEP.polling);
+          const subcode = containerErrorSubcode(status.status);
+          const remedy = remedyFor(subcode);
+          const kind = remedy?.kind === 'permanent' ? 'permanent' : 'retryable';
+          const next = kind === 'retryable' && !remedy ? ' A new container will be created.' : '';
+          throw new PlatformError('instagram', kind, `Instagram could not process the video: ${status.status ?? 'ERROR'}.${remedy?.hint ? ` ${remedy.hint}` : ''}${next}`,
+            { platformCode: subcode ? `container_error/${subcode}` : 'container_error' });
         }
         if (status.status_code === 'EXPIRED') {
           await ctx.steps.clear(STEP.container, STEP.polling);

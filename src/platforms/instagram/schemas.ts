@@ -22,15 +22,44 @@ export const tokenResponse = z.object({
   expires_in: z.coerce.number().optional(),
 });
 
-/** GET /me/accounts: https://developers.facebook.com/docs/graph-api/reference/user/accounts */
+/**
+ * A list of Pages with their Page token and linked IG account: GET /me/accounts
+ * (https://developers.facebook.com/docs/graph-api/reference/user/accounts) and a business's owned_pages and
+ * client_pages (https://developers.facebook.com/docs/graph-api/reference/business/owned_pages/).
+ */
 export const pagesResponse = z.object({
-  data: z.array(z.object({ id: z.string(), name: z.string().optional(), access_token: z.string().optional() })),
+  data: z.array(z.object({
+    id: z.string(),
+    name: z.string().optional(),
+    access_token: z.string().optional(),
+    instagram_business_account: z.object({ id: z.string() }).optional().nullable(),
+  })),
+  paging: z.object({ next: z.string().optional() }).partial().optional(),
+});
+
+/** GET /me/businesses: https://developers.facebook.com/docs/graph-api/reference/user/businesses/ */
+export const businessesResponse = z.object({
+  data: z.array(z.object({ id: z.string(), name: z.string().optional() })),
   paging: z.object({ next: z.string().optional() }).partial().optional(),
 });
 
 export const pageResponse = z.object({
   id: z.string(),
+  access_token: z.string().optional(),
   instagram_business_account: z.object({ id: z.string() }).optional().nullable(),
+});
+
+/** GET /me/permissions: https://developers.facebook.com/docs/facebook-login/guides/permissions/handle-declined */
+export const permissionsResponse = z.object({
+  data: z.array(z.object({ permission: z.string(), status: z.string() })),
+});
+
+/** GET /debug_token: https://developers.facebook.com/docs/graph-api/reference/debug_token */
+export const debugTokenResponse = z.object({
+  data: z.object({
+    expires_at: z.coerce.number().optional(),
+    data_access_expires_at: z.coerce.number().optional(),
+  }).passthrough(),
 });
 
 export const igUserResponse = z.object({

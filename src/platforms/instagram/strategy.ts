@@ -2,8 +2,14 @@
 import type { StateStore } from 'passport-oauth2';
 import { PlatformOAuth2Strategy } from '../oauth';
 
-/** https://developers.facebook.com/docs/instagram-platform/content-publishing (permissions) */
-export const INSTAGRAM_SCOPES = ['instagram_basic', 'instagram_content_publish', 'pages_read_engagement', 'pages_show_list'];
+/**
+ * The permissions publishing needs (https://developers.facebook.com/docs/instagram-platform/content-publishing,
+ * …/instagram-graph-api/reference/ig-user/media), and business_management to find the Pages a person manages
+ * through a business portfolio (https://developers.facebook.com/docs/graph-api/reference/user/businesses/).
+ */
+export const INSTAGRAM_SCOPES = ['instagram_basic', 'instagram_content_publish', 'pages_show_list', 'pages_read_engagement', 'business_management'];
+/** Without these nothing can be published: a connect that lacks one is refused. */
+export const REQUIRED_SCOPES = ['instagram_basic', 'instagram_content_publish', 'pages_show_list', 'pages_read_engagement'];
 
 export interface FacebookLoginStrategyOptions {
   appId: string;
@@ -39,6 +45,15 @@ export class FacebookLoginStrategy extends PlatformOAuth2Strategy {
       'instagram',
     );
     this.name = 'instagram';
+  }
+
+  /**
+   * Facebook does not ask again for a permission the person declined unless the dialog says
+   * auth_type=rerequest; a connect refused for a missing permission must ask again, so every connect does.
+   * https://developers.facebook.com/docs/facebook-login/guides/permissions/handle-declined
+   */
+  override authorizationParams(): Record<string, string> {
+    return { auth_type: 'rerequest' };
   }
 
   /** The profile is read per Instagram account after the long-lived exchange (see the adapter). */
