@@ -324,7 +324,18 @@ export class InstagramAdapter implements PlatformAdapter {
    * An ERROR's `status` carries the subcode (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-container),
    * classified by the error-codes table; one the table does not know is worth a new container.
    */
-  private awaitContainer(ctx: PublishContext, containerId: string): Promise<'FINISHED' | 'PUBLISHED'> {
+  private async awaitContainer(ctx: PublishContext, containerId: string): Promise<'FINISHED' | 'PUBLISHED'> {
+    try {
+      return await this.pollContainer(ctx, containerId);
+    } catch (err) {
+      // Throttled (the wait ends early to stay away as long as Graph asks): time spent throttled is not
+      // Instagram's processing time, so the resumed wait gets its full bound again.
+      if (err instanceof PlatformError && err.kind === 'retryable' && err.retryAfterSeconds) await ctx.steps.clear(STEP.polling);
+      throw err;
+    }
+  }
+
+  private pollContainer(ctx: PublishContext, containerId: string): Promise<'FINISHED' | 'PUBLISHED'> {
     const { timeoutMs } = this.deps.statusPoll;
     return pollUntilDone(ctx, {
       ...this.deps.statusPoll,
