@@ -104,5 +104,4 @@ describe('error remedies', () => {
     expect((await graph(sim, 'POST', `/${ig}/media_publish`, { creation_id: other }, { token })).body.error).toMatchObject({ code: 4, error_subcode: 2207051 });
     expect(sim.publishedMedia()).toHaveLength(0);
   });
-
 });
