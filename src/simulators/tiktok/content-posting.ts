@@ -85,6 +85,13 @@ export function handleCreatorInfo(ex: Exchange, state: SimState): void {
       },
     });
   }
+  if (state.activeUserCapReached(user.openId)) {
+    // Also HTTP 200 on creator_info: https://developers.tiktok.com/doc/content-posting-api-reference-query-creator-info
+    return ex.json(200, {
+      data,
+      error: { code: 'reached_active_user_cap', message: 'The daily quota for active publishing users from your client is reached.', log_id: ex.logId },
+    });
+  }
   ex.apiOk(data);
 }
 
@@ -190,6 +197,10 @@ export async function handleInit(ex: Exchange, state: SimState, inbox: boolean):
 
   if (!inbox && state.postsInLast24h(user.openId) >= state.config.postsPer24h) {
     return ex.apiError(403, 'spam_risk_too_many_posts', 'The daily post cap from the API is reached for the current user.');
+  }
+  // https://developers.tiktok.com/doc/content-posting-api-reference-direct-post (403 reached_active_user_cap)
+  if (!inbox && state.activeUserCapReached(user.openId)) {
+    return ex.apiError(403, 'reached_active_user_cap', 'The daily quota for active publishing users from your client is reached.');
   }
 
   const fileUpload = source === 'FILE_UPLOAD';

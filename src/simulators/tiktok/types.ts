@@ -51,6 +51,12 @@ export interface TikTokSimulatorOptions {
   requireHttpsPull?: boolean;
   /** Posts per user per rolling 24 h; past it init answers spam_risk_too_many_posts. Default 5. */
   postsPer24h?: number;
+  /**
+   * Distinct users the app may post for per rolling 24 h (the app-wide cap: unaudited clients get 5); past it,
+   * creator_info (HTTP 200) and init (403) answer reached_active_user_cap for a user not already among them.
+   * Default: no cap.
+   */
+  activeUsersPer24h?: number;
   /** Per access token per minute (documented: 6). */
   initPerMinute?: number;
   /** Per access token per minute (documented: 20). */
@@ -177,6 +183,8 @@ export interface TikTokSimulator {
   requests(): Array<{ method: string; path: string; at: number }>;
   /** The configured users with generated ids filled in. */
   users(): ResolvedTikTokSimUser[];
+  /** Change a user's account settings as they would in the TikTok app (creator_info reflects them at once). */
+  updateUser(openIdOrUsername: string, patch: Partial<Pick<ResolvedTikTokSimUser, 'privateAccount' | 'commentDisabled' | 'duetDisabled' | 'stitchDisabled' | 'maxVideoPostDurationSec'>>): void;
   /** Clear faults, publishes, counters, the request log and hung sockets; keeps users and tokens. */
   reset(): void;
   close(): Promise<void>;
