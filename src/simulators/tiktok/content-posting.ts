@@ -120,12 +120,14 @@ export async function handleInit(ex: Exchange, state: SimState, inbox: boolean):
   let privacyLevel: TikTokPrivacyLevel | null = null;
   const flags = { disableComment: false, disableDuet: false, disableStitch: false, brandContentToggle: false, brandOrganicToggle: false, isAigc: false };
   let videoCoverTimestampMs: number | undefined;
+  let postInfoFields: string[] = [];
   if (!inbox) {
     const postInfo = body.post_info ?? {};
     if (typeof postInfo !== 'object' || Array.isArray(postInfo) || postInfo === null) {
       return ex.apiError(400, 'invalid_params', 'post_info must be an object');
     }
     const pi = postInfo as Record<string, unknown>;
+    postInfoFields = Object.keys(pi).sort();
     if (pi.title !== undefined && pi.title !== null) {
       if (typeof pi.title !== 'string') return ex.apiError(400, 'invalid_params', 'title must be a string');
       // JS string length counts UTF-16 code units, the unit the docs give.
@@ -217,6 +219,7 @@ export async function handleInit(ex: Exchange, state: SimState, inbox: boolean):
     privacyLevel,
     ...flags,
     videoCoverTimestampMs,
+    postInfoFields,
     videoUrl,
     bytesReceived: 0,
     videoSize: fileUpload ? (s.video_size as number) : 0,

@@ -15,7 +15,7 @@ export const FAULT_ENDPOINTS: readonly TikTokFaultEndpoint[] = [
   'authorize', 'token', 'revoke', 'user_info', 'creator_info', 'init', 'upload', 'status',
 ];
 export const FAULT_KINDS: readonly TikTokFaultKind[] = [
-  'http_500', 'http_503', 'rate_limit', 'reset', 'timeout_before', 'timeout_after', 'token_invalid',
+  'http_500', 'http_503', 'rate_limit', 'reset', 'timeout_before', 'timeout_after', 'token_invalid', 'slow',
 ];
 
 /** Scopes TikTok's Login Kit knows; anything else is invalid_scope. https://developers.tiktok.com/doc/scopes-overview */

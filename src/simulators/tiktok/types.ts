@@ -96,7 +96,9 @@ export type TikTokFaultKind =
   /** Do the work (e.g. create the publish, rotate the refresh token) and then never answer. */
   | 'timeout_after'
   /** 401 access_token_invalid (on the OAuth endpoints: 400 invalid_grant). */
-  | 'token_invalid';
+  | 'token_invalid'
+  /** Handle the request normally, one second late (a slow link). */
+  | 'slow';
 
 export interface TikTokFault {
   endpoint: TikTokFaultEndpoint;
@@ -139,6 +141,8 @@ export interface SimPublish {
   brandOrganicToggle: boolean;
   isAigc: boolean;
   videoCoverTimestampMs?: number;
+  /** The keys the client sent in post_info, sorted (what it set explicitly rather than left to TikTok's defaults). */
+  postInfoFields: string[];
   videoUrl?: string;
   /** Bytes uploaded (FILE_UPLOAD) or downloaded (PULL_FROM_URL) so far. */
   bytesReceived: number;
