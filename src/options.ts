@@ -27,8 +27,16 @@ export interface TikTokOptions {
   apiBaseUrl?: string;
   /** FILE_UPLOAD streams the video to TikTok in chunks; PULL_FROM_URL needs a domain verified with TikTok ['FILE_UPLOAD'] */
   uploadMode?: 'FILE_UPLOAD' | 'PULL_FROM_URL';
-  /** Chunk size for FILE_UPLOAD, 5–64 MiB by TikTok's rules [10 MiB] */
+  /**
+   * Chunk size for FILE_UPLOAD, 5–64 MiB [10 MiB]. The plan keeps every chunk within TikTok's rules under both
+   * readings of its "MB" (at most 64,000,000 bytes; a video over 64 MB always in two chunks or more).
+   */
   chunkSizeBytes?: number;
+  /**
+   * The slowest upload speed to TikTok to allow for, in bytes per second: each chunk PUT may take
+   * platformTimeoutMs + chunk bytes / this [262144, i.e. 256 KiB/s: a 10 MiB chunk gets 40 s more]
+   */
+  minUploadBytesPerSecond?: number;
 }
 
 export interface InstagramOptions {
@@ -48,8 +56,11 @@ export interface InstagramOptions {
 export interface VideoJobsOptions {
   /** The host's video-job table, read only [wp_chavetas_video_uploader] */
   table?: string;
-  /** Its columns [job_id, user_id, mp4_url, thumbnail_url] */
-  columns?: { id?: string; userId?: string; videoUrl?: string; thumbnailUrl?: string };
+  /**
+   * Its columns [job_id, user_id, mp4_url, thumbnail_url]. `durationSeconds` (optional, no default) names a column
+   * with the video's length in seconds; without it TikTok publishes read the duration from the MP4 header.
+   */
+  columns?: { id?: string; userId?: string; videoUrl?: string; thumbnailUrl?: string; durationSeconds?: string };
 }
 
 /** Either WordPress JWT bearer tokens (HS256 with the site secret) or the host's own authentication. */
@@ -109,6 +120,7 @@ const schema = z.object({
           userId: z.string().default('user_id'),
           videoUrl: z.string().default('mp4_url'),
           thumbnailUrl: z.string().default('thumbnail_url'),
+          durationSeconds: z.string().regex(/^[A-Za-z0-9_]+$/, 'must be a column name').optional(),
         })
         .prefault({}),
     })
@@ -135,6 +147,7 @@ const schema = z.object({
           apiBaseUrl: url.default('https://open.tiktokapis.com').transform((u) => u.replace(/\/+$/, '')),
           uploadMode: z.enum(['FILE_UPLOAD', 'PULL_FROM_URL']).default('FILE_UPLOAD'),
           chunkSizeBytes: z.number().int().min(5 * MiB, 'must be at least 5 MiB').max(64 * MiB, 'must be at most 64 MiB').default(10 * MiB),
+          minUploadBytesPerSecond: z.number().int().min(1024, 'must be at least 1024').default(256 * 1024),
         })
         .optional(),
       instagram: z

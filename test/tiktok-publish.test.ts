@@ -41,17 +41,18 @@ describe('publishing to TikTok, FILE_UPLOAD (default)', () => {
     expect(puts).toHaveLength(2);
   });
 
-  it('maps PUBLIC onto FOLLOWER_OF_CREATOR for a private account, and refuses a level the account does not allow', async () => {
+  it('keeps the privacy level chosen: a private account publishes FOLLOWER_OF_CREATOR, and PUBLIC is refused with the allowed ones', async () => {
     const { accountId } = await s.connectTikTok(2, 'bob');
     const job = await s.addVideo(2);
-    const ok = await publish(s, 2, { video_job_id: job, accounts: [accountId], caption: 'private one' }).expect(200);
+    const ok = await publish(s, 2, { video_job_id: job, accounts: [accountId], caption: 'private one', privacy_level: 'FOLLOWER_OF_CREATOR' }).expect(200);
     expect((await s.waitForPost(ok.body.posts[0].id, 2)).status).toBe('published');
     expect(s.tiktok.publishedPosts().at(-1)!.privacyLevel).toBe('FOLLOWER_OF_CREATOR');
 
-    const bad = await publish(s, 2, { video_job_id: job, accounts: [accountId], caption: 'x', privacy_level: 'PUBLIC_TO_EVERYONE' }).expect(200);
-    const failed = await s.waitForPost(bad.body.posts[0].id, 2);
-    expect(failed.status).toBe('failed');
-    expect(failed.error_message).toMatch(/does not allow the privacy level PUBLIC_TO_EVERYONE/);
+    const inits = s.tiktok.requests().filter((r) => r.path === '/v2/post/publish/video/init/').length;
+    const bad = await publish(s, 2, { video_job_id: job, accounts: [accountId], caption: 'x', privacy_level: 'PUBLIC' }).expect(422);
+    expect(bad.body.message).toBe('This TikTok account does not allow the privacy level PUBLIC (PUBLIC_TO_EVERYONE); it allows FOLLOWER_OF_CREATOR, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY.');
+    expect(bad.body.data.params).toEqual({ privacy_level: bad.body.message });
+    expect(s.tiktok.requests().filter((r) => r.path === '/v2/post/publish/video/init/')).toHaveLength(inits);
   });
 
   it('refreshes a token that expires within 24 h before publishing, and stores the rotated refresh token', async () => {

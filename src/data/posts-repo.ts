@@ -26,6 +26,9 @@ export interface PostRow {
   allow_comments: number | boolean;
   allow_duet: number | boolean;
   allow_stitch: number | boolean;
+  brand_content_toggle?: number | boolean;
+  brand_organic_toggle?: number | boolean;
+  video_duration_seconds?: number | null;
   error_message: string | null;
   error_kind: string | null;
   retry_count: number;
@@ -61,6 +64,11 @@ export interface NewPost {
   allowComments: boolean;
   allowDuet: boolean;
   allowStitch: boolean;
+  /** TikTok's commercial-content disclosure [false] */
+  brandContentToggle?: boolean;
+  brandOrganicToggle?: boolean;
+  /** The video's duration when known at request time [null] */
+  videoDurationSeconds?: number | null;
   /** When set, the post is created already leased to this worker, so nobody else starts it. */
   lease?: { owner: string; until: Date };
 }
@@ -105,6 +113,9 @@ export class PostsRepo {
           allow_comments: p.allowComments,
           allow_duet: p.allowDuet,
           allow_stitch: p.allowStitch,
+          brand_content_toggle: p.brandContentToggle ?? false,
+          brand_organic_toggle: p.brandOrganicToggle ?? false,
+          video_duration_seconds: p.videoDurationSeconds ?? null,
           retry_count: 0,
           lease_owner: p.lease?.owner ?? null,
           lease_expires_at: p.lease ? toDbTime(p.lease.until) : null,

@@ -6,11 +6,13 @@ export interface VideoJob {
   userId: number;
   videoUrl: string | null;
   thumbnailUrl: string | null;
+  /** Seconds, when the host's table has a duration column and it is filled in. */
+  durationSeconds: number | null;
 }
 
 export interface VideoJobsConfig {
   table: string;
-  columns: { id: string; userId: string; videoUrl: string; thumbnailUrl: string };
+  columns: { id: string; userId: string; videoUrl: string; thumbnailUrl: string; durationSeconds?: string };
 }
 
 export class VideoJobsReader {
@@ -20,10 +22,14 @@ export class VideoJobsReader {
   async findForUser(jobId: string, userId: number): Promise<VideoJob | undefined> {
     const { table, columns: c } = this.deps.config;
     const row = await this.deps.knex(table)
-      .select({ id: c.id, userId: c.userId, videoUrl: c.videoUrl, thumbnailUrl: c.thumbnailUrl })
+      .select({ id: c.id, userId: c.userId, videoUrl: c.videoUrl, thumbnailUrl: c.thumbnailUrl, ...(c.durationSeconds ? { durationSeconds: c.durationSeconds } : {}) })
       .where(c.id, jobId)
       .first();
     if (!row || String(row.userId) !== String(userId)) return undefined;
-    return { id: String(row.id), userId, videoUrl: row.videoUrl ?? null, thumbnailUrl: row.thumbnailUrl ?? null };
+    const duration = row.durationSeconds === null || row.durationSeconds === undefined ? NaN : Number(row.durationSeconds);
+    return {
+      id: String(row.id), userId, videoUrl: row.videoUrl ?? null, thumbnailUrl: row.thumbnailUrl ?? null,
+      durationSeconds: Number.isFinite(duration) && duration > 0 ? duration : null,
+    };
   }
 }

@@ -61,6 +61,13 @@ export function createRoutes(d: RouteDeps): Router {
     res.json({ success: true, message: 'Token refreshed successfully', expires_at: expiresAt });
   });
 
+  // A TikTok account's current posting options (privacy levels, disabled interactions, longest video), which
+  // TikTok's UX guidelines require the dashboard to show: https://developers.tiktok.com/doc/content-sharing-guidelines
+  r.get('/accounts/:id/creator-info', auth, async (req, res) => {
+    const id = pathId(req.params.id, 'Account', 'aurareels_account_not_found');
+    res.json({ success: true, ...(await d.publishService.creatorInfo(userIdOf(req), id)) });
+  });
+
   // 5. Disconnect an account
   r.delete('/accounts/:id', write, async (req, res) => {
     const id = pathId(req.params.id, 'Account', 'aurareels_account_not_found');

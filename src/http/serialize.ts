@@ -97,6 +97,8 @@ export function postDetail(p: PostRow, account: AccountRow | undefined) {
     allow_comments: !!p.allow_comments,
     allow_duet: !!p.allow_duet,
     allow_stitch: !!p.allow_stitch,
+    brand_content_toggle: !!p.brand_content_toggle,
+    brand_organic_toggle: !!p.brand_organic_toggle,
     video_url: p.video_url,
     thumbnail_url: p.thumbnail_url,
     last_retry_at: toApiTime(p.last_retry_at),

@@ -56,6 +56,9 @@ export const publishBody = z
       allow_comments: flag.default(true),
       allow_duet: flag.default(true),
       allow_stitch: flag.default(true),
+      // TikTok's commercial-content disclosure, sent explicitly with every TikTok post.
+      brand_content_toggle: flag.default(false),
+      brand_organic_toggle: flag.default(false),
     },
     { error: 'the body must be a JSON object' },
   );
@@ -72,6 +75,8 @@ export function toPublishRequest(b: z.output<typeof publishBody>): PublishReques
     allowComments: b.allow_comments,
     allowDuet: b.allow_duet,
     allowStitch: b.allow_stitch,
+    brandContentToggle: b.brand_content_toggle,
+    brandOrganicToggle: b.brand_organic_toggle,
   };
 }
 

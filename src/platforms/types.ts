@@ -39,6 +39,11 @@ export interface PostToPublish {
   allowStitch: boolean;
   videoUrl: string;
   thumbnailUrl: string | null;
+  /** TikTok's commercial-content disclosure: a paid partnership / the creator's own business. */
+  brandContentToggle: boolean;
+  brandOrganicToggle: boolean;
+  /** Seconds, when the request knew it. */
+  videoDurationSeconds: number | null;
 }
 
 export interface AccountForPublish {
@@ -59,6 +64,11 @@ export interface PublishContext {
   post: PostToPublish;
   account: AccountForPublish;
   accessToken: string;
+  /**
+   * Refreshes the account's tokens now (one refresh per account across instances) and returns the new access
+   * token; rejects (marking the account for reconnection) when the platform refuses the refresh.
+   */
+  refreshAccessToken(): Promise<string>;
   steps: StepStore;
   /** Extends the post's lease; throws when another worker took it over. */
   heartbeat(): Promise<void>;
@@ -70,6 +80,24 @@ export interface PublishContext {
 export interface PublishResult {
   platformPostId: string | null;
   platformPostUrl: string | null;
+}
+
+/** An account's current posting options at the platform (TikTok's creator_info). */
+export interface AccountOptions {
+  privacyLevelOptions: string[];
+  commentDisabled: boolean;
+  duetDisabled: boolean;
+  stitchDisabled: boolean;
+  maxVideoPostDurationSec: number | null;
+  creatorUsername: string | null;
+  creatorNickname: string | null;
+}
+
+/** What a post asks of an account's options. */
+export interface OptionsDraft {
+  privacyLevel: string;
+  brandContentToggle: boolean;
+  durationSeconds: number | null;
 }
 
 export interface PostDraft {
@@ -90,6 +118,12 @@ export interface PlatformAdapter {
   revoke(current: { accessToken: string; refreshToken: string | null }): Promise<void>;
   /** The platform's rules a post breaks, by field name; empty when it fits. */
   checkRules(draft: PostDraft): Record<string, string>;
+  /** The account's current options at the platform, for platforms whose posts must respect them. */
+  accountOptions?(accessToken: string): Promise<AccountOptions>;
+  /** What the post breaks of those options, by request field; empty when it fits. */
+  checkOptions?(options: AccountOptions, draft: OptionsDraft): Record<string, string>;
+  /** The video's duration in seconds from its file, when the platform checks it; undefined when it cannot tell. */
+  videoDuration?(videoUrl: string): Promise<number | undefined>;
   /** Runs (or resumes) the platform's publish steps until the platform says the post is published. */
   publish(ctx: PublishContext): Promise<PublishResult>;
 }

@@ -4,9 +4,10 @@ import type { NewPost, PostsRepo } from '../data/posts-repo';
 import type { VideoJobsReader } from '../data/video-jobs';
 import { ConflictError, NotFoundError, PlatformRuleError, RateLimitError, SocialError, ValidationError } from '../errors';
 import { composeText } from '../platforms/caption';
-import type { PlatformAdapter } from '../platforms/types';
+import type { AccountOptions, PlatformAdapter } from '../platforms/types';
 import type { N8nNotifier } from './n8n-notifier';
 import type { PublishWorker } from './publish-worker';
+import type { TokenService } from './token-service';
 
 export interface PublishRequest {
   videoJobId: string;
@@ -19,6 +20,9 @@ export interface PublishRequest {
   allowComments: boolean;
   allowDuet: boolean;
   allowStitch: boolean;
+  /** TikTok's commercial-content disclosure: a paid partnership for a third party / promoting the creator's own business. */
+  brandContentToggle: boolean;
+  brandOrganicToggle: boolean;
 }
 
 export interface CreatedPost {
@@ -36,20 +40,40 @@ export interface PublishServiceDeps {
   adapters: Map<string, PlatformAdapter>;
   worker: PublishWorker;
   notifier: N8nNotifier;
+  tokens: TokenService;
   quotas: Record<string, { postsPer24h: number }>;
   now: () => Date;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** What validation found: the video's URLs and the chosen accounts. */
-type Checked = { videoUrl: string; thumbnailUrl: string | null; accounts: AccountRow[] };
+/** What validation found: the video's URLs, its duration when known, and the chosen accounts. */
+type Checked = { videoUrl: string; thumbnailUrl: string | null; durationSeconds: number | null; accounts: AccountRow[] };
+
+/** One request's look-ups at the platforms, shared by the items of a bulk request (creator_info allows 20 a minute). */
+interface LookupCache {
+  options: Map<number, Promise<AccountOptions | undefined>>;
+  durations: Map<string, Promise<number | undefined>>;
+}
+
+const newCache = (): LookupCache => ({ options: new Map(), durations: new Map() });
+
+/** The account's TikTok creator options as the dashboard shows them (TikTok's UX guidelines require it). */
+export interface CreatorInfoView {
+  privacy_level_options: string[];
+  comment_disabled: boolean;
+  duet_disabled: boolean;
+  stitch_disabled: boolean;
+  max_video_post_duration_sec: number | null;
+  creator_username: string | null;
+  creator_nickname: string | null;
+}
 
 export class PublishService {
   constructor(private readonly deps: PublishServiceDeps) {}
 
   /** Checks the request against the video job, the accounts and every chosen platform's rules. Writes nothing. */
-  async validate(userId: number, req: PublishRequest): Promise<Checked> {
+  async validate(userId: number, req: PublishRequest, cache: LookupCache = newCache()): Promise<Checked> {
     const job = await this.deps.videoJobs.findForUser(req.videoJobId, userId);
     if (!job) throw new NotFoundError('Video job', 'aurareels_video_job_not_found', { params: { video_job_id: 'No such video job for this user.' } });
     if (!job.videoUrl || !/^https?:\/\//i.test(job.videoUrl)) {
@@ -80,7 +104,53 @@ export class PublishService {
       Object.assign(violations, adapter.checkRules({ caption: text, hashtags: req.hashtags, privacyLevel: req.privacyLevel }));
     }
     if (Object.keys(violations).length) throw new PlatformRuleError(violations);
-    return { videoUrl: job.videoUrl, thumbnailUrl: job.thumbnailUrl, accounts };
+    let durationSeconds = job.durationSeconds;
+    for (const a of accounts) {
+      const adapter = this.deps.adapters.get(a.platform)!;
+      if (!adapter.accountOptions || !adapter.checkOptions) continue;
+      const options = await this.optionsOf(a, adapter, cache);
+      // When the platform cannot be asked now, the publish checks the same rules before it uploads anything.
+      if (!options) continue;
+      if (durationSeconds === null && options.maxVideoPostDurationSec && adapter.videoDuration) {
+        const url = job.videoUrl;
+        if (!cache.durations.has(url)) cache.durations.set(url, adapter.videoDuration(url));
+        durationSeconds = (await cache.durations.get(url)) ?? null;
+      }
+      Object.assign(violations, adapter.checkOptions(options, { privacyLevel: req.privacyLevel, brandContentToggle: req.brandContentToggle, durationSeconds }));
+    }
+    if (Object.keys(violations).length) throw new PlatformRuleError(violations);
+    return { videoUrl: job.videoUrl, thumbnailUrl: job.thumbnailUrl, durationSeconds, accounts };
+  }
+
+  /** The account's current options at its platform, or undefined when they cannot be read right now. */
+  private optionsOf(account: AccountRow, adapter: PlatformAdapter, cache: LookupCache): Promise<AccountOptions | undefined> {
+    const id = Number(account.id);
+    let p = cache.options.get(id);
+    if (!p) {
+      p = (async () => adapter.accountOptions!(await this.deps.tokens.accessTokenFor(account)))().catch(() => undefined);
+      cache.options.set(id, p);
+    }
+    return p;
+  }
+
+  /** GET /accounts/{id}/creator-info: the user's own TikTok account's current options, read from TikTok now. */
+  async creatorInfo(userId: number, accountId: number): Promise<CreatorInfoView> {
+    const [account] = await this.deps.accounts.findManyForUser([accountId], userId);
+    const adapter = account && this.deps.adapters.get(account.platform);
+    if (!account || !adapter?.accountOptions) throw new NotFoundError('TikTok account', 'aurareels_account_not_found');
+    if (!account.is_active) {
+      throw new ConflictError(`Reconnect ${account.account_name} to read its TikTok settings.`, 'aurareels_account_inactive');
+    }
+    const o = await adapter.accountOptions(await this.deps.tokens.accessTokenFor(account));
+    return {
+      privacy_level_options: o.privacyLevelOptions,
+      comment_disabled: o.commentDisabled,
+      duet_disabled: o.duetDisabled,
+      stitch_disabled: o.stitchDisabled,
+      max_video_post_duration_sec: o.maxVideoPostDurationSec,
+      creator_username: o.creatorUsername,
+      creator_nickname: o.creatorNickname,
+    };
   }
 
   /** Publishes now: creates the posts in `publishing`, leased to this worker, and starts them. */
@@ -118,9 +188,10 @@ export class PublishService {
   /** Bulk scheduling: every item is validated before anything is written; then all posts are created together. */
   async scheduleMany(userId: number, items: Array<{ req: PublishRequest; scheduledAt: Date }>): Promise<CreatedPost[]> {
     const checked: Checked[] = [];
+    const cache = newCache();
     for (const [i, item] of items.entries()) {
       try {
-        checked.push(await this.validate(userId, item.req));
+        checked.push(await this.validate(userId, item.req, cache));
       } catch (err) {
         if (items.length > 1 && err instanceof SocialError) err.details.item = i;
         throw err;
@@ -164,6 +235,9 @@ export class PublishService {
         allowComments: req.allowComments,
         allowDuet: req.allowDuet,
         allowStitch: req.allowStitch,
+        brandContentToggle: req.brandContentToggle,
+        brandOrganicToggle: req.brandOrganicToggle,
+        videoDurationSeconds: checked.durationSeconds,
         ...how,
       };
       return { post, accountName: a.account_name };

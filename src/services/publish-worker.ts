@@ -31,7 +31,7 @@ export interface PublishWorkerDeps {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Platform refusals that mean "the account's posting window is full": wait for it, spend no attempt. */
-const QUOTA_CODES = new Set(['quota_full', 'spam_risk_too_many_posts', '9/2207042']);
+const QUOTA_CODES = new Set(['quota_full', 'spam_risk_too_many_posts', 'reached_active_user_cap', '9/2207042']);
 
 class LeaseLostError extends Error {
   constructor(postId: number) {
@@ -257,6 +257,9 @@ export class PublishWorker {
         allowStitch: !!post.allow_stitch,
         videoUrl: post.video_url,
         thumbnailUrl: post.thumbnail_url,
+        brandContentToggle: !!post.brand_content_toggle,
+        brandOrganicToggle: !!post.brand_organic_toggle,
+        videoDurationSeconds: post.video_duration_seconds == null ? null : Number(post.video_duration_seconds),
       },
       account: {
         id: account.id,
@@ -265,6 +268,7 @@ export class PublishWorker {
         metadata: parseJson<Record<string, unknown>>(account.metadata, {}),
       },
       accessToken,
+      refreshAccessToken: async () => this.deps.tokens.decryptAccess(await this.deps.tokens.refresh(account)),
       steps: stepStore,
       heartbeat: async () => {
         if (this.closed) throw new ShuttingDownError();

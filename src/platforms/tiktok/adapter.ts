@@ -3,15 +3,18 @@ import type { StateStore } from 'passport-oauth2';
 import { PlatformError } from '../../errors';
 import type { ResolvedTikTokOptions } from '../../options';
 import { extractHashtags } from '../caption';
+import { readMp4Duration } from '../mp4-duration';
 import { callPlatform, type PlatformResponse } from '../http';
 import { pollUntilDone } from '../polling';
 import type { VideoSource } from '../video-source';
-import type { LoginAccount, OAuthLogin, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
+import type {
+  AccountOptions, LoginAccount, OAuthLogin, OptionsDraft, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet,
+} from '../types';
 import { chunkRange, planChunks, type ChunkPlan } from './chunking';
 import { apiFailure, failReasonError, oauthFailure } from './errors';
-import { CONTRACT_PRIVACY_LEVELS, TIKTOK_PRIVACY_LEVELS, choosePrivacyLevel } from './privacy';
+import { CONTRACT_PRIVACY_LEVELS, TIKTOK_PRIVACY_LEVELS, optionViolations, tiktokPrivacyLevel } from './privacy';
 import { creatorInfoResponse, initResponse, statusResponse, tokenResponse, type CreatorInfo } from './schemas';
-import { TikTokStrategy } from './strategy';
+import { REQUIRED_SCOPES, TikTokStrategy } from './strategy';
 
 export const TIKTOK_CAPTION_LIMIT = 2200;
 export const TIKTOK_HASHTAG_LIMIT = 30;
@@ -38,6 +41,21 @@ interface InitStep {
 
 const UPLOAD_CHUNK_ATTEMPTS = 3;
 
+/**
+ * The token a publish calls with, refreshed at most once: TikTok's error guide says of access_token_invalid (401)
+ * "Please refresh the token and retry". https://developers.tiktok.com/doc/tiktok-api-v2-error-handling
+ */
+interface CallAuth {
+  token: string;
+  refresh?: () => Promise<string>;
+  refreshed?: boolean;
+}
+
+/** A 401 that a fresh token can cure; scope_not_authorized (also 401) needs the user to consent again instead. */
+function tokenRejected(err: unknown): boolean {
+  return err instanceof PlatformError && (err.platformCode === 'access_token_invalid' || err.platformCode === 'http_401');
+}
+
 export class TikTokAdapter implements PlatformAdapter {
   readonly platform = 'tiktok' as const;
 
@@ -63,6 +81,17 @@ export class TikTokAdapter implements PlatformAdapter {
   async loginAccounts(login: OAuthLogin): Promise<LoginAccount[]> {
     const token = tokenResponse.safeParse({ ...login.params, access_token: login.accessToken });
     if (!token.success) throw new PlatformError('tiktok', 'permanent', 'TikTok answered the token request with an unexpected body.');
+    // The user can untick scopes on TikTok's consent page; the token's `scope` lists what was granted.
+    // https://developers.tiktok.com/doc/oauth-user-access-token-management
+    if (token.data.scope !== undefined) {
+      const granted = new Set(token.data.scope.split(',').map((s) => s.trim()));
+      const missing = REQUIRED_SCOPES.filter((s) => !granted.has(s));
+      if (missing.length) {
+        throw new PlatformError('tiktok', 'permanent',
+          `TikTok did not grant the permission${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which posting needs. Connect again and allow ${missing.length > 1 ? 'them' : 'it'}.`,
+          { platformCode: 'scope_missing' });
+      }
+    }
     const profile = (login.profile ?? {}) as { open_id?: string; display_name?: string; avatar_url?: string };
     // The username is not in user.info.basic; creator_info (video.publish scope) carries it.
     const creator = await this.creatorInfo(login.accessToken).catch(() => undefined);
@@ -153,21 +182,55 @@ export class TikTokAdapter implements PlatformAdapter {
     return res;
   }
 
-  async creatorInfo(accessToken: string): Promise<CreatorInfo> {
-    const res = await this.apiCall('/v2/post/publish/creator_info/query/', accessToken, {}, 'reading the creator info', true);
+  /** An API call with the publish's token; on a rejected token, one refresh and one more try. */
+  private async authedCall(auth: CallAuth, path: string, body: unknown, action: string, idempotent: boolean): Promise<PlatformResponse> {
+    try {
+      return await this.apiCall(path, auth.token, body, action, idempotent);
+    } catch (err) {
+      // A 401 means TikTok refused before doing anything, so repeating even a non-idempotent call is safe.
+      if (!tokenRejected(err) || !auth.refresh || auth.refreshed) throw err;
+      auth.refreshed = true;
+      auth.token = await auth.refresh();
+      return this.apiCall(path, auth.token, body, action, idempotent);
+    }
+  }
+
+  async creatorInfo(auth: string | CallAuth): Promise<CreatorInfo> {
+    const a = typeof auth === 'string' ? { token: auth } : auth;
+    const res = await this.authedCall(a, '/v2/post/publish/creator_info/query/', {}, 'reading the creator info', true);
     const parsed = creatorInfoResponse.safeParse(res.json);
     if (!parsed.success) throw new PlatformError('tiktok', 'retryable', 'TikTok answered creator_info with an unexpected body.');
     return parsed.data.data;
   }
 
+  async accountOptions(accessToken: string): Promise<AccountOptions> {
+    return toAccountOptions(await this.creatorInfo(accessToken));
+  }
+
+  checkOptions(options: AccountOptions, draft: OptionsDraft): Record<string, string> {
+    return optionViolations(options, draft);
+  }
+
+  /** From the MP4 header through one or two range requests; undefined when the file does not say or cannot be read. */
+  async videoDuration(videoUrl: string): Promise<number | undefined> {
+    return readMp4Duration((first, last) => this.deps.video.range(videoUrl, first, last, 'tiktok')).catch(() => undefined);
+  }
+
   async publish(ctx: PublishContext): Promise<PublishResult> {
+    const auth: CallAuth = {
+      token: ctx.accessToken,
+      refresh: async () => {
+        ctx.accessToken = await ctx.refreshAccessToken();
+        return ctx.accessToken;
+      },
+    };
     let init = ctx.steps.get(STEP.init) as InitStep | undefined;
 
     if (init?.mode === 'FILE_UPLOAD' && !ctx.steps.get(STEP.uploaded)) {
       // A resumed upload: if TikTok already has every byte, go on to the status; otherwise the unfinished
       // upload can never publish, so starting again from init is safe.
       // When TikTok cannot be asked, the attempt ends here with its steps kept: guessing could post twice.
-      const status = await this.fetchStatus(init.publishId, ctx.accessToken);
+      const status = await this.fetchStatus(init.publishId, auth);
       const size = init.plan?.videoSize ?? Infinity;
       if (status.status === 'PROCESSING_UPLOAD' && (status.uploaded_bytes ?? 0) < size) {
         await ctx.steps.clear(STEP.initSent, STEP.init);
@@ -183,7 +246,7 @@ export class TikTokAdapter implements PlatformAdapter {
         throw new PlatformError('tiktok', 'unknown_outcome',
           'TikTok may have received this post before the connection was lost. Check the TikTok profile before retrying.');
       }
-      init = await this.initPost(ctx);
+      init = await this.initPost(ctx, auth);
     }
 
     if (init.mode === 'FILE_UPLOAD' && !ctx.steps.get(STEP.uploaded)) {
@@ -191,12 +254,24 @@ export class TikTokAdapter implements PlatformAdapter {
       await ctx.steps.save(STEP.uploaded, { bytes: init.plan?.videoSize });
     }
 
-    return this.awaitPublished(ctx, init);
+    return this.awaitPublished(ctx, init, auth);
   }
 
-  private async initPost(ctx: PublishContext): Promise<InitStep> {
-    const creator = await this.creatorInfo(ctx.accessToken);
-    const privacyLevel = choosePrivacyLevel(ctx.post.privacyLevel, creator.privacy_level_options);
+  private async initPost(ctx: PublishContext, auth: CallAuth): Promise<InitStep> {
+    const creator = await this.creatorInfo(auth);
+    // The same rules the request was checked against, on the creator's options as they are now: a scheduled post
+    // whose privacy level disappeared meanwhile fails with the message the request would have got.
+    const max = creator.max_video_post_duration_sec;
+    const durationSeconds = max ? ctx.post.videoDurationSeconds ?? (await this.videoDuration(ctx.post.videoUrl)) ?? null : null;
+    const violations = optionViolations(toAccountOptions(creator), {
+      privacyLevel: ctx.post.privacyLevel, brandContentToggle: ctx.post.brandContentToggle, durationSeconds,
+    });
+    if (Object.keys(violations).length) {
+      throw new PlatformError('tiktok', 'permanent', Object.values(violations).join(' '), {
+        platformCode: violations.privacy_level ? 'privacy_level_option_mismatch' : violations.video_job_id ? 'duration_over_max' : 'brand_content_private',
+      });
+    }
+    const privacyLevel = tiktokPrivacyLevel(ctx.post.privacyLevel);
     const mode = this.deps.options.uploadMode;
     let plan: ChunkPlan | undefined;
     let sourceInfo: Record<string, unknown>;
@@ -214,13 +289,19 @@ export class TikTokAdapter implements PlatformAdapter {
         disable_comment: !ctx.post.allowComments || creator.comment_disabled,
         disable_duet: !ctx.post.allowDuet || creator.duet_disabled,
         disable_stitch: !ctx.post.allowStitch || creator.stitch_disabled,
+        // Commercial content disclosure, always sent: false unless the request said otherwise.
+        // https://developers.tiktok.com/doc/content-posting-api-reference-direct-post
+        brand_content_toggle: ctx.post.brandContentToggle,
+        brand_organic_toggle: ctx.post.brandOrganicToggle,
       },
       source_info: sourceInfo,
     };
     // The lease is renewed right before a call that may post, so no other worker can start this post meanwhile.
     await ctx.heartbeat();
     await ctx.steps.save(STEP.initSent, { mode });
-    const res = await this.apiCall('/v2/post/publish/video/init/', ctx.accessToken, body, 'creating the TikTok post', false).catch((err) => {
+    const res = await this.authedCall(auth, '/v2/post/publish/video/init/', body, 'creating the TikTok post', false).catch(async (err) => {
+      // A definite refusal (not a lost answer) created nothing at TikTok: the next attempt may init again.
+      if (err instanceof PlatformError && err.kind !== 'unknown_outcome') await ctx.steps.clear(STEP.initSent);
       // A FILE_UPLOAD init whose answer was lost can never publish (nothing gets uploaded to it): safe to retry.
       if (mode === 'FILE_UPLOAD' && err instanceof PlatformError && err.kind === 'unknown_outcome') {
         throw new PlatformError('tiktok', 'retryable', err.message.replace(/ The request may have reached.*$/, ''), { platformCode: err.platformCode, cause: err });
@@ -276,12 +357,26 @@ export class TikTokAdapter implements PlatformAdapter {
     }
   }
 
+  /**
+   * A chunk may take as long as its bytes need at the slowest upload speed allowed for: platformTimeoutMs plus
+   * bytes / minUploadBytesPerSecond (a final chunk can be up to 128 MB).
+   */
+  chunkTimeoutMs(bytes: number): number {
+    return this.deps.timeoutMs + Math.ceil((bytes / this.deps.options.minUploadBytesPerSecond) * 1000);
+  }
+
   private async putChunk(ctx: PublishContext, init: InitStep, chunk: Uint8Array, first: number, last: number, isLast: boolean, contentType: string) {
     const total = init.plan!.videoSize;
+    const timeoutMs = this.chunkTimeoutMs(chunk.byteLength);
     for (let attempt = 1; ; attempt++) {
       // Each attempt starts under a fresh lease: a stalled worker must not finish an upload another worker redid.
       await ctx.heartbeat();
       let res: PlatformResponse;
+      // A long chunk renews the lease while it goes (the lease outlasts twice platformTimeoutMs), so no other
+      // worker can take the post over mid-chunk; a lost lease or a shutdown ends the upload after this chunk.
+      let leaseError: unknown;
+      const renew = setInterval(() => { ctx.heartbeat().catch((err) => { leaseError ??= err; }); }, this.deps.timeoutMs);
+      renew.unref();
       try {
         res = await callPlatform({
           platform: 'tiktok',
@@ -289,17 +384,21 @@ export class TikTokAdapter implements PlatformAdapter {
           url: init.uploadUrl!,
           headers: { 'Content-Type': contentType, 'Content-Length': String(chunk.byteLength), 'Content-Range': `bytes ${first}-${last}/${total}` },
           body: chunk,
-          timeoutMs: this.deps.timeoutMs,
+          timeoutMs,
           idempotent: true,
           action: `uploading bytes ${first}-${last}`,
         });
       } catch (err) {
+        clearInterval(renew);
+        if (leaseError) throw leaseError;
         if (attempt < UPLOAD_CHUNK_ATTEMPTS) {
           await ctx.sleep(200 * attempt);
           continue;
         }
         throw err;
       }
+      clearInterval(renew);
+      if (leaseError) throw leaseError;
       if (res.status === 201 || (res.status === 206 && !isLast)) return;
       if (res.status >= 500 && attempt < UPLOAD_CHUNK_ATTEMPTS) {
         await ctx.sleep(200 * attempt);
@@ -310,22 +409,28 @@ export class TikTokAdapter implements PlatformAdapter {
     }
   }
 
-  async fetchStatus(publishId: string, accessToken: string) {
-    const res = await this.apiCall('/v2/post/publish/status/fetch/', accessToken, { publish_id: publishId }, 'checking the post status', true);
+  async fetchStatus(publishId: string, auth: string | CallAuth) {
+    const a = typeof auth === 'string' ? { token: auth } : auth;
+    const res = await this.authedCall(a, '/v2/post/publish/status/fetch/', { publish_id: publishId }, 'checking the post status', true);
     const parsed = statusResponse.safeParse(res.json);
     if (!parsed.success) throw new PlatformError('tiktok', 'retryable', 'TikTok answered the status check with an unexpected body.');
     return { ...parsed.data.data, postIds: rawPostIds(res.text) };
   }
 
   /** Polls the status with backoff until TikTok says PUBLISH_COMPLETE or FAILED, bounded by statusPoll.timeoutMs. */
-  private awaitPublished(ctx: PublishContext, init: InitStep): Promise<PublishResult> {
+  private awaitPublished(ctx: PublishContext, init: InitStep, auth: CallAuth): Promise<PublishResult> {
     const { timeoutMs } = this.deps.statusPoll;
     return pollUntilDone(ctx, {
       ...this.deps.statusPoll,
       step: STEP.polling,
-      fetch: () => this.fetchStatus(init.publishId, ctx.accessToken),
-      interpret: (status) => {
-        if (status.status === 'FAILED') throw failReasonError(status.fail_reason);
+      fetch: () => this.fetchStatus(init.publishId, auth),
+      interpret: async (status) => {
+        if (status.status === 'FAILED') {
+          // FAILED is final at TikTok and nothing was posted: a retry starts a new publish (new creator_info, new
+          // init) instead of reading this publish_id's failure again.
+          await ctx.steps.clear(STEP.initSent, STEP.init, STEP.uploaded, STEP.polling);
+          throw failReasonError(status.fail_reason);
+        }
         if (status.status !== 'PUBLISH_COMPLETE' && status.status !== 'SEND_TO_USER_INBOX') return undefined;
         const postId = status.postIds[0];
         const username = ctx.account.accountUsername?.replace(/^@/, '');
@@ -346,4 +451,16 @@ function rawPostIds(text: string): string[] {
   const m = /"publicaly_available_post_id"\s*:\s*\[([^\]]*)\]/.exec(text);
   if (!m) return [];
   return m[1].split(',').map((s) => s.trim().replace(/^"|"$/g, '')).filter(Boolean);
+}
+
+function toAccountOptions(c: CreatorInfo): AccountOptions {
+  return {
+    privacyLevelOptions: c.privacy_level_options,
+    commentDisabled: c.comment_disabled,
+    duetDisabled: c.duet_disabled,
+    stitchDisabled: c.stitch_disabled,
+    maxVideoPostDurationSec: c.max_video_post_duration_sec ?? null,
+    creatorUsername: c.creator_username ?? null,
+    creatorNickname: c.creator_nickname ?? null,
+  };
 }

@@ -7,6 +7,13 @@ import { userInfoResponse } from './schemas';
 /** https://developers.tiktok.com/doc/login-kit-web */
 export const TIKTOK_SCOPES = ['user.info.basic', 'video.publish', 'video.upload'];
 
+/**
+ * What posting cannot do without: the profile (user.info.basic) and Direct Post with creator_info, init and
+ * status (video.publish). video.upload (inbox drafts) is asked for but not needed: a connect without it is kept.
+ * https://developers.tiktok.com/doc/scopes-overview, /doc/content-posting-api-reference-direct-post
+ */
+export const REQUIRED_SCOPES = ['user.info.basic', 'video.publish'];
+
 export interface TikTokStrategyOptions {
   clientKey: string;
   clientSecret: string;

@@ -85,6 +85,13 @@ export function handleCreatorInfo(ex: Exchange, state: SimState): void {
       },
     });
   }
+  if (state.activeUserCapReached(user.openId)) {
+    // Also HTTP 200 on creator_info: https://developers.tiktok.com/doc/content-posting-api-reference-query-creator-info
+    return ex.json(200, {
+      data,
+      error: { code: 'reached_active_user_cap', message: 'The daily quota for active publishing users from your client is reached.', log_id: ex.logId },
+    });
+  }
   ex.apiOk(data);
 }
 
@@ -113,12 +120,14 @@ export async function handleInit(ex: Exchange, state: SimState, inbox: boolean):
   let privacyLevel: TikTokPrivacyLevel | null = null;
   const flags = { disableComment: false, disableDuet: false, disableStitch: false, brandContentToggle: false, brandOrganicToggle: false, isAigc: false };
   let videoCoverTimestampMs: number | undefined;
+  let postInfoFields: string[] = [];
   if (!inbox) {
     const postInfo = body.post_info ?? {};
     if (typeof postInfo !== 'object' || Array.isArray(postInfo) || postInfo === null) {
       return ex.apiError(400, 'invalid_params', 'post_info must be an object');
     }
     const pi = postInfo as Record<string, unknown>;
+    postInfoFields = Object.keys(pi).sort();
     if (pi.title !== undefined && pi.title !== null) {
       if (typeof pi.title !== 'string') return ex.apiError(400, 'invalid_params', 'title must be a string');
       // JS string length counts UTF-16 code units, the unit the docs give.
@@ -191,6 +200,10 @@ export async function handleInit(ex: Exchange, state: SimState, inbox: boolean):
   if (!inbox && state.postsInLast24h(user.openId) >= state.config.postsPer24h) {
     return ex.apiError(403, 'spam_risk_too_many_posts', 'The daily post cap from the API is reached for the current user.');
   }
+  // https://developers.tiktok.com/doc/content-posting-api-reference-direct-post (403 reached_active_user_cap)
+  if (!inbox && state.activeUserCapReached(user.openId)) {
+    return ex.apiError(403, 'reached_active_user_cap', 'The daily quota for active publishing users from your client is reached.');
+  }
 
   const fileUpload = source === 'FILE_UPLOAD';
   const publishId = inbox
@@ -206,6 +219,7 @@ export async function handleInit(ex: Exchange, state: SimState, inbox: boolean):
     privacyLevel,
     ...flags,
     videoCoverTimestampMs,
+    postInfoFields,
     videoUrl,
     bytesReceived: 0,
     videoSize: fileUpload ? (s.video_size as number) : 0,

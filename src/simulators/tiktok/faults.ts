@@ -8,6 +8,9 @@ const OAUTH_ENDPOINTS = new Set<TikTokFaultEndpoint>(['authorize', 'token', 'rev
 /** Retry-After sent with an injected 429: short, so clients that honour it keep tests fast. */
 const INJECTED_RETRY_AFTER_SEC = 1;
 
+/** How late a `slow` request is handled. */
+export const SLOW_MS = 1000;
+
 /**
  * Apply `kind` to this request. Returns true when the request is dealt with, false when the
  * normal handler must still run (timeout_after: it runs, and its answer is swallowed).
@@ -23,6 +26,10 @@ export async function applyFault(ex: Exchange, endpoint: TikTokFaultEndpoint, ki
       return true;
     case 'timeout_after':
       ex.hangOnAnswer = true;
+      return false;
+    case 'slow':
+      // A slow link: the request is handled normally, SLOW_MS later.
+      await new Promise((resolve) => setTimeout(resolve, SLOW_MS).unref());
       return false;
     case 'http_500':
       await ex.drain();

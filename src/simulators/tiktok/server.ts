@@ -58,12 +58,22 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
     issuedSecrets: () => [...state.secrets],
     requests: () => state.requestLog.map((r) => ({ ...r })),
     users: () => state.users.map((u) => ({ ...u })),
+    updateUser(who, patch) {
+      const user = state.users.find((u) => u.openId === who || u.username === who);
+      if (!user) throw new TypeError(`no simulated user ${who}`);
+      const allowed = ['privateAccount', 'commentDisabled', 'duetDisabled', 'stitchDisabled', 'maxVideoPostDurationSec'] as const;
+      for (const key of Object.keys(patch)) {
+        if (!(allowed as readonly string[]).includes(key)) throw new TypeError(`updateUser cannot change ${key}`);
+      }
+      Object.assign(user, patch);
+    },
     reset() {
       state.faults.clear();
       stopAllWork(state);
       state.publishes.clear();
       state.uploads.clear();
       state.postTimes.clear();
+      state.activeUsers.clear();
       state.rates.clear();
       state.failNext.length = 0;
       state.requestLog.length = 0;

@@ -15,7 +15,7 @@ export const FAULT_ENDPOINTS: readonly TikTokFaultEndpoint[] = [
   'authorize', 'token', 'revoke', 'user_info', 'creator_info', 'init', 'upload', 'status',
 ];
 export const FAULT_KINDS: readonly TikTokFaultKind[] = [
-  'http_500', 'http_503', 'rate_limit', 'reset', 'timeout_before', 'timeout_after', 'token_invalid',
+  'http_500', 'http_503', 'rate_limit', 'reset', 'timeout_before', 'timeout_after', 'token_invalid', 'slow',
 ];
 
 /** Scopes TikTok's Login Kit knows; anything else is invalid_scope. https://developers.tiktok.com/doc/scopes-overview */
@@ -34,6 +34,7 @@ export interface ResolvedConfig {
   verifiedUrlPrefixes: string[];
   requireHttpsPull: boolean;
   postsPer24h: number;
+  activeUsersPer24h: number;
   initPerMinute: number;
   creatorInfoPerMinute: number;
   statusPerMinute: number;
@@ -68,6 +69,7 @@ export function resolveConfig(o: TikTokSimulatorOptions): ResolvedConfig {
     verifiedUrlPrefixes: [...(o.verifiedUrlPrefixes ?? [])],
     requireHttpsPull: o.requireHttpsPull ?? false,
     postsPer24h: positive('postsPer24h', o.postsPer24h, 5),
+    activeUsersPer24h: positive('activeUsersPer24h', o.activeUsersPer24h, Infinity),
     initPerMinute: positive('initPerMinute', o.initPerMinute, 6),
     creatorInfoPerMinute: positive('creatorInfoPerMinute', o.creatorInfoPerMinute, 20),
     statusPerMinute: positive('statusPerMinute', o.statusPerMinute, 30),
@@ -229,6 +231,8 @@ export class SimState {
   readonly uploads = new Map<string, PublishRecord>();
   /** Init times per open_id, for the rolling 24 h post cap. */
   readonly postTimes = new Map<string, number[]>();
+  /** When each open_id last posted through this app, for the app-wide cap of posting users per rolling 24 h. */
+  readonly activeUsers = new Map<string, number>();
   readonly rates = new RateWindows();
   readonly faults = new FaultQueue();
   readonly failNext: string[] = [];
@@ -295,6 +299,14 @@ export class SimState {
     const list = this.postTimes.get(openId) ?? [];
     list.push(this.now());
     this.postTimes.set(openId, list);
+    this.activeUsers.set(openId, this.now());
+  }
+
+  /** Whether a post by this user would take the app past its cap of distinct posting users in 24 h. */
+  activeUserCapReached(openId: string): boolean {
+    const cutoff = this.now() - 24 * 3600 * 1000;
+    for (const [id, at] of this.activeUsers) if (at <= cutoff) this.activeUsers.delete(id);
+    return !this.activeUsers.has(openId) && this.activeUsers.size >= this.config.activeUsersPer24h;
   }
 }
 

@@ -51,6 +51,12 @@ export interface TikTokSimulatorOptions {
   requireHttpsPull?: boolean;
   /** Posts per user per rolling 24 h; past it init answers spam_risk_too_many_posts. Default 5. */
   postsPer24h?: number;
+  /**
+   * Distinct users the app may post for per rolling 24 h (the app-wide cap: unaudited clients get 5); past it,
+   * creator_info (HTTP 200) and init (403) answer reached_active_user_cap for a user not already among them.
+   * Default: no cap.
+   */
+  activeUsersPer24h?: number;
   /** Per access token per minute (documented: 6). */
   initPerMinute?: number;
   /** Per access token per minute (documented: 20). */
@@ -90,7 +96,9 @@ export type TikTokFaultKind =
   /** Do the work (e.g. create the publish, rotate the refresh token) and then never answer. */
   | 'timeout_after'
   /** 401 access_token_invalid (on the OAuth endpoints: 400 invalid_grant). */
-  | 'token_invalid';
+  | 'token_invalid'
+  /** Handle the request normally, one second late (a slow link). */
+  | 'slow';
 
 export interface TikTokFault {
   endpoint: TikTokFaultEndpoint;
@@ -133,6 +141,8 @@ export interface SimPublish {
   brandOrganicToggle: boolean;
   isAigc: boolean;
   videoCoverTimestampMs?: number;
+  /** The keys the client sent in post_info, sorted (what it set explicitly rather than left to TikTok's defaults). */
+  postInfoFields: string[];
   videoUrl?: string;
   /** Bytes uploaded (FILE_UPLOAD) or downloaded (PULL_FROM_URL) so far. */
   bytesReceived: number;
@@ -177,6 +187,8 @@ export interface TikTokSimulator {
   requests(): Array<{ method: string; path: string; at: number }>;
   /** The configured users with generated ids filled in. */
   users(): ResolvedTikTokSimUser[];
+  /** Change a user's account settings as they would in the TikTok app (creator_info reflects them at once). */
+  updateUser(openIdOrUsername: string, patch: Partial<Pick<ResolvedTikTokSimUser, 'privateAccount' | 'commentDisabled' | 'duetDisabled' | 'stitchDisabled' | 'maxVideoPostDurationSec'>>): void;
   /** Clear faults, publishes, counters, the request log and hung sockets; keeps users and tokens. */
   reset(): void;
   close(): Promise<void>;

@@ -2,7 +2,7 @@
 // Docs: https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide,
 // /doc/content-posting-api-reference-direct-post ("Send Video to TikTok Servers").
 import type { Exchange } from './exchange';
-import { expectedChunkLength } from './chunk-rules';
+import { checkChunkLength, expectedChunkLength } from './chunk-rules';
 import { finishTransfer } from './content-posting';
 import type { SimState } from './state';
 
@@ -63,6 +63,10 @@ export async function handleUpload(ex: Exchange, state: SimState): Promise<void>
     return uploadError(ex, 416, 'range_not_satisfiable',
       `Content-Range does not reflect the actual upload progress: ${rec.bytesReceived} of ${rec.videoSize} bytes received, the next chunk must start at byte ${rec.bytesReceived}`);
   }
+  // The guide's bounds hold for every PUT on its own, whatever plan init accepted.
+  const isFinal = last === rec.videoSize - 1;
+  const bound = checkChunkLength(length, isFinal, rec.videoSize);
+  if (bound) return uploadError(ex, 400, 'invalid_params', `Content-Length ${length}: ${bound}`);
   const plan = { videoSize: rec.videoSize, chunkSize: rec.chunkSize!, totalChunkCount: rec.totalChunkCount! };
   const expected = expectedChunkLength(plan, first);
   if (expected === null || length !== expected) {
