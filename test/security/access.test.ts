@@ -408,6 +408,8 @@ async function miniRouter(s: Stack, o: { n8n?: { apiKey: string } }): Promise<{ 
     frontendUrl: FRONTEND_URL,
     platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: s.tiktok.authorizeUrl, apiBaseUrl: s.tiktok.url } },
     scheduler: { enabled: false },
+    // Every attack comes from 127.0.0.1; test/security/guessing.test.ts exercises the per-address limits.
+    addressLimit: { windowSeconds: 600, maxCallbacks: 10_000, maxFailedApiKeys: 10_000 },
     logger: pino({ level: 'silent' }),
     ...(o.n8n ? { n8n: o.n8n } : {}),
   });
