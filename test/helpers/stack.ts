@@ -30,6 +30,8 @@ export interface StackOptions {
   tiktokRouter?: Partial<TikTokOptions>;
   tiktok?: Partial<TikTokSimulatorOptions>;
   instagram?: Partial<InstagramSimulatorOptions>;
+  /** The host app's `trust proxy` setting (Express's default, off, when not given). */
+  trustProxy?: boolean | number | string;
 }
 
 export interface Stack {
@@ -100,6 +102,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   );
 
   const app = express();
+  if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
   const responses: string[] = [];
   app.use((_req, res, next) => {
     const end = res.end.bind(res);
