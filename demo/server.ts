@@ -83,9 +83,10 @@ aurareels-social demo listening on ${base} (database ${DATABASE_URL}; simulators
 
   export JWT='${token}'
 
-1. Connect the demo TikTok and Instagram accounts (the simulators consent at once; curl follows the redirects back to the dashboard):
-  curl -sL -o /dev/null -w '%{url_effective}\\n' "$(curl -s -X POST ${api}/accounts/connect/tiktok -H "Authorization: Bearer $JWT" | ${authUrlOf})"
-  curl -sL -o /dev/null -w '%{url_effective}\\n' "$(curl -s -X POST ${api}/accounts/connect/instagram -H "Authorization: Bearer $JWT" | ${authUrlOf})"
+1. Connect the demo TikTok and Instagram accounts (the simulators consent at once; curl follows the redirects back to the
+   dashboard). The cookie jar plays the browser: the callback only links an account for the browser that started the connect.
+  curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/tiktok -H "Authorization: Bearer $JWT" | ${authUrlOf})"
+  curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/instagram -H "Authorization: Bearer $JWT" | ${authUrlOf})"
 
 2. List accounts:
   curl -s ${api}/accounts -H "Authorization: Bearer $JWT"

@@ -357,10 +357,12 @@ async function main(): Promise<number> {
     if (res.status !== 200 || !body.auth_url) throw new Error(`connect ${a.openId}: HTTP ${res.status} ${JSON.stringify(body)}`);
     const authUrl = new URL(body.auth_url);
     authUrl.searchParams.set('sim_user', a.openId);
+    // The browser's cookie from the connect answer goes back with the callback, as a browser would send it.
+    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
     const consent = await fetch(authUrl, { redirect: 'manual' });
     const callback = consent.headers.get('location');
     if (!callback) throw new Error(`connect ${a.openId}: the authorize page did not redirect (HTTP ${consent.status})`);
-    const done = await fetch(callback, { redirect: 'manual' });
+    const done = await fetch(callback, { redirect: 'manual', headers: { Cookie: cookie } });
     const back = done.headers.get('location');
     if (done.status !== 302 || !back || new URL(back, base).searchParams.get('status') !== 'success') {
       throw new Error(`connect ${a.openId}: the callback answered HTTP ${done.status} → ${back}`);

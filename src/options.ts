@@ -65,7 +65,11 @@ export interface VideoJobsOptions {
 
 /** Either WordPress JWT bearer tokens (HS256 with the site secret) or the host's own authentication. */
 export type AuthOptions =
-  | { jwtSecret: string }
+  | {
+      jwtSecret: string;
+      /** Accept JWTs that carry no `exp` (WordPress's JWT plugins always set one; without it a leaked token never expires) [false] */
+      allowTokensWithoutExp?: boolean;
+    }
   | { authenticate: (req: Request) => Promise<number | string | null> | number | string | null };
 
 export interface SocialRouterOptions {
@@ -94,6 +98,21 @@ export interface SocialRouterOptions {
   quotas?: { tiktok?: { postsPer24h?: number }; instagram?: { postsPer24h?: number } };
   /** Per-user limit on the write endpoints, counted in the database across instances; false turns it off [60 per 60 s] */
   rateLimit?: false | { windowSeconds?: number; maxWrites?: number };
+  /**
+   * Per client address (req.ip, through the host's `trust proxy`) limits, counted in the database across instances:
+   * OAuth callbacks, and wrong n8n keys (an address over it gets 429 even with the right key); false turns them off
+   * [{ windowSeconds: 600, maxCallbacks: 60, maxFailedApiKeys: 10 }]
+   */
+  addressLimit?: false | { windowSeconds?: number; maxCallbacks?: number; maxFailedApiKeys?: number };
+  /**
+   * The HttpOnly cookie that ties an OAuth connect to the browser that started it (Path: the callback under publicUrl;
+   * Secure when publicUrl is https). `sameSite: 'none'` (https only) lets a dashboard on another site set it through
+   * a credentialed fetch; `domain` shares it with sibling hosts when the connect and the callback are on different
+   * hosts [{ sameSite: 'lax' }]
+   */
+  oauthCookie?: { sameSite?: 'lax' | 'none'; domain?: string };
+  /** Let a platform account that one user has connected be connected by other users too [false] */
+  allowSharedPlatformAccounts?: boolean;
   /** Largest JSON body the router accepts; bigger gets 413 ['1mb'] */
   bodyLimit?: string;
   /** Timeout of one HTTP call to a platform, in ms [30000] */
@@ -127,7 +146,7 @@ const schema = z.object({
     .prefault({}),
   auth: z.union(
     [
-      z.object({ jwtSecret: nonEmpty }).strict(),
+      z.object({ jwtSecret: nonEmpty, allowTokensWithoutExp: z.boolean().default(false) }).strict(),
       z.object({ authenticate: z.custom<Extract<AuthOptions, { authenticate: unknown }>['authenticate']>((v) => typeof v === 'function', 'must be a function') }).strict(),
     ],
     { error: 'needs either jwtSecret or an authenticate(req) function' },
@@ -189,6 +208,23 @@ const schema = z.object({
   rateLimit: z
     .union([z.literal(false), z.object({ windowSeconds: z.number().int().min(1).default(60), maxWrites: z.number().int().min(1).default(60) })])
     .default({ windowSeconds: 60, maxWrites: 60 }),
+  addressLimit: z
+    .union([
+      z.literal(false),
+      z.object({
+        windowSeconds: z.number().int().min(1).default(600),
+        maxCallbacks: z.number().int().min(1).default(60),
+        maxFailedApiKeys: z.number().int().min(1).default(10),
+      }),
+    ])
+    .default({ windowSeconds: 600, maxCallbacks: 60, maxFailedApiKeys: 10 }),
+  oauthCookie: z
+    .object({
+      sameSite: z.enum(['lax', 'none']).default('lax'),
+      domain: z.string().regex(/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, 'must be a host name such as example.com').optional(),
+    })
+    .prefault({}),
+  allowSharedPlatformAccounts: z.boolean().default(false),
   bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like '1mb' or '100kb'").default('1mb'),
   platformTimeoutMs: z.number().int().min(100).default(30000),
   logger: z
@@ -199,6 +235,10 @@ const schema = z.object({
   // A lease renewed before each platform call must outlast that call, or another worker could start the post meanwhile.
   message: 'must be at least twice platformTimeoutMs',
   path: ['scheduler', 'leaseSeconds'],
+}).refine((o) => o.oauthCookie.sameSite !== 'none' || o.publicUrl.startsWith('https:'), {
+  // Browsers drop a SameSite=None cookie that is not Secure, and Secure needs https.
+  message: "'none' needs an https publicUrl",
+  path: ['oauthCookie', 'sameSite'],
 });
 
 export type ResolvedOptions = Readonly<Omit<z.output<typeof schema>, 'logger'> & { logger: Logger }>;

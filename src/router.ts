@@ -11,13 +11,16 @@ import { VideoJobsReader } from './data/video-jobs';
 import { createApiKeyMiddleware, createAuthMiddleware } from './http/auth';
 import { createErrorHandler, notFoundRoute } from './http/error-handler';
 import { createRoutes } from './http/routes';
-import { createWriteLimiter } from './http/rate-limit';
+import { createCallbackLimiter, createFailureLimiter, createWriteLimiter } from './http/rate-limit';
+import { requireUtf8Body } from './http/body-charset';
+import { OAuthCookie } from './http/oauth-cookie';
 import { KnexRateLimitStore } from './data/rate-limit-store';
 import { resolveOptions, type ResolvedOptions, type SocialRouterOptions } from './options';
 import { OptionsError } from './errors';
 import { checkEncryptionKeys } from './services/encryption-keys';
 import { createAdapters } from './platforms/registry';
 import { AccountsService } from './services/accounts-service';
+import { STATE_TTL_MS } from './services/oauth-state-store';
 import { PublishService } from './services/publish-service';
 import { PublishWorker } from './services/publish-worker';
 import { N8nNotifier } from './services/n8n-notifier';
@@ -74,6 +77,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const accountsService = new AccountsService({
     accounts, posts, states, cipher, tokens, adapters, now, logger,
     publicUrl: o.publicUrl, frontendUrl: o.frontendUrl, frontendRedirectPath: o.frontendRedirectPath,
+    allowSharedPlatformAccounts: o.allowSharedPlatformAccounts,
   });
   const notifier = new N8nNotifier({ webhookUrl: o.n8n.schedulerWebhookUrl, apiKey: o.n8n.apiKey, logger });
   const publishService = new PublishService({ accounts, posts, videoJobs, adapters, worker, notifier, tokens, quotas: o.quotas, now });
@@ -82,12 +86,23 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
 
   const api = Router();
   api.use(helmet());
+  api.use(requireUtf8Body);
   api.use(express.json({ limit: o.bodyLimit }));
   const limitWrites: RequestHandler = o.rateLimit
     ? createWriteLimiter({ ...o.rateLimit, now, store: new KnexRateLimitStore({ knex, table: t.rateLimits, now }) })
     : (_req, _res, next) => next();
+  const byAddress = o.addressLimit;
+  const addressStore = (prefix: string) => new KnexRateLimitStore({ knex, table: t.rateLimits, now, prefix, windowMs: byAddress ? byAddress.windowSeconds * 1000 : undefined });
+  const limitCallbacks: RequestHandler = byAddress
+    ? createCallbackLimiter({ windowSeconds: byAddress.windowSeconds, maxCallbacks: byAddress.maxCallbacks, now, store: addressStore('callback:') })
+    : (_req, _res, next) => next();
+  const keyFailures = byAddress
+    ? createFailureLimiter({ windowSeconds: byAddress.windowSeconds, maxFailures: byAddress.maxFailedApiKeys, now, store: addressStore('n8n-key:') })
+    : undefined;
+  const oauthCookie = new OAuthCookie({ publicUrl: o.publicUrl, apiBase: API_BASE, sameSite: o.oauthCookie.sameSite, domain: o.oauthCookie.domain, maxAgeMs: STATE_TTL_MS });
   api.use(createRoutes({
-    authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(o.n8n.apiKey), limitWrites,
+    authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(o.n8n.apiKey, keyFailures), limitWrites,
+    limitCallbacks, oauthCookie,
     accountsService, publishService, postActions, scheduler, posts, accounts, now,
   }));
   api.use(notFoundRoute);

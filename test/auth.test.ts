@@ -35,8 +35,21 @@ describe('JWT authentication', () => {
   });
 
   it('accepts the user at sub', async () => {
-    const token = jwt.sign({ sub: '8' }, SECRET, { algorithm: 'HS256' });
+    const token = jwt.sign({ sub: '8' }, SECRET, { algorithm: 'HS256', expiresIn: 60 });
     await request.get(URL).set('Authorization', `Bearer ${token}`).expect(200);
+  });
+
+  it('refuses a token without exp (WordPress always sets one), unless auth.allowTokensWithoutExp says otherwise', async () => {
+    const forever = `Bearer ${jwt.sign({ data: { user: { id: '7' } } }, SECRET, { algorithm: 'HS256' })}`;
+    expect(jwt.decode(forever.slice(7))).not.toHaveProperty('exp');
+    const refused = await request.get(URL).set('Authorization', forever).expect(401);
+    expect(refused.body).toMatchObject({ success: false, code: 'jwt_auth_invalid_token', message: 'The token has no expiry.', data: { status: 401 } });
+    const lenient = supertest(express().use('/wp-json', createSocialRouter({ ...base, auth: { jwtSecret: SECRET, allowTokensWithoutExp: true } })));
+    const res = await lenient.get(URL).set('Authorization', forever).expect(200);
+    expect(res.body).toEqual({ success: true, accounts: [] });
+    // The option only waives exp: an expired token is still refused.
+    const expired = `Bearer ${jwt.sign({ data: { user: { id: '7' } }, exp: Math.floor(Date.now() / 1000) - 10 }, SECRET)}`;
+    await lenient.get(URL).set('Authorization', expired).expect(401);
   });
 
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

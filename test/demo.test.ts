@@ -1,5 +1,5 @@
 // `npm start` really works: the demo starts, and its printed steps connect an account and publish to the simulator.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,10 +35,17 @@ describe('the demo host app', () => {
     const api = /curl -s (http:\/\/localhost:\d+\/wp-json\/aurareels\/v1\/social)\/accounts /.exec(output)![1];
     const headers = { Authorization: `Bearer ${jwt}`, 'Content-Type': 'application/json' };
 
-    for (const platform of ['tiktok', 'instagram']) {
-      const connect = (await (await fetch(`${api}/accounts/connect/${platform}`, { method: 'POST', headers })).json()) as { auth_url: string };
-      const landed = await fetch(connect.auth_url); // follows the redirects, as curl -L does
-      expect(landed.url).toMatch(new RegExp(`/dashboard/social-accounts\\?status=success&platform=${platform}`));
+    // The printed connect lines themselves, run as a user pasting them would (curl with its cookie jar, in one directory).
+    const lines = output.split('\n').filter((l) => /^\s+curl -sL .*\/accounts\/connect\//.test(l));
+    expect(lines).toHaveLength(2);
+    for (const [i, platform] of ['tiktok', 'instagram'].entries()) {
+      const landed = execFileSync('bash', ['-c', lines[i].trim()], {
+        cwd: dir,
+        env: { ...process.env, JWT: jwt, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` },
+        encoding: 'utf8',
+        timeout: 20000,
+      });
+      expect(landed.trim()).toMatch(new RegExp(`/dashboard/social-accounts\\?status=success&platform=${platform}`));
     }
 
     const body = /-d '(\{"video_job_id".*\})'/.exec(output)![1];

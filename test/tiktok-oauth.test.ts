@@ -51,21 +51,25 @@ describe('TikTok OAuth', () => {
   });
 
   it('a state works once: replaying the callback is refused', async () => {
-    const res = await s.api.post(`${BASE}/accounts/connect/tiktok`).set(s.auth(3)).expect(200);
-    const consent = await fetch(res.body.auth_url, { redirect: 'manual' });
+    const browser = s.browser();
+    const { authUrl } = await s.startConnect(3, 'tiktok', browser);
+    const consent = await browser.fetch(authUrl);
     const callback = consent.headers.get('location')!;
-    const first = await fetch(callback, { redirect: 'manual' });
+    const cookie = browser.cookieHeader(new URL(callback));
+    const first = await browser.fetch(callback);
     expect(new URL(first.headers.get('location')!).searchParams.get('status')).toBe('success');
-    const replay = await fetch(callback, { redirect: 'manual' });
+    // Even with the flow's cookie, which the callback told the browser to drop.
+    const replay = await fetch(callback, { redirect: 'manual', headers: { Cookie: cookie } });
     const target = new URL(replay.headers.get('location')!);
     expect(target.searchParams.get('status')).toBe('error');
     expect(target.searchParams.get('message')).toMatch(/invalid or was already used/);
   });
 
   it('an expired state is refused', async () => {
-    const res = await s.api.post(`${BASE}/accounts/connect/tiktok`).set(s.auth(4)).expect(200);
-    await s.db.knex(s.db.tables.oauthStates).where({ state_hash: hashState(res.body.state) }).update({ expires_at: '2000-01-01 00:00:00' });
-    const redirect = await s.followOAuth(res.body.auth_url);
+    const browser = s.browser();
+    const { authUrl, state } = await s.startConnect(4, 'tiktok', browser);
+    await s.db.knex(s.db.tables.oauthStates).where({ state_hash: hashState(state) }).update({ expires_at: '2000-01-01 00:00:00' });
+    const redirect = await s.followOAuth(authUrl, browser);
     expect(redirect.searchParams.get('status')).toBe('error');
     expect(redirect.searchParams.get('message')).toMatch(/expired/);
     const list = await s.api.get(`${BASE}/accounts`).set(s.auth(4)).expect(200);
@@ -83,12 +87,11 @@ describe('TikTok OAuth', () => {
     }
   });
 
-  it("the account goes to the user the state was issued to, whoever's browser finishes the flow", async () => {
-    const res = await s.api.post(`${BASE}/accounts/connect/tiktok`).set(s.auth(5)).expect(200);
-    const url = new URL(res.body.auth_url);
-    url.searchParams.set('sim_user', 'bob');
-    // The callback carries no JWT: a foreign state cannot attach the account to anyone but user 5.
-    await s.followOAuth(url.toString());
+  it('the account goes to the user the state was issued to, never to whoever else is logged in', async () => {
+    const browser = s.browser();
+    const { authUrl } = await s.startConnect(5, 'tiktok', browser, 'bob');
+    // The callback carries no JWT: the state names user 5, the cookie shows it is user 5's browser.
+    await s.followOAuth(authUrl, browser);
     const five = await s.api.get(`${BASE}/accounts`).set(s.auth(5)).expect(200);
     expect(five.body.accounts.map((a: { account_username: string }) => a.account_username)).toEqual(['@bob']);
     const six = await s.api.get(`${BASE}/accounts`).set(s.auth(6)).expect(200);
@@ -96,10 +99,11 @@ describe('TikTok OAuth', () => {
   });
 
   it('a user who denies access is sent back with an error', async () => {
-    const res = await s.api.post(`${BASE}/accounts/connect/tiktok`).set(s.auth(7)).expect(200);
-    const url = new URL(res.body.auth_url);
+    const browser = s.browser();
+    const { authUrl } = await s.startConnect(7, 'tiktok', browser);
+    const url = new URL(authUrl);
     url.searchParams.set('sim_deny', '1');
-    const redirect = await s.followOAuth(url.toString());
+    const redirect = await s.followOAuth(url.toString(), browser);
     expect(redirect.searchParams.get('status')).toBe('error');
   });
 

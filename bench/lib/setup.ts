@@ -120,7 +120,8 @@ export async function connectAccounts(db: BenchDb, platform: Platform, users: nu
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const router = createSocialRouter({ ...productOptions(benchEnv(db, platform), db.knex, fileLogger('setup')), publicUrl: `${base}/wp-json` });
+  // Setup connects more accounts from one address than the per-address callback limit lets through.
+  const router = createSocialRouter({ ...productOptions(benchEnv(db, platform), db.knex, fileLogger('setup')), publicUrl: `${base}/wp-json`, addressLimit: false });
   app.use('/wp-json', router);
   try {
     let n = 0;
@@ -132,10 +133,12 @@ export async function connectAccounts(db: BenchDb, platform: Platform, users: nu
         if (start.status !== 200) throw new Error(`connect answered ${start.status}: ${await start.text()}`);
         const authUrl = new URL(((await start.json()) as { auth_url: string }).auth_url);
         authUrl.searchParams.set('sim_user', simOpenId(n));
+        // The browser's cookie from the connect answer goes back with the callback, as a browser would send it.
+        const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
         const consent = await fetch(authUrl, { redirect: 'manual' });
         const callback = consent.headers.get('location');
         if (!callback) throw new Error(`the simulator's authorize page did not redirect (${consent.status})`);
-        const done = await fetch(callback, { redirect: 'manual' });
+        const done = await fetch(callback, { redirect: 'manual', headers: { Cookie: cookie } });
         const back = new URL(done.headers.get('location') ?? 'http://none/');
         if (back.searchParams.get('status') !== 'success') throw new Error(`OAuth for user ${u} failed: ${back}`);
       }

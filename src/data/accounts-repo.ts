@@ -80,6 +80,18 @@ export class AccountsRepo {
     return this.q().whereIn('id', ids).andWhere({ wp_user_id: userId });
   }
 
+  /** Whether another user holds an active connection to this platform account. */
+  async activeForOtherUser(platform: string, accountId: string, userId: number): Promise<boolean> {
+    const row = await this.q().where({ platform, account_id: accountId, is_active: true }).andWhereNot({ wp_user_id: userId }).first('id');
+    return row !== undefined;
+  }
+
+  /** Whether a row other than `id` (another user's) holds an active connection to the same platform account. */
+  async activeElsewhere(id: number, platform: string, accountId: string): Promise<boolean> {
+    const row = await this.q().where({ platform, account_id: accountId, is_active: true }).andWhereNot({ id }).first('id');
+    return row !== undefined;
+  }
+
   /** Inserts a newly connected account, or updates (and reactivates) the one this user had connected before. */
   async upsertConnected(a: ConnectedAccount): Promise<number> {
     const now = this.stamp();

@@ -7,6 +7,8 @@ export interface OAuthStateRow {
   wp_user_id: number;
   platform: string;
   code_verifier: string | null;
+  /** SHA-256 hex of the nonce in the starting browser's cookie. */
+  browser_hash: string | null;
   expires_at: string;
 }
 
@@ -17,13 +19,14 @@ export type ConsumeResult =
 export class OAuthStatesRepo {
   constructor(private readonly deps: { knex: Knex; table: string; now: () => Date }) {}
 
-  async insert(s: { stateHash: string; userId: number; platform: string; codeVerifier: string | null; expiresAt: Date }): Promise<void> {
+  async insert(s: { stateHash: string; userId: number; platform: string; codeVerifier: string | null; browserHash: string; expiresAt: Date }): Promise<void> {
     const now = this.deps.now();
     await table(this.deps.knex, this.deps.table).insert({
       state_hash: s.stateHash,
       wp_user_id: s.userId,
       platform: s.platform,
       code_verifier: s.codeVerifier,
+      browser_hash: s.browserHash,
       expires_at: toDbTime(s.expiresAt),
       created_at: toDbTime(now),
     });

@@ -6,11 +6,15 @@ import { toDbTime } from './db';
 export class KnexRateLimitStore implements Store {
   /** Hits are counted in the database, so every instance sees the same totals. */
   readonly localKeys = false;
-  readonly prefix = 'write:';
-  private windowMs = 60_000;
+  /** Each limit counts under its own prefix in the one table ('write:', 'callback:', …). */
+  readonly prefix: string;
+  private windowMs: number;
   private lastSweep = 0;
 
-  constructor(private readonly deps: { knex: Knex; table: string; now: () => Date }) {}
+  constructor(private readonly deps: { knex: Knex; table: string; now: () => Date; prefix?: string; windowMs?: number }) {
+    this.prefix = deps.prefix ?? 'write:';
+    this.windowMs = deps.windowMs ?? 60_000;
+  }
 
   init(options: Options): void {
     this.windowMs = options.windowMs;
@@ -19,6 +23,12 @@ export class KnexRateLimitStore implements Store {
   private windowStart(): number {
     const now = this.deps.now().getTime();
     return Math.floor(now / this.windowMs) * this.windowMs;
+  }
+
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    const start = this.windowStart();
+    const current = await this.deps.knex(this.deps.table).where({ rl_key: this.prefix + key, window_start: toDbTime(new Date(start)) }).first('hits');
+    return current ? { totalHits: Number(current.hits), resetTime: new Date(start + this.windowMs) } : undefined;
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
@@ -40,10 +50,16 @@ export class KnexRateLimitStore implements Store {
     await this.deps.knex(this.deps.table).where({ rl_key: this.prefix + key }).del();
   }
 
-  /** Old windows are deleted now and then, so the table holds about one window of rows. */
+  /**
+   * Old windows are deleted now and then, so the table holds about one window of rows per limit. Only this store's
+   * own keys: the limits sharing the table have windows of other lengths.
+   */
   private async sweep(currentStart: number): Promise<void> {
     if (currentStart === this.lastSweep) return;
     this.lastSweep = currentStart;
-    await this.deps.knex(this.deps.table).where('window_start', '<', toDbTime(new Date(currentStart - this.windowMs))).del();
+    await this.deps.knex(this.deps.table)
+      .where('rl_key', 'like', `${this.prefix}%`)
+      .andWhere('window_start', '<', toDbTime(new Date(currentStart - this.windowMs)))
+      .del();
   }
 }

@@ -4,6 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AuthenticationError } from '../errors';
 import type { AuthOptions } from '../options';
+import type { FailureLimiter } from './rate-limit';
 import { setUserId } from './request-user';
 
 /** A positive integer user id, from a number or a digit string; anything else is no user. */
@@ -12,7 +13,7 @@ export function toUserId(value: unknown): number | null {
   return Number.isSafeInteger(n) && n > 0 ? n : null;
 }
 
-export function userIdFromJwt(header: string | undefined, secret: string): number {
+export function userIdFromJwt(header: string | undefined, secret: string, allowWithoutExp = false): number {
   if (!header) throw new AuthenticationError('Authorization header not found.', 'jwt_auth_no_auth_header');
   const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!m) throw new AuthenticationError('Authorization header malformed.', 'jwt_auth_bad_auth_header');
@@ -25,6 +26,8 @@ export function userIdFromJwt(header: string | undefined, secret: string): numbe
     throw new AuthenticationError(expired ? 'Expired token.' : 'Invalid token.', 'jwt_auth_invalid_token');
   }
   const claims = typeof payload === 'string' ? {} : payload;
+  // WordPress's JWT plugins always set exp; a token without one would be valid for ever once it leaked.
+  if (typeof claims.exp !== 'number' && !allowWithoutExp) throw new AuthenticationError('The token has no expiry.', 'jwt_auth_invalid_token');
   const id = toUserId((claims as { data?: { user?: { id?: unknown } } }).data?.user?.id) ?? toUserId(claims.sub);
   if (id === null) throw new AuthenticationError('The token names no user.', 'jwt_auth_invalid_token');
   return id;
@@ -33,7 +36,7 @@ export function userIdFromJwt(header: string | undefined, secret: string): numbe
 export function createAuthMiddleware(auth: AuthOptions): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     const resolve = async (): Promise<number> => {
-      if ('jwtSecret' in auth) return userIdFromJwt(req.headers.authorization, auth.jwtSecret);
+      if ('jwtSecret' in auth) return userIdFromJwt(req.headers.authorization, auth.jwtSecret, auth.allowTokensWithoutExp);
       const id = toUserId(await auth.authenticate(req));
       if (id === null) throw new AuthenticationError();
       return id;
@@ -45,15 +48,24 @@ export function createAuthMiddleware(auth: AuthOptions): RequestHandler {
   };
 }
 
-/** n8n's key, as `Authorization: Bearer <key>` or `X-API-Key`, compared in constant time. */
-export function createApiKeyMiddleware(apiKey: string | undefined): RequestHandler {
+/**
+ * n8n's key, as `Authorization: Bearer <key>` or `X-API-Key`, compared in constant time. With `failures`, wrong keys
+ * count against the client address, and an address over its limit gets 429 whatever it sends.
+ */
+export function createApiKeyMiddleware(apiKey: string | undefined, failures?: FailureLimiter): RequestHandler {
   const expected = apiKey ? createHash('sha256').update(apiKey).digest() : undefined;
   return (req, _res, next) => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '')?.[1];
-    const header = req.headers['x-api-key'];
-    const given = bearer ?? (typeof header === 'string' ? header : undefined);
-    // Hashing first gives equal lengths, so timingSafeEqual never throws and the length leaks nothing.
-    const ok = !!expected && !!given && timingSafeEqual(createHash('sha256').update(given).digest(), expected);
-    next(ok ? undefined : new AuthenticationError('A valid n8n API key is required.', 'aurareels_invalid_api_key'));
+    const check = async () => {
+      await failures?.check(req);
+      const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '')?.[1];
+      const header = req.headers['x-api-key'];
+      const given = bearer ?? (typeof header === 'string' ? header : undefined);
+      // Hashing first gives equal lengths, so timingSafeEqual never throws and the length leaks nothing.
+      const ok = !!expected && !!given && timingSafeEqual(createHash('sha256').update(given).digest(), expected);
+      if (ok) return;
+      await failures?.fail(req);
+      throw new AuthenticationError('A valid n8n API key is required.', 'aurareels_invalid_api_key');
+    };
+    check().then(() => next(), next);
   };
 }

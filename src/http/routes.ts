@@ -9,6 +9,7 @@ import type { PublishService } from '../services/publish-service';
 import type { PostActions } from '../services/post-actions';
 import type { Scheduler } from '../services/scheduler';
 import { toApiTime } from '../data/db';
+import type { OAuthCookie } from './oauth-cookie';
 import { userIdOf } from './request-user';
 import { accountResponse, postDetail, postListItem } from './serialize';
 import {
@@ -20,6 +21,10 @@ export interface RouteDeps {
   authenticate: RequestHandler;
   /** Runs after authenticate on every write endpoint. */
   limitWrites: RequestHandler;
+  /** Per client address, before the OAuth callback. */
+  limitCallbacks: RequestHandler;
+  /** The cookie that ties an OAuth flow to the browser that started it. */
+  oauthCookie: OAuthCookie;
   authenticateN8n: RequestHandler;
   postActions: PostActions;
   scheduler: Scheduler;
@@ -35,9 +40,14 @@ export function createRoutes(d: RouteDeps): Router {
   const auth = d.authenticate;
   const write: RequestHandler = (req, res, next) => d.authenticate(req, res, (err?: unknown) => (err ? next(err) : d.limitWrites(req, res, next)));
 
-  // 3. The platform redirects the browser here: no JWT, the state names the user.
-  r.get('/callback/:platform', async (req, res) => {
-    res.redirect(302, await d.accountsService.callback(req, String(req.params.platform)));
+  // 3. The platform redirects the browser here: no JWT, the state names the user, the cookie proves the browser.
+  r.get('/callback/:platform', d.limitCallbacks, async (req, res) => {
+    const state = typeof req.query.state === 'string' ? req.query.state : undefined;
+    const nonce = state ? d.oauthCookie.read(req, state) : undefined;
+    const location = await d.accountsService.callback(req, String(req.params.platform), nonce);
+    // The flow is over either way: its state is used up.
+    if (state && nonce !== undefined) d.oauthCookie.clear(res, state);
+    res.redirect(302, location);
   });
 
   // 1. List connected accounts
@@ -50,7 +60,8 @@ export function createRoutes(d: RouteDeps): Router {
   // 2. Start connecting an account
   r.post('/accounts/connect/:platform', write, async (req, res) => {
     const { platform } = parse(z.object({ platform: platformParam }), req.params);
-    const { authUrl, state } = await d.accountsService.connect(req, platform);
+    const { authUrl, state, browserNonce } = await d.accountsService.connect(req, platform);
+    d.oauthCookie.set(res, state, browserNonce);
     res.json({ success: true, auth_url: authUrl, state });
   });
 

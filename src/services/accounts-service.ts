@@ -11,7 +11,7 @@ import type { Logger } from '../options';
 import { runStrategy } from '../platforms/oauth';
 import { capitalize } from '../platforms/http';
 import type { OAuthLogin, PlatformAdapter } from '../platforms/types';
-import { DbStateStore, hashState, type VerifiedState } from './oauth-state-store';
+import { DbStateStore, hashState, newBrowserNonce, setBrowserNonce, type VerifiedState } from './oauth-state-store';
 import type { TokenService } from './token-service';
 
 export interface AccountsServiceDeps {
@@ -24,6 +24,8 @@ export interface AccountsServiceDeps {
   publicUrl: string;
   frontendUrl: string;
   frontendRedirectPath: string;
+  /** Lets a platform account connected by one user be connected by another too. */
+  allowSharedPlatformAccounts: boolean;
   now: () => Date;
   logger: Logger;
 }
@@ -59,18 +61,28 @@ export class AccountsService {
     return account;
   }
 
-  /** Starts the OAuth flow: the URL to send the user to, and its state (stored server-side for this user). */
-  async connect(req: Request, platform: string): Promise<{ authUrl: string; state: string }> {
-    const outcome = await runStrategy(this.strategy(platform), req);
+  /**
+   * Starts the OAuth flow: the URL to send the user to, its state (stored server-side for this user), and the nonce
+   * the calling browser must keep (in a cookie) and show at the callback.
+   */
+  async connect(req: Request, platform: string): Promise<{ authUrl: string; state: string; browserNonce: string }> {
+    const strategy = this.strategy(platform);
+    const browserNonce = newBrowserNonce();
+    setBrowserNonce(req, browserNonce);
+    const outcome = await runStrategy(strategy, req);
     if (outcome.type !== 'redirect') {
       throw outcome.type === 'error' ? outcome.error : new SocialError('Could not start the authorization.', { code: 'aurareels_oauth_error', status: 500 });
     }
     const state = new URL(outcome.url).searchParams.get('state') ?? '';
-    return { authUrl: outcome.url, state };
+    return { authUrl: outcome.url, state, browserNonce };
   }
 
-  /** Completes the OAuth flow and returns where to send the browser: the frontend, with the outcome. */
-  async callback(req: Request, platform: string): Promise<string> {
+  /**
+   * Completes the OAuth flow and returns where to send the browser: the frontend, with the outcome. `browserNonce` is
+   * what the browser's cookie holds for this flow; without the one the connect issued, nothing is linked.
+   */
+  async callback(req: Request, platform: string, browserNonce: string | undefined): Promise<string> {
+    if (browserNonce) setBrowserNonce(req, browserNonce);
     const target = (params: Record<string, string>) => {
       const url = new URL(`${this.deps.frontendUrl}${this.deps.frontendRedirectPath}`);
       for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
@@ -93,19 +105,30 @@ export class AccountsService {
     if (outcome.type !== 'success') return fail('Authorization did not complete.');
     const state = outcome.info.state as VerifiedState;
     try {
-      const count = await this.saveLogin(platform, state.userId, outcome.user as OAuthLogin);
-      return target({ status: 'success', platform, accounts: String(count) });
+      const { saved, refused } = await this.saveLogin(platform, state.userId, outcome.user as OAuthLogin);
+      if (refused.length === 0) return target({ status: 'success', platform, accounts: String(saved) });
+      const message = `${refused.join(', ')} ${refused.length === 1 ? 'is' : 'are'} already connected by another user of this site, `
+        + 'so it was not connected here. That user must disconnect it first.';
+      if (saved === 0) return fail(message);
+      return target({ status: 'success', platform, accounts: String(saved), message });
     } catch (err) {
       this.deps.logger.warn({ platform, err: (err as Error).message }, 'saving the connected account failed');
       return fail(err instanceof SocialError ? err.message : 'The account could not be saved. Please try again.');
     }
   }
 
-  private async saveLogin(platform: string, userId: number, login: OAuthLogin): Promise<number> {
+  /** Saves what the login brought; a platform account another user holds is left out unless sharing is allowed. */
+  private async saveLogin(platform: string, userId: number, login: OAuthLogin): Promise<{ saved: number; refused: string[] }> {
     const adapter = this.deps.adapters.get(platform)!;
     const found = await adapter.loginAccounts(login);
     const { cipher } = this.deps;
+    const refused: string[] = [];
     for (const a of found) {
+      // Its new tokens are dropped, never revoked: revoking would end the other user's connection too.
+      if (!this.deps.allowSharedPlatformAccounts && (await this.deps.accounts.activeForOtherUser(platform, a.accountId, userId))) {
+        refused.push(a.accountUsername ?? a.accountName);
+        continue;
+      }
       await this.deps.accounts.upsertConnected({
         userId,
         platform,
@@ -121,8 +144,10 @@ export class AccountsService {
         metadata: a.metadata,
       });
     }
-    this.deps.logger.info({ platform, userId, accounts: found.length }, 'accounts connected');
-    return found.length;
+    const saved = found.length - refused.length;
+    if (refused.length) this.deps.logger.info({ platform, userId, refused: refused.length }, 'accounts another user holds were not connected');
+    this.deps.logger.info({ platform, userId, accounts: saved }, 'accounts connected');
+    return { saved, refused };
   }
 
   async refresh(userId: number, accountId: number): Promise<{ expiresAt: string | null }> {
@@ -134,11 +159,17 @@ export class AccountsService {
     return { expiresAt: toApiTime(updated.token_expires_at) };
   }
 
-  /** Revokes at the platform (best effort: the user's wish to disconnect wins) and forgets the tokens. */
+  /**
+   * Revokes at the platform (best effort: the user's wish to disconnect wins) and forgets the tokens. A platform's
+   * revoke ends every token of that platform user for the app, so it is skipped while another user's connection to
+   * the same platform account is active.
+   */
   async disconnect(userId: number, accountId: number): Promise<void> {
     const account = await this.get(userId, accountId);
     const adapter = this.deps.adapters.get(account.platform);
-    if (adapter && account.is_active && account.access_token) {
+    const shared = await this.deps.accounts.activeElsewhere(account.id, account.platform, account.account_id);
+    if (shared) this.deps.logger.info({ accountId, platform: account.platform }, 'not revoked at the platform: another user\'s connection to it is active');
+    if (adapter && account.is_active && account.access_token && !shared) {
       try {
         await adapter.revoke({
           accessToken: this.deps.cipher.decrypt(account.access_token),

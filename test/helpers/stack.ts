@@ -11,6 +11,7 @@ import { REDACT_PATHS, type SocialRouterOptions, type TikTokOptions } from '../.
 import { createMediaServer, type MediaServer } from '../../src/simulators/media-server';
 import { createTikTokSimulator, type TikTokSimulator, type TikTokSimulatorOptions } from '../../src/simulators/tiktok';
 import { createInstagramSimulator, type InstagramSimulator, type InstagramSimulatorOptions } from '../../src/simulators/instagram';
+import { Browser } from './browser';
 import { createTestDb, type TestDb } from './db';
 
 export const JWT_SECRET = 'test-jwt-secret-of-the-wordpress-site';
@@ -29,6 +30,8 @@ export interface StackOptions {
   tiktokRouter?: Partial<TikTokOptions>;
   tiktok?: Partial<TikTokSimulatorOptions>;
   instagram?: Partial<InstagramSimulatorOptions>;
+  /** The host app's `trust proxy` setting (Express's default, off, when not given). */
+  trustProxy?: boolean | number | string;
 }
 
 export interface Stack {
@@ -44,10 +47,16 @@ export interface Stack {
   responses: string[];
   token(userId: number, claims?: object): string;
   auth(userId: number): { Authorization: string };
+  /** A new browser window with its own cookies (test/helpers/browser.ts). */
+  browser(): Browser;
+  /** The dashboard's connect call, made from `browser` (which keeps the flow's cookie): `{auth_url, state}`. */
+  startConnect(userId: number, platform: 'tiktok' | 'instagram', browser: Browser, simUser?: string): Promise<{ authUrl: string; state: string }>;
+  /** Connects in a fresh browser: the dashboard's connect call, the simulator's consent, the callback. */
   connectTikTok(userId: number, simUser?: string): Promise<{ accountId: number; redirect: URL }>;
   /** Connects through Facebook Login; returns every Instagram account the login brought. */
   connectInstagram(userId: number, simUser?: string): Promise<{ accountIds: number[]; redirect: URL }>;
-  followOAuth(authUrl: string): Promise<URL>;
+  /** Follows an auth_url in `browser` (by default a fresh one, holding no cookie of the flow). */
+  followOAuth(authUrl: string, browser?: Browser): Promise<URL>;
   addVideo(userId: number, jobId?: string, bytes?: number): Promise<string>;
   waitForPost(postId: number, userId: number, statuses?: string[], timeoutMs?: number): Promise<Record<string, any>>;
   close(): Promise<void>;
@@ -93,6 +102,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   );
 
   const app = express();
+  if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
   const responses: string[] = [];
   app.use((_req, res, next) => {
     const end = res.end.bind(res);
@@ -124,6 +134,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     scheduler: { enabled: false },
     // Tests make many changes per minute; test/rate-limit.test.ts exercises the limit itself.
     rateLimit: { windowSeconds: 60, maxWrites: 10_000 },
+    // Every request comes from 127.0.0.1; test/security/guessing.test.ts exercises these limits.
+    addressLimit: { windowSeconds: 600, maxCallbacks: 10_000, maxFailedApiKeys: 10_000 },
+    // The simulators have a few platform users that tests connect to many WordPress users;
+    // test/security/oauth-binding.test.ts exercises the default, which refuses that.
+    allowSharedPlatformAccounts: true,
     logger,
     ...opts.router,
   });
@@ -135,21 +150,29 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const auth = (userId: number) => ({ Authorization: `Bearer ${token(userId)}` });
 
   /** Follows an auth_url like a browser: the simulator consents and redirects to our callback, which redirects to the frontend. */
-  const followOAuth = async (authUrl: string): Promise<URL> => {
-    const consent = await fetch(authUrl, { redirect: 'manual' });
+  const followOAuth = async (authUrl: string, browser = new Browser()): Promise<URL> => {
+    const consent = await browser.fetch(authUrl);
     const callback = consent.headers.get('location');
     if (!callback) throw new Error(`the authorize page did not redirect (HTTP ${consent.status})`);
-    const done = await fetch(callback, { redirect: 'manual' });
+    const done = await browser.fetch(callback);
     const location = done.headers.get('location');
     if (done.status !== 302 || !location) throw new Error(`the callback did not redirect (HTTP ${done.status})`);
     return new URL(location);
   };
 
-  const connectTikTok = async (userId: number, simUser?: string) => {
-    const res = await api.post('/wp-json/aurareels/v1/social/accounts/connect/tiktok').set(auth(userId)).expect(200);
-    const url = new URL(res.body.auth_url);
+  const startConnect = async (userId: number, platform: 'tiktok' | 'instagram', browser: Browser, simUser?: string) => {
+    const res = await browser.fetch(`${baseUrl}/wp-json/aurareels/v1/social/accounts/connect/${platform}`, { method: 'POST', headers: auth(userId) });
+    const body = (await res.json()) as { auth_url?: string; state?: string };
+    if (res.status !== 200 || !body.auth_url || !body.state) throw new Error(`connect answered HTTP ${res.status}: ${JSON.stringify(body)}`);
+    const url = new URL(body.auth_url);
     if (simUser) url.searchParams.set('sim_user', simUser);
-    const redirect = await followOAuth(url.toString());
+    return { authUrl: url.toString(), state: body.state };
+  };
+
+  const connectTikTok = async (userId: number, simUser?: string) => {
+    const browser = new Browser();
+    const { authUrl } = await startConnect(userId, 'tiktok', browser, simUser);
+    const redirect = await followOAuth(authUrl, browser);
     if (redirect.searchParams.get('status') !== 'success') throw new Error(`connect failed: ${redirect}`);
     const list = await api.get('/wp-json/aurareels/v1/social/accounts?platform=tiktok').set(auth(userId)).expect(200);
     const account = list.body.accounts[list.body.accounts.length - 1];
@@ -157,10 +180,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   const connectInstagram = async (userId: number, simUser?: string) => {
-    const res = await api.post('/wp-json/aurareels/v1/social/accounts/connect/instagram').set(auth(userId)).expect(200);
-    const url = new URL(res.body.auth_url);
-    if (simUser) url.searchParams.set('sim_user', simUser);
-    const redirect = await followOAuth(url.toString());
+    const browser = new Browser();
+    const { authUrl } = await startConnect(userId, 'instagram', browser, simUser);
+    const redirect = await followOAuth(authUrl, browser);
     const after = (await api.get('/wp-json/aurareels/v1/social/accounts?platform=instagram').set(auth(userId)).expect(200)).body.accounts as Array<{ id: number }>;
     return { accountIds: after.map((a) => a.id), redirect };
   };
@@ -183,6 +205,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   return {
     db, media, tiktok, instagram, router, baseUrl, api, logs, responses, token, auth, connectTikTok, connectInstagram, followOAuth, addVideo, waitForPost,
+    browser: () => new Browser(), startConnect,
     close: async () => {
       await router.close();
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });

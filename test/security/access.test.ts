@@ -165,15 +165,18 @@ describe('access control', () => {
       (await s.db.knex(s.db.tables.accounts).where({ wp_user_id: userId }).select('id', 'platform', 'account_id', 'wp_user_id')).map((a) => ({ ...a, id: Number(a.id), wp_user_id: Number(a.wp_user_id) }));
     const allAccounts = async () => (await s.db.knex(s.db.tables.accounts).select('*').orderBy('id')).length;
 
-    /** Starts a connect for `userId` and lets the platform's consent page answer: the callback URL, not yet opened. */
-    async function consent(userId: number, platform: 'tiktok' | 'instagram', simUser?: string): Promise<{ callback: URL; state: string }> {
-      const res = await s.api.post(`${BASE}/accounts/connect/${platform}`).set(s.auth(userId)).expect(200);
-      const url = new URL(res.body.auth_url);
-      if (simUser) url.searchParams.set('sim_user', simUser);
-      const page = await fetch(url, { redirect: 'manual' });
+    /**
+     * Starts a connect for `userId` in a browser and lets the platform's consent page answer: the callback URL, not yet
+     * opened, and the Cookie header that browser would send with it.
+     */
+    async function consent(userId: number, platform: 'tiktok' | 'instagram', simUser?: string): Promise<{ callback: URL; state: string; cookie: string }> {
+      const browser = s.browser();
+      const { authUrl, state } = await s.startConnect(userId, platform, browser, simUser);
+      const page = await browser.fetch(authUrl);
       const location = page.headers.get('location');
       if (!location) throw new Error(`the ${platform} consent page did not redirect (HTTP ${page.status})`);
-      return { callback: new URL(location), state: res.body.state };
+      const callback = new URL(location);
+      return { callback, state, cookie: browser.cookieHeader(callback) };
     }
 
     /** Opens a callback URL like a browser (optionally one carrying someone's JWT and cookies) and returns where it was sent. */
@@ -201,35 +204,33 @@ describe('access control', () => {
     }
 
     it('a replayed callback is refused and changes nothing', async () => {
-      const { callback } = await consent(10, 'tiktok');
-      expect((await open(callback)).searchParams.get('status')).toBe('success');
+      const { callback, cookie } = await consent(10, 'tiktok');
+      expect((await open(callback, { Cookie: cookie })).searchParams.get('status')).toBe('success');
       const before = await snapshot(s);
-      await refusedCallback('replay', callback, /invalid or was already used/);
+      await refusedCallback('replay', callback, /invalid or was already used/, { Cookie: cookie });
       await refusedCallback('replay from another browser', callback, /invalid or was already used/, { Authorization: `Bearer ${s.token(BOB)}` });
       expect(snapshotDiff(before, await snapshot(s))).toBeNull();
       expect(await accountsOf(10)).toHaveLength(1);
     });
 
     it('an expired state is refused, and its code is never exchanged', async () => {
-      const { callback, state } = await consent(11, 'tiktok');
+      const { callback, state, cookie } = await consent(11, 'tiktok');
       await s.db.knex(s.db.tables.oauthStates).where({ state_hash: hashState(state) }).update({ expires_at: toDbTime(new Date(Date.now() - 1000)) });
       const tokenCalls = () => s.tiktok.requests().filter((r) => r.path.includes('/oauth/token')).length;
       const calls = tokenCalls();
-      await refusedCallback('expired state', callback, /expired/);
+      await refusedCallback('expired state', callback, /expired/, { Cookie: cookie });
       expect(tokenCalls()).toBe(calls);
       expect(await accountsOf(11)).toEqual([]);
     });
 
-    it("a state issued to another user connects the account to that user, never to the browser's user", async () => {
-      // Alice (12) starts; the flow is finished in Bob's browser (his JWT, his cookie), consenting as TikTok's "bob".
+    it("a state issued to another user, finished in another browser, connects nothing, to either user", async () => {
+      // User 12 starts; the flow is finished in Bob's browser (his JWT, his cookies), consenting as TikTok's "bob".
       const bobBefore = await accountsOf(BOB);
       const { callback } = await consent(12, 'tiktok', 'bob');
-      const target = await open(callback, { Authorization: `Bearer ${s.token(BOB)}`, Cookie: `wordpress_logged_in=bob; token=${s.token(BOB)}` });
-      expect(target.searchParams.get('status')).toBe('success');
-      const twelve = await accountsOf(12);
-      expect(twelve).toEqual([expect.objectContaining({ platform: 'tiktok', wp_user_id: 12 })]);
+      await refusedCallback('finished in another browser', callback, /not started in this browser/,
+        { Authorization: `Bearer ${s.token(BOB)}`, Cookie: `wordpress_logged_in=bob; token=${s.token(BOB)}` });
+      expect(await accountsOf(12)).toEqual([]);
       expect(await accountsOf(BOB)).toEqual(bobBefore);
-      refusedAttacks++;
     });
 
     it('a TikTok state presented at the Instagram callback is refused, and connects nothing', async () => {
@@ -407,6 +408,8 @@ async function miniRouter(s: Stack, o: { n8n?: { apiKey: string } }): Promise<{ 
     frontendUrl: FRONTEND_URL,
     platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: s.tiktok.authorizeUrl, apiBaseUrl: s.tiktok.url } },
     scheduler: { enabled: false },
+    // Every attack comes from 127.0.0.1; test/security/guessing.test.ts exercises the per-address limits.
+    addressLimit: { windowSeconds: 600, maxCallbacks: 10_000, maxFailedApiKeys: 10_000 },
     logger: pino({ level: 'silent' }),
     ...(o.n8n ? { n8n: o.n8n } : {}),
   });
