@@ -1,6 +1,7 @@
 // The public options of createSocialRouter, validated once with zod into a frozen configuration.
 import type { Request } from 'express';
 import type { Knex } from 'knex';
+import type { LookupFunction } from 'node:net';
 import cron from 'node-cron';
 import pino from 'pino';
 import { z } from 'zod';
@@ -84,6 +85,14 @@ export interface SocialRouterOptions {
   bodyLimit?: string;
   /** Timeout of one HTTP call to a platform, in ms [30000] */
   platformTimeoutMs?: number;
+  /**
+   * The server's own downloads of video URLs (FILE_UPLOAD and every platform that uploads bytes). Addresses that
+   * are not public (loopback, private, link-local and cloud metadata, unique-local, CGNAT, multicast, reserved;
+   * IPv4 and IPv6) are refused after DNS resolution and on every redirect, unless `allowPrivateAddresses` [false],
+   * or for the host names listed in `allowedHosts` (exactly as in the URL, e.g. an intranet media server) [[]].
+   * `maxRedirects` redirects are followed, each checked [5]. `lookup` replaces dns.lookup (a host's own resolver).
+   */
+  videoFetch?: { allowPrivateAddresses?: boolean; allowedHosts?: string[]; maxRedirects?: number; lookup?: LookupFunction };
   logger?: Logger;
   /** The clock every read and write of time goes through [() => new Date()] */
   now?: () => Date;
@@ -175,6 +184,14 @@ const schema = z.object({
     .default({ windowSeconds: 60, maxWrites: 60 }),
   bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like '1mb' or '100kb'").default('1mb'),
   platformTimeoutMs: z.number().int().min(100).default(30000),
+  videoFetch: z
+    .object({
+      allowPrivateAddresses: z.boolean().default(false),
+      allowedHosts: z.array(z.string().trim().min(1).regex(/^[^\s/:@]+$/, 'must be host names, without scheme, port or path')).default([]),
+      maxRedirects: z.number().int().min(0).max(20).default(5),
+      lookup: z.custom<LookupFunction>((v) => typeof v === 'function', 'must be a function with dns.lookup\'s signature').optional(),
+    })
+    .prefault({}),
   logger: z
     .custom<Logger>((v) => !!v && typeof (v as Logger).info === 'function' && typeof (v as Logger).error === 'function', 'must have pino\'s methods')
     .optional(),

@@ -34,6 +34,7 @@ describe('encryption keys', () => {
           instagram: { appId: IG_APP_ID, appSecret: IG_APP_SECRET, authUrl: a.instagram.dialogUrl, graphBaseUrl: a.instagram.graphBaseUrl },
         },
         statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 10_000 },
+        videoFetch: { allowPrivateAddresses: true },
         logger: { info() {}, warn() {}, error() {}, debug() {} },
         ...keys,
       });

@@ -124,6 +124,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     scheduler: { enabled: false },
     // Tests make many changes per minute; test/rate-limit.test.ts exercises the limit itself.
     rateLimit: { windowSeconds: 60, maxWrites: 10_000 },
+    // The media server listens on 127.0.0.1; test/video-fetch.test.ts runs with the default refusal.
+    videoFetch: { allowPrivateAddresses: true },
     logger,
     ...opts.router,
   });
