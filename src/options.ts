@@ -73,7 +73,13 @@ export interface SocialRouterOptions {
   /** ['/dashboard/social-accounts'] */
   frontendRedirectPath?: string;
   platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions };
-  n8n?: { apiKey?: string; schedulerWebhookUrl?: string };
+  /** `concurrency`: webhook notifications sent at once; the rest wait in a queue [4] */
+  n8n?: { apiKey?: string; schedulerWebhookUrl?: string; concurrency?: number };
+  /**
+   * Bounds on what one user can make the router do: posts created by one request (items × accounts, for
+   * /publish, /schedule and /schedule/bulk) [500], and posts one user may have waiting in `scheduled` [1000].
+   */
+  limits?: { postsPerRequest?: number; scheduledPostsPerUser?: number };
   /** The fallback scanner: `concurrency` is how many claimed posts one instance publishes at once [16] */
   scheduler?: { enabled?: boolean; cron?: string; leaseSeconds?: number; concurrency?: number };
   retry?: { maxAttempts?: number; delaySeconds?: number };
@@ -154,7 +160,17 @@ const schema = z.object({
         .optional(),
     })
     .refine((p) => p.tiktok || p.instagram, 'configure at least one platform (tiktok or instagram)'),
-  n8n: z.object({ apiKey: z.string().min(16, 'must be at least 16 characters').optional(), schedulerWebhookUrl: url.optional() }).prefault({}),
+  n8n: z.object({
+    apiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+    schedulerWebhookUrl: url.optional(),
+    concurrency: z.number().int().min(1).max(64).default(4),
+  }).prefault({}),
+  limits: z
+    .object({
+      postsPerRequest: z.number().int().min(1).default(500),
+      scheduledPostsPerUser: z.number().int().min(1).default(1000),
+    })
+    .prefault({}),
   scheduler: z
     .object({
       enabled: z.boolean().default(true),
