@@ -30,7 +30,7 @@ describe('Instagram through Facebook Login', () => {
     expect(expires - Date.now()).toBeGreaterThan(50 * 24 * 3600 * 1000);
     const rows = await s.db.knex(s.db.tables.accounts).whereIn('id', accountIds);
     for (const row of rows) {
-      expect(row.access_token).toMatch(/^v1:/);
+      expect(row.access_token).toMatch(/^v2:/);
       for (const secret of s.instagram.issuedSecrets()) expect(JSON.stringify(row)).not.toContain(secret);
     }
   });
