@@ -67,6 +67,8 @@ async function main(): Promise<void> {
     },
     statusPoll: { firstDelayMs: 500, maxDelayMs: 2000, timeoutMs: 120000 },
     scheduler: { enabled: false },
+    // The demo's media server is on localhost; a real host keeps the default and serves videos from public addresses.
+    videoFetch: { allowPrivateAddresses: true },
   });
   await social.ready();
   app.use('/wp-json', social);

@@ -78,6 +78,8 @@ async function main(): Promise<void> {
     quotas: { tiktok: { postsPer24h: 1_000_000 }, instagram: { postsPer24h: 1_000_000 } },
     // Well under the lease: one hung platform call must not outlast it (a worker alive past its lease can post twice).
     platformTimeoutMs: 5_000,
+    // The crash test's media server listens on 127.0.0.1.
+    videoFetch: { allowPrivateAddresses: true },
     logger,
   });
   app.use('/wp-json', social);

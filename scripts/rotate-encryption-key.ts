@@ -1,4 +1,5 @@
-// Re-encrypts every stored token under a new key. Env: DATABASE_URL, TABLE_PREFIX [wp_],
+// Re-encrypts every stored token under a new key, and rewrites tokens stored in the first format (bound to no row)
+// in the current one; run with only the current key to do just that. Env: DATABASE_URL, TABLE_PREFIX [wp_],
 // AURAREELS_SOCIAL_ENCRYPTION_KEY (the new key), AURAREELS_SOCIAL_PREVIOUS_ENCRYPTION_KEYS (old keys, comma-separated).
 import knexFactory from 'knex';
 import { knexConfigFor } from '../src/data/knex-config';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     });
     process.stderr.write('\n');
     console.log(`done: ${report.scanned} rows read, ${report.reencrypted} re-encrypted under the new key.`);
+    if (report.unreadable) console.log(`${report.unreadable} stored tokens failed authentication and were left as they are: their accounts must be reconnected.`);
   } finally {
     await db.destroy();
   }

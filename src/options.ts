@@ -1,6 +1,7 @@
 // The public options of createSocialRouter, validated once with zod into a frozen configuration.
 import type { Request } from 'express';
 import type { Knex } from 'knex';
+import type { LookupFunction } from 'node:net';
 import cron from 'node-cron';
 import pino from 'pino';
 import { z } from 'zod';
@@ -90,7 +91,13 @@ export interface SocialRouterOptions {
   /** ['/dashboard/social-accounts'] */
   frontendRedirectPath?: string;
   platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions };
-  n8n?: { apiKey?: string; schedulerWebhookUrl?: string };
+  /** `concurrency`: webhook notifications sent at once; the rest wait in a queue [4] */
+  n8n?: { apiKey?: string; schedulerWebhookUrl?: string; concurrency?: number };
+  /**
+   * Bounds on what one user can make the router do: posts created by one request (items × accounts, for
+   * /publish, /schedule and /schedule/bulk) [500], and posts one user may have waiting in `scheduled` [1000].
+   */
+  limits?: { postsPerRequest?: number; scheduledPostsPerUser?: number };
   /** The fallback scanner: `concurrency` is how many claimed posts one instance publishes at once [16] */
   scheduler?: { enabled?: boolean; cron?: string; leaseSeconds?: number; concurrency?: number };
   retry?: { maxAttempts?: number; delaySeconds?: number };
@@ -117,6 +124,14 @@ export interface SocialRouterOptions {
   bodyLimit?: string;
   /** Timeout of one HTTP call to a platform, in ms [30000] */
   platformTimeoutMs?: number;
+  /**
+   * The server's own downloads of video URLs (FILE_UPLOAD and every platform that uploads bytes). Addresses that
+   * are not public (loopback, private, link-local and cloud metadata, unique-local, CGNAT, multicast, reserved;
+   * IPv4 and IPv6) are refused after DNS resolution and on every redirect, unless `allowPrivateAddresses` [false],
+   * or for the host names listed in `allowedHosts` (exactly as in the URL, e.g. an intranet media server) [[]].
+   * `maxRedirects` redirects are followed, each checked [5]. `lookup` replaces dns.lookup (a host's own resolver).
+   */
+  videoFetch?: { allowPrivateAddresses?: boolean; allowedHosts?: string[]; maxRedirects?: number; lookup?: LookupFunction };
   logger?: Logger;
   /** The clock every read and write of time goes through [() => new Date()] */
   now?: () => Date;
@@ -180,7 +195,17 @@ const schema = z.object({
         .optional(),
     })
     .refine((p) => p.tiktok || p.instagram, 'configure at least one platform (tiktok or instagram)'),
-  n8n: z.object({ apiKey: z.string().min(16, 'must be at least 16 characters').optional(), schedulerWebhookUrl: url.optional() }).prefault({}),
+  n8n: z.object({
+    apiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+    schedulerWebhookUrl: url.optional(),
+    concurrency: z.number().int().min(1).max(64).default(4),
+  }).prefault({}),
+  limits: z
+    .object({
+      postsPerRequest: z.number().int().min(1).default(500),
+      scheduledPostsPerUser: z.number().int().min(1).default(1000),
+    })
+    .prefault({}),
   scheduler: z
     .object({
       enabled: z.boolean().default(true),
@@ -227,6 +252,14 @@ const schema = z.object({
   allowSharedPlatformAccounts: z.boolean().default(false),
   bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like '1mb' or '100kb'").default('1mb'),
   platformTimeoutMs: z.number().int().min(100).default(30000),
+  videoFetch: z
+    .object({
+      allowPrivateAddresses: z.boolean().default(false),
+      allowedHosts: z.array(z.string().trim().min(1).regex(/^[^\s/:@]+$/, 'must be host names, without scheme, port or path')).default([]),
+      maxRedirects: z.number().int().min(0).max(20).default(5),
+      lookup: z.custom<LookupFunction>((v) => typeof v === 'function', 'must be a function with dns.lookup\'s signature').optional(),
+    })
+    .prefault({}),
   logger: z
     .custom<Logger>((v) => !!v && typeof (v as Logger).info === 'function' && typeof (v as Logger).error === 'function', 'must have pino\'s methods')
     .optional(),

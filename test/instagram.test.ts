@@ -33,7 +33,7 @@ describe('Instagram through Facebook Login', () => {
     expect(list[0].reconnect_warning).toBeNull();
     const rows = await s.db.knex(s.db.tables.accounts).whereIn('id', accountIds);
     for (const row of rows) {
-      expect(row.access_token).toMatch(/^v1:/);
+      expect(row.access_token).toMatch(/^v2:/);
       for (const secret of s.instagram.issuedSecrets()) expect(JSON.stringify(row)).not.toContain(secret);
     }
   });

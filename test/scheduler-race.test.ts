@@ -34,7 +34,7 @@ describe('two instances on one database', () => {
       db: second.knex, tablePrefix: db.prefix, videoJobs: { table: db.videoJobsTable }, auth: { jwtSecret: JWT_SECRET },
       encryptionKey: ENCRYPTION_KEY, publicUrl: `${a.baseUrl}/wp-json`, frontendUrl: 'http://frontend.test',
       platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: a.tiktok.authorizeUrl, apiBaseUrl: a.tiktok.url } },
-      statusPoll, scheduler: { enabled: false }, now: clock.now, quotas,
+      statusPoll, scheduler: { enabled: false }, now: clock.now, quotas, videoFetch: { allowPrivateAddresses: true },
       logger: { info() {}, warn() {}, error() {}, debug() {} },
     });
     express().use('/wp-json', b);

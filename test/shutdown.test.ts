@@ -41,7 +41,7 @@ describe('shutdown', () => {
         db: second.knex, tablePrefix: db.prefix, videoJobs: { table: db.videoJobsTable }, auth: { jwtSecret: JWT_SECRET },
         encryptionKey: ENCRYPTION_KEY, publicUrl: `${a.baseUrl}/wp-json`, frontendUrl: 'http://frontend.test',
         platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: a.tiktok.authorizeUrl, apiBaseUrl: a.tiktok.url } },
-        statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 60_000 }, scheduler: { enabled: false },
+        statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 60_000 }, scheduler: { enabled: false }, videoFetch: { allowPrivateAddresses: true },
         logger: { info() {}, warn() {}, error() {}, debug() {} },
       });
       express().use('/wp-json', b);

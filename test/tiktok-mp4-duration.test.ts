@@ -68,7 +68,7 @@ describe('MP4 duration from the header', () => {
 
 describe('MP4 duration over range requests', () => {
   let media: MediaServer;
-  const source = new VideoSource({ timeoutMs: 2000 });
+  const source = new VideoSource({ timeoutMs: 2000, allowPrivateAddresses: true, maxRedirects: 5 });
   beforeAll(async () => { media = await createMediaServer(); });
   afterAll(async () => { await media.close(); });
 

@@ -42,8 +42,8 @@ describe('TikTok OAuth', () => {
 
     const row = await s.db.knex(s.db.tables.accounts).where({ id: accountId }).first();
     const secrets = s.tiktok.issuedSecrets();
-    expect(row.access_token).toMatch(/^v1:[0-9a-f]{12}:/);
-    expect(row.refresh_token).toMatch(/^v1:[0-9a-f]{12}:/);
+    expect(row.access_token).toMatch(/^v2:[0-9a-f]{12}:/);
+    expect(row.refresh_token).toMatch(/^v2:[0-9a-f]{12}:/);
     for (const secret of secrets) {
       expect(JSON.stringify(row)).not.toContain(secret);
       expect(text).not.toContain(secret);

@@ -1,4 +1,5 @@
 // Publishing to TikTok over real HTTP against the simulator: both upload modes, token refresh, failures, ownership.
+import { accountTokenBinding } from '../src/crypto/token-binding';
 import { TokenCipher } from '../src/crypto/token-cipher';
 import { ENCRYPTION_KEY, startStack, type Stack } from './helpers/stack';
 
@@ -71,9 +72,10 @@ describe('publishing to TikTok, FILE_UPLOAD (default)', () => {
 
   it('a refresh whose refresh token is dead marks the account for reconnection and fails the post with a clear message', async () => {
     const { accountId } = await s.connectTikTok(4);
+    const row = await s.db.knex(s.db.tables.accounts).where({ id: accountId }).first();
     await s.db.knex(s.db.tables.accounts).where({ id: accountId }).update({
       token_expires_at: '2000-01-01 00:00:00',
-      refresh_token: new TokenCipher(ENCRYPTION_KEY).encrypt('a-refresh-token-tiktok-never-issued'),
+      refresh_token: new TokenCipher(ENCRYPTION_KEY).encrypt('a-refresh-token-tiktok-never-issued', accountTokenBinding(row, 'refresh_token')),
     });
     const job = await s.addVideo(4);
     const res = await publish(s, 4, { video_job_id: job, accounts: [accountId], caption: 'x' }).expect(200);

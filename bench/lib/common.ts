@@ -46,6 +46,8 @@ export function productOptions(env: BenchEnv, db: Knex, logger: Logger, extra: P
     scheduler: { enabled: false },
     quotas: { tiktok: { postsPer24h: BENCH_QUOTA } },
     rateLimit: { windowSeconds: 60, maxWrites: BENCH_WRITE_LIMIT },
+    // The bench's media server listens on 127.0.0.1.
+    videoFetch: { allowPrivateAddresses: true },
     logger,
     ...extra,
   };

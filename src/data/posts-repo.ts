@@ -305,6 +305,12 @@ export class PostsRepo {
     return n === 1;
   }
 
+  /** How many of the user's posts are in `status` (the (wp_user_id, status) index answers it). */
+  async countForUser(userId: number, status: PostStatus): Promise<number> {
+    const [row] = await this.q().where({ wp_user_id: userId, status }).count({ n: '*' });
+    return Number(row.n);
+  }
+
   /** Counts of the user's posts by status and platform. */
   async countsByStatusAndPlatform(userId: number): Promise<Array<{ status: PostStatus; platform: string; n: number }>> {
     const rows = await this.q().where({ wp_user_id: userId }).groupBy('status', 'platform').select('status', 'platform', this.deps.knex.raw('count(*) as n'));

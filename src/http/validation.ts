@@ -98,6 +98,9 @@ export const postsQuery = z.object({
   offset: int('offset', 0, 1_000_000_000, 0),
 });
 
+/** How far ahead a post may be scheduled: two years (of 366 days), for `scheduled_at` and every `distribute` slot. */
+export const MAX_SCHEDULE_AHEAD_MS = 2 * 366 * 24 * 3600 * 1000;
+
 /**
  * `scheduled_at`: ISO 8601 with an offset (the dashboard sends toISOString()), or 'YYYY-MM-DD HH:mm[:ss]' taken as UTC.
  * Must be in the future, and within two years.
@@ -116,7 +119,7 @@ export function scheduledAtField(now: () => Date) {
       ctx.addIssue({ code: 'custom', message: 'must be in the future' });
       return z.NEVER;
     }
-    if (date.getTime() > t + 2 * 366 * 24 * 3600 * 1000) {
+    if (date.getTime() > t + MAX_SCHEDULE_AHEAD_MS) {
       ctx.addIssue({ code: 'custom', message: 'must be within two years' });
       return z.NEVER;
     }
@@ -144,7 +147,18 @@ export function bulkScheduleBody(now: () => Date) {
       distribute: z.object({ start_at: scheduledAtField(now), interval_minutes: z.number().int().min(1).max(7 * 24 * 60) }).optional(),
     }, { error: 'the body must be a JSON object' })
     .superRefine((b, ctx) => {
-      if (b.distribute) return;
+      if (b.distribute) {
+        // Every slot, not only start_at, must fall within the limit a single scheduled_at has.
+        const last = b.distribute.start_at.getTime() + (b.posts.length - 1) * b.distribute.interval_minutes * 60_000;
+        if (last > now().getTime() + MAX_SCHEDULE_AHEAD_MS) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['distribute'],
+            message: `the last post would be scheduled at ${new Date(last).toISOString()}, beyond the limit of two years ahead; use an earlier start_at, a shorter interval_minutes or fewer posts`,
+          });
+        }
+        return;
+      }
       b.posts.forEach((p, i) => {
         if (!p.scheduled_at) ctx.addIssue({ code: 'custom', path: ['posts', i, 'scheduled_at'], message: 'is required (or give distribute)' });
       });

@@ -7,7 +7,7 @@ import { VideoSource } from './video-source';
 
 export function createAdapters(o: ResolvedOptions): Map<string, PlatformAdapter> {
   const adapters = new Map<string, PlatformAdapter>();
-  const video = new VideoSource({ timeoutMs: o.platformTimeoutMs });
+  const video = new VideoSource({ timeoutMs: o.platformTimeoutMs, ...o.videoFetch });
   if (o.platforms.tiktok) {
     adapters.set('tiktok', new TikTokAdapter({ options: o.platforms.tiktok, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now, video }));
   }

@@ -1,6 +1,7 @@
 // Connected accounts: the OAuth connect and callback, manual refresh, disconnect (with revoke at the platform).
 import type { Request } from 'express';
 import type { StateStore, Strategy as OAuth2Strategy } from 'passport-oauth2';
+import { accountTokenBinding } from '../crypto/token-binding';
 import type { TokenCipher } from '../crypto/token-cipher';
 import type { AccountRow, AccountsRepo } from '../data/accounts-repo';
 import { toApiTime } from '../data/db';
@@ -129,6 +130,7 @@ export class AccountsService {
         refused.push(a.accountUsername ?? a.accountName);
         continue;
       }
+      const row = { wp_user_id: userId, platform, account_id: a.accountId };
       await this.deps.accounts.upsertConnected({
         userId,
         platform,
@@ -136,8 +138,8 @@ export class AccountsService {
         accountName: a.accountName,
         accountUsername: a.accountUsername,
         profilePictureUrl: a.profilePictureUrl,
-        accessToken: cipher.encrypt(a.tokens.accessToken),
-        refreshToken: a.tokens.refreshToken ? cipher.encrypt(a.tokens.refreshToken) : undefined,
+        accessToken: cipher.encrypt(a.tokens.accessToken, accountTokenBinding(row, 'access_token')),
+        refreshToken: a.tokens.refreshToken ? cipher.encrypt(a.tokens.refreshToken, accountTokenBinding(row, 'refresh_token')) : undefined,
         tokenExpiresAt: a.tokens.expiresAt,
         refreshTokenExpiresAt: a.tokens.refreshExpiresAt,
         scope: a.tokens.scope,
@@ -172,8 +174,8 @@ export class AccountsService {
     if (adapter && account.is_active && account.access_token && !shared) {
       try {
         await adapter.revoke({
-          accessToken: this.deps.cipher.decrypt(account.access_token),
-          refreshToken: account.refresh_token ? this.deps.cipher.decrypt(account.refresh_token) : null,
+          accessToken: this.deps.cipher.decrypt(account.access_token, accountTokenBinding(account, 'access_token')),
+          refreshToken: account.refresh_token ? this.deps.cipher.decrypt(account.refresh_token, accountTokenBinding(account, 'refresh_token')) : null,
         });
       } catch (err) {
         this.deps.logger.warn({ accountId, platform: account.platform, err: (err as Error).message }, 'revoke at the platform failed; disconnecting anyway');

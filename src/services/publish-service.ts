@@ -42,6 +42,8 @@ export interface PublishServiceDeps {
   notifier: N8nNotifier;
   tokens: TokenService;
   quotas: Record<string, { postsPer24h: number }>;
+  /** Posts one request may create (items × accounts), and scheduled posts one user may have waiting. */
+  limits: { postsPerRequest: number; scheduledPostsPerUser: number };
   now: () => Date;
 }
 
@@ -155,6 +157,7 @@ export class PublishService {
 
   /** Publishes now: creates the posts in `publishing`, leased to this worker, and starts them. */
   async publishNow(userId: number, req: PublishRequest): Promise<CreatedPost[]> {
+    this.checkPostsPerRequest(req.accountIds.length);
     const checked = await this.validate(userId, req);
     await this.checkQuotas(checked.accounts);
     const lease = { owner: this.deps.worker.workerId, until: this.deps.worker.leaseUntil() };
@@ -187,6 +190,9 @@ export class PublishService {
 
   /** Bulk scheduling: every item is validated before anything is written; then all posts are created together. */
   async scheduleMany(userId: number, items: Array<{ req: PublishRequest; scheduledAt: Date }>): Promise<CreatedPost[]> {
+    const count = items.reduce((n, item) => n + item.req.accountIds.length, 0);
+    this.checkPostsPerRequest(count);
+    await this.checkScheduledPerUser(userId, count);
     const checked: Checked[] = [];
     const cache = newCache();
     for (const [i, item] of items.entries()) {
@@ -202,6 +208,32 @@ export class PublishService {
     const created = rows.map((r, i) => ({ id: ids[i], platform: r.post.platform, status: 'scheduled', accountName: r.accountName, scheduledAt: r.post.scheduledAt }));
     for (const p of created) this.deps.notifier.notify({ postId: p.id, scheduledAt: p.scheduledAt!.toISOString(), userId });
     return created;
+  }
+
+  /** One request creates at most `limits.postsPerRequest` posts: 413 naming the limit, before anything is read. */
+  private checkPostsPerRequest(count: number): void {
+    const limit = this.deps.limits.postsPerRequest;
+    if (count <= limit) return;
+    throw new SocialError(
+      `This request would create ${count} posts (posts × accounts); at most ${limit} posts may be created per request. Split it into smaller requests.`,
+      { code: 'aurareels_too_many_posts', status: 413, details: { limit, requested: count } },
+    );
+  }
+
+  /**
+   * A user has at most `limits.scheduledPostsPerUser` posts waiting in `scheduled`: 409 naming the limit. Counted
+   * before the insert, so two requests of one user at the same instant may together pass it by at most one
+   * request's posts (itself bounded by postsPerRequest, and the write rate limit bounds how often that can happen).
+   */
+  private async checkScheduledPerUser(userId: number, adding: number): Promise<void> {
+    const limit = this.deps.limits.scheduledPostsPerUser;
+    const pending = await this.deps.posts.countForUser(userId, 'scheduled');
+    if (pending + adding <= limit) return;
+    throw new ConflictError(
+      `You have ${pending} scheduled posts; scheduling ${adding} more would pass the limit of ${limit} scheduled posts per user. Wait for some to be published, or cancel some, first.`,
+      'aurareels_too_many_scheduled',
+      { limit, scheduled: pending, requested: adding },
+    );
   }
 
   private async create(

@@ -1,5 +1,6 @@
 // Gives a usable access token for an account, refreshing it first when it expires within 24 h — one refresh at a time per account.
-import type { TokenCipher } from '../crypto/token-cipher';
+import { accountTokenBinding, type AccountTokenColumn } from '../crypto/token-binding';
+import { TokenDecryptionError, type TokenCipher } from '../crypto/token-cipher';
 import type { AccountRow, AccountsRepo } from '../data/accounts-repo';
 import { fromDbTime } from '../data/db';
 import { PlatformError } from '../errors';
@@ -27,7 +28,25 @@ export class TokenService {
   constructor(private readonly deps: TokenServiceDeps) {}
 
   decryptAccess(account: AccountRow): string {
-    return this.deps.cipher.decrypt(account.access_token);
+    return this.open(account, 'access_token');
+  }
+
+  /**
+   * A stored token in plain text. One that fails authentication (altered, or copied from another account or
+   * column) is never used: the account needs reconnecting. One under a key that is not configured is the
+   * site's setup to fix, so the account is left as it is.
+   */
+  private open(account: AccountRow, column: AccountTokenColumn): string {
+    try {
+      return this.deps.cipher.decrypt(account[column] ?? '', accountTokenBinding(account, column));
+    } catch (err) {
+      if (!(err instanceof TokenDecryptionError)) throw err;
+      this.deps.logger.error({ accountId: account.id, column, reason: err.reason, err: err.message }, 'stored token unreadable');
+      if (err.reason === 'unknown_key') {
+        throw new PlatformError(account.platform, 'permanent', 'The stored token was encrypted with a key this site no longer has configured; the site administrator must restore it.', { platformCode: 'token_key_missing' });
+      }
+      throw new PlatformError(account.platform, 'reconnect', 'The stored token for this account could not be read; reconnect the account.', { platformCode: 'token_unreadable' });
+    }
   }
 
   /**
@@ -91,12 +110,12 @@ export class TokenService {
       const fresh = (await accounts.findById(account.id)) ?? account;
       if (!fresh.is_active) throw new PlatformError(account.platform, 'reconnect', fresh.status_reason ?? 'The account is disconnected; reconnect it.');
       const tokens: TokenSet = await adapter.refreshTokens({
-        accessToken: cipher.decrypt(fresh.access_token),
-        refreshToken: fresh.refresh_token ? cipher.decrypt(fresh.refresh_token) : null,
+        accessToken: this.open(fresh, 'access_token'),
+        refreshToken: fresh.refresh_token ? this.open(fresh, 'refresh_token') : null,
       });
       await accounts.saveTokens(account.id, {
-        accessToken: cipher.encrypt(tokens.accessToken),
-        refreshToken: tokens.refreshToken ? cipher.encrypt(tokens.refreshToken) : undefined,
+        accessToken: cipher.encrypt(tokens.accessToken, accountTokenBinding(fresh, 'access_token')),
+        refreshToken: tokens.refreshToken ? cipher.encrypt(tokens.refreshToken, accountTokenBinding(fresh, 'refresh_token')) : undefined,
         tokenExpiresAt: tokens.expiresAt,
         refreshTokenExpiresAt: tokens.refreshExpiresAt,
         scope: tokens.scope,

@@ -139,6 +139,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // The simulators have a few platform users that tests connect to many WordPress users;
     // test/security/oauth-binding.test.ts exercises the default, which refuses that.
     allowSharedPlatformAccounts: true,
+    // The media server listens on 127.0.0.1; test/video-fetch.test.ts runs with the default refusal.
+    videoFetch: { allowPrivateAddresses: true },
     logger,
     ...opts.router,
   });
