@@ -14,8 +14,8 @@ import { createRoutes } from './http/routes';
 import { createWriteLimiter } from './http/rate-limit';
 import { KnexRateLimitStore } from './data/rate-limit-store';
 import { resolveOptions, type ResolvedOptions, type SocialRouterOptions } from './options';
-import { OptionsError } from './errors';
-import { checkEncryptionKeys } from './services/encryption-keys';
+import { checkReadiness } from './services/readiness';
+import { ScannerStarter } from './services/scanner-starter';
 import { createAdapters } from './platforms/registry';
 import { AccountsService } from './services/accounts-service';
 import { PublishService } from './services/publish-service';
@@ -34,8 +34,9 @@ export interface SocialRouter extends Router {
   /** The fallback scanner; `scheduler.tick()` runs one scan now (for hosts with their own timer, and tests). */
   scheduler: Scheduler;
   /**
-   * Checks at start-up what would otherwise fail at first use: the database answers, the tables exist, and the
-   * configured keys can read every stored token. Rejects with a message saying what to fix.
+   * Checks what would otherwise fail at first use: the database answers, the package's tables are migrated, the
+   * host's video-job table has every configured column, and the configured keys can read every stored token.
+   * Rejects with a message saying what to fix. Checks afresh on every call; once it resolves the scanner starts.
    */
   ready(): Promise<void>;
 }
@@ -95,22 +96,19 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
 
   const router = Router() as SocialRouter;
   router.use(API_BASE, api);
-  let readiness: Promise<void> | undefined;
-  router.ready = () => (readiness ??= (async () => {
-    if (!(await knex.schema.hasTable(t.posts))) {
-      throw new OptionsError([`db: the tables ${t.accounts}, ${t.posts}… do not exist; run migrate(db, { tablePrefix: '${o.tablePrefix}' }) first`]);
-    }
-    await checkEncryptionKeys(knex, o);
-  })());
+  const starter = new ScannerStarter({ check: () => checkReadiness(o), scheduler, logger });
+  router.ready = async () => {
+    await checkReadiness(o);
+    // The host has seen that all is well: the scanner need not wait for its next retry.
+    if (o.scheduler.enabled) starter.startNow();
+  };
   router.scheduler = scheduler;
   router.close = async () => {
+    starter.stop();
     await scheduler.close();
     await worker.close();
     await notifier.drain();
   };
-  if (o.scheduler.enabled) {
-    // The scanner starts once the keys are known to read the stored tokens; a bad setup is logged, not retried blindly.
-    router.ready().then(() => scheduler.start(), (err) => logger.error({ err: err.message }, 'scheduler not started'));
-  }
+  if (o.scheduler.enabled) starter.begin();
   return router;
 }
