@@ -1,6 +1,7 @@
 // The composition root: builds the data access, adapters, services and routes from the options, once.
 import express, { Router, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import { createCors } from './http/cors';
 import { TokenCipher } from './crypto/token-cipher';
 import { AccountsRepo } from './data/accounts-repo';
 import { tableNames } from './data/db';
@@ -82,6 +83,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const scheduler = new Scheduler({ posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency });
 
   const api = Router();
+  if (o.cors) api.use(createCors(o.cors));
   api.use(helmet());
   api.use(express.json({ limit: o.bodyLimit }));
   const limitWrites: RequestHandler = o.rateLimit
