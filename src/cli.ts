@@ -1,6 +1,6 @@
 // The package's command line, run from an installed package with plain Node: `npx aurareels-social migrate`.
 import knexFactory from 'knex';
-import { knexConfigFor } from './data/knex-config';
+import { displayDatabaseUrl, knexConfigFor } from './data/knex-config';
 import { migrate } from './data/migrate';
 import { OptionsError } from './errors';
 
@@ -16,11 +16,6 @@ const USAGE = `Usage: aurareels-social migrate
 
   DATABASE_URL   mysql://user:password@host:3306/database, or sqlite:path/to/file.sqlite (needs better-sqlite3)
   TABLE_PREFIX   prefix of the tables: {prefix}aurareels_social_* [wp_]`;
-
-/** The URL as it may be shown: the password replaced. */
-export function displayUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
-}
 
 /** Removes the URL's password (raw and decoded) from a message, whatever a driver put in it. */
 function withoutPassword(message: string, url: string): string {
@@ -61,7 +56,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     // Knex's own pool warnings would repeat the failure reported below, less clearly.
     const quiet = () => undefined;
     knex = knexFactory({ ...knexConfigFor(url), log: { warn: quiet, error: quiet, debug: quiet, deprecate: quiet } });
-    io.out(`aurareels-social: migrating ${displayUrl(url)} with table prefix '${prefix}'`);
+    io.out(`aurareels-social: migrating ${displayDatabaseUrl(url)} with table prefix '${prefix}'`);
     const ran = await migrate(knex, { tablePrefix: prefix });
     io.out(ran.length ? `ran ${ran.length} migration(s):\n${ran.map((n) => `  ${n}`).join('\n')}` : 'already up to date: no migration to run');
     return 0;

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
-import { displayUrl, runCli } from '../src/cli';
+import { runCli } from '../src/cli';
 import { migrationNames } from '../src/data/migrate';
 import { tableNames } from '../src/data/db';
-import { knexConfigFor } from '../src/data/knex-config';
+import { displayDatabaseUrl, knexConfigFor } from '../src/data/knex-config';
 import { DATABASE_URL, ON_MYSQL } from './helpers/db';
 
 function io(env: Record<string, string | undefined>) {
@@ -27,7 +27,7 @@ describe('aurareels-social migrate', () => {
     expect(await runCli(['migrate'], first.io)).toBe(0);
     expect(first.err).toEqual([]);
     expect(first.out.join('\n')).toContain(`ran ${migrationNames().length} migration(s):\n${migrationNames().map((n) => `  ${n}`).join('\n')}`);
-    expect(first.out[0]).toBe(`aurareels-social: migrating ${displayUrl(url)} with table prefix '${prefix}'`);
+    expect(first.out[0]).toBe(`aurareels-social: migrating ${displayDatabaseUrl(url)} with table prefix '${prefix}'`);
     const again = io({ DATABASE_URL: url, TABLE_PREFIX: prefix });
     expect(await runCli(['migrate'], again.io)).toBe(0);
     expect(again.out.at(-1)).toBe('already up to date: no migration to run');

@@ -60,3 +60,8 @@ export function knexConfigFor(url: string): Knex.Config {
     },
   };
 }
+
+/** A database URL as it may be printed or logged: its password replaced by ***. */
+export function displayDatabaseUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}
