@@ -39,6 +39,9 @@ export function knexConfigFor(url: string): Knex.Config {
       pool: { min: 0, max: 10 },
     };
   }
+  if (!url.trim()) {
+    throw new OptionsError(['db: no database URL was given (e.g. DATABASE_URL=mysql://user:password@host:3306/database)']);
+  }
   if (!/^sqlite:/i.test(url)) {
     throw new OptionsError([`db: the database URL must start with mysql://, mariadb:// or sqlite: (got '${url.split(':')[0]}:…')`]);
   }
