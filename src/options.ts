@@ -258,7 +258,7 @@ function valueAt(input: unknown, path: PropertyKey[]): { parent: unknown; value:
   return { parent, value };
 }
 
-const isMissing = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+const isMissing = (v: unknown) => v === undefined || (typeof v === 'string' && v.trim() === '');
 
 /** One line per zod issue; a missing value says so, and where it usually comes from, instead of zod's type talk. */
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
