@@ -88,6 +88,10 @@ describe('start-up that recovers', () => {
       await expect(host.router.ready()).rejects.toThrow(new RegExp(`the tables ${t.accounts}, ${t.posts}.* do not exist; run migrate\\(db, \\{ tablePrefix: '${host.prefix}' \\}\\)`));
       // The same call again checks again (no remembered failure).
       await expect(host.router.ready()).rejects.toThrow(/do not exist/);
+      // Meanwhile requests answer 503 (not set up yet), not an internal error.
+      const early = await fetch(`${host.url}${STATS}`, { headers: auth });
+      expect(early.status).toBe(503);
+      expect(await early.json()).toMatchObject({ success: false, code: 'aurareels_not_ready' });
       await migrate(host.knex, { tablePrefix: host.prefix });
       await expect(host.router.ready()).resolves.toBeUndefined();
       expect(await waitForFirstRun(host)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
