@@ -5,12 +5,14 @@ import express from 'express';
 import jwt from 'jsonwebtoken';
 import knexFactory from 'knex';
 import { createSocialRouter, knexConfigFor, migrate } from '../src';
+import { displayDatabaseUrl } from '../src/data/knex-config';
 import { createMediaServer } from '../src/simulators/media-server';
 import { createTikTokSimulator } from '../src/simulators/tiktok';
 import { createInstagramSimulator } from '../src/simulators/instagram';
 
 const PORT = Number(process.env.PORT ?? 3000);
-// In memory by default: the simulators keep their accounts and tokens in memory too, so both start fresh together.
+// In memory by default. On a persistent database the demo accounts are connected again at each start (the
+// simulators keep their tokens in memory) and keep their ids: the simulated users have fixed platform ids.
 const DATABASE_URL = process.env.DEMO_DATABASE_URL ?? 'sqlite::memory:';
 const JWT_SECRET = 'demo-jwt-secret';
 const DEMO_USER = 1;
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
     appId: 'demo-app-id',
     appSecret: 'demo-app-secret',
     containerProcessingMs: 1500,
-    users: [{ name: 'Demo Creator', pages: [{ name: 'Demo Page', instagramAccount: { username: 'demo.reels', name: 'Demo Reels' } }] }],
+    users: [{ name: 'Demo Creator', pages: [{ name: 'Demo Page', instagramAccount: { id: '17841400000000099', username: 'demo.reels', name: 'Demo Reels' } }] }],
   });
   await db('wp_chavetas_video_uploader')
     .insert({ job_id: DEMO_JOB, user_id: DEMO_USER, mp4_url: media.videoUrl(DEMO_JOB, 6 * 1024 * 1024), thumbnail_url: null })
@@ -79,23 +81,24 @@ async function main(): Promise<void> {
 
   const token = jwt.sign({ data: { user: { id: String(DEMO_USER) } } }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '30d' });
   const api = `${base}/wp-json/aurareels/v1/social`;
+  const accountIds = await connectDemoAccounts(api, token);
   const authUrlOf = `node -pe 'JSON.parse(require("fs").readFileSync(0)).auth_url'`;
   console.log(`
-aurareels-social demo listening on ${base} (database ${DATABASE_URL}; simulators: TikTok ${tiktok.url}, Instagram ${instagram.url})
+aurareels-social demo listening on ${base} (database ${displayDatabaseUrl(DATABASE_URL)}; simulators: TikTok ${tiktok.url}, Instagram ${instagram.url})
 
   export JWT='${token}'
 
-1. Connect the demo TikTok and Instagram accounts (the simulators consent at once; curl follows the redirects back to the
-   dashboard). The cookie jar plays the browser: the callback only links an account for the browser that started the connect.
+1. The demo TikTok and Instagram accounts are connected (TikTok is account ${accountIds.tiktok}, Instagram account ${accountIds.instagram}).
+   Connect them again yourself (the simulators consent at once; curl follows the redirects back to the dashboard; the cookie jar plays the browser, since the callback only links an account for the browser that started the connect):
   curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/tiktok -H "Authorization: Bearer $JWT" | ${authUrlOf})"
   curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/instagram -H "Authorization: Bearer $JWT" | ${authUrlOf})"
 
 2. List accounts:
   curl -s ${api}/accounts -H "Authorization: Bearer $JWT"
 
-3. Publish the demo video (job ${DEMO_JOB}) to both accounts (TikTok is account 1, Instagram account 2):
+3. Publish the demo video (job ${DEMO_JOB}) to both accounts:
   curl -s -X POST ${api}/publish -H "Authorization: Bearer $JWT" -H 'Content-Type: application/json' \\
-    -d '{"video_job_id":"${DEMO_JOB}","accounts":[1,2],"caption":"Hello from the demo","hashtags":["#aurareels"],"privacy_level":"PUBLIC"}'
+    -d '{"video_job_id":"${DEMO_JOB}","accounts":[${accountIds.tiktok},${accountIds.instagram}],"caption":"Hello from the demo","hashtags":["#aurareels"],"privacy_level":"PUBLIC"}'
 
 4. Watch it go from publishing to published (a few seconds):
   curl -s ${api}/posts -H "Authorization: Bearer $JWT"
@@ -112,6 +115,21 @@ aurareels-social demo listening on ${base} (database ${DATABASE_URL}; simulators
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** Connects the demo accounts through the real OAuth redirects (the simulators consent at once); returns their ids. */
+async function connectDemoAccounts(api: string, token: string): Promise<Record<'tiktok' | 'instagram', number>> {
+  const headers = { Authorization: `Bearer ${token}` };
+  const ids = { tiktok: 0, instagram: 0 };
+  const usernames = { tiktok: 'demo.creator', instagram: 'demo.reels' };
+  for (const platform of ['tiktok', 'instagram'] as const) {
+    const connect = (await (await fetch(`${api}/accounts/connect/${platform}`, { method: 'POST', headers })).json()) as { auth_url: string };
+    const landed = await fetch(connect.auth_url);
+    if (new URL(landed.url).searchParams.get('status') !== 'success') throw new Error(`connecting the demo ${platform} account failed: ${landed.url}`);
+    const list = (await (await fetch(`${api}/accounts?platform=${platform}&active=1`, { headers })).json()) as { accounts: Array<{ id: number; account_username: string }> };
+    ids[platform] = list.accounts.find((a) => a.account_username?.replace(/^@/, '') === usernames[platform])!.id;
+  }
+  return ids;
 }
 
 main().catch((err) => {

@@ -6,6 +6,7 @@ import cron from 'node-cron';
 import pino from 'pino';
 import { z } from 'zod';
 import { OptionsError } from './errors';
+import { unknownOptionIssues } from './options-check';
 
 /** What the package logs through: pino, or anything with pino's methods. */
 export interface Logger {
@@ -132,6 +133,12 @@ export interface SocialRouterOptions {
    * `maxRedirects` redirects are followed, each checked [5]. `lookup` replaces dns.lookup (a host's own resolver).
    */
   videoFetch?: { allowPrivateAddresses?: boolean; allowedHosts?: string[]; maxRedirects?: number; lookup?: LookupFunction };
+  /**
+   * CORS for a dashboard served from another origin: the origins allowed to call the API (exact, e.g.
+   * 'https://app.example.com', or '*' for any without credentials), and whether the browser may send cookies or
+   * HTTP auth with them [off: no CORS headers, same-origin only]
+   */
+  cors?: false | { origins: string[] | '*'; credentials?: boolean; maxAgeSeconds?: number };
   logger?: Logger;
   /** The clock every read and write of time goes through [() => new Date()] */
   now?: () => Date;
@@ -141,6 +148,15 @@ const nonEmpty = z.string().trim().min(1, 'is required');
 const url = z.string().url('must be an absolute URL');
 
 const MiB = 1024 * 1024;
+
+/** An origin as browsers send it in the Origin header: scheme://host[:port], nothing after. */
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
 
 const schema = z.object({
   db: z.custom<Knex>((v) => typeof v === 'function' && typeof (v as Knex).client === 'object', 'must be a Knex instance'),
@@ -260,6 +276,19 @@ const schema = z.object({
       lookup: z.custom<LookupFunction>((v) => typeof v === 'function', 'must be a function with dns.lookup\'s signature').optional(),
     })
     .prefault({}),
+  cors: z
+    .union([
+      z.literal(false),
+      z.object({
+        origins: z.union([
+          z.literal('*'),
+          z.array(z.string().refine(isOrigin, "must be an origin like 'https://app.example.com' (scheme, host, port; no path)")).min(1, "list at least one origin, or '*'"),
+        ], { error: "must be a list of origins or '*'" }),
+        credentials: z.boolean().default(false),
+        maxAgeSeconds: z.number().int().min(0).max(86400).default(600),
+      }).refine((c) => !(c.credentials && c.origins === '*'), { message: "browsers refuse credentials with '*': list the origins", path: ['credentials'] }),
+    ])
+    .default(false),
   logger: z
     .custom<Logger>((v) => !!v && typeof (v as Logger).info === 'function' && typeof (v as Logger).error === 'function', 'must have pino\'s methods')
     .optional(),
@@ -290,11 +319,63 @@ export function createDefaultLogger(): Logger {
   return pino({ name: 'aurareels-social', redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
 }
 
+/**
+ * Where a required value usually comes from, as the README's example reads it: named when it is missing, so the
+ * message says which setting of the host's environment is absent.
+ */
+export const OPTION_SOURCES: Readonly<Record<string, string>> = {
+  db: 'a Knex instance, e.g. knex(knexConfigFor(DATABASE_URL))',
+  'auth.jwtSecret': 'JWT_AUTH_SECRET_KEY',
+  encryptionKey: 'AURAREELS_SOCIAL_ENCRYPTION_KEY',
+  publicUrl: 'https://example.com/wp-json',
+  frontendUrl: 'https://example.com',
+  'platforms.tiktok.clientKey': 'TIKTOK_CLIENT_KEY',
+  'platforms.tiktok.clientSecret': 'TIKTOK_CLIENT_SECRET',
+  'platforms.instagram.appId': 'INSTAGRAM_APP_ID',
+  'platforms.instagram.appSecret': 'INSTAGRAM_APP_SECRET',
+  'n8n.apiKey': 'N8N_API_KEY',
+  'n8n.schedulerWebhookUrl': 'N8N_SCHEDULER_WEBHOOK',
+};
+
+function valueAt(input: unknown, path: PropertyKey[]): { parent: unknown; value: unknown } {
+  let parent: unknown;
+  let value: unknown = input;
+  for (const key of path) {
+    parent = value;
+    value = parent && typeof parent === 'object' ? (parent as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return { parent, value };
+}
+
+const isMissing = (v: unknown) => v === undefined || (typeof v === 'string' && v.trim() === '');
+
+/** One line per zod issue; a missing value says so, and where it usually comes from, instead of zod's type talk. */
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const field = issue.path.join('.') || '(options)';
+  const { value } = valueAt(input, issue.path);
+  if (issue.path.length && isMissing(value)) {
+    const source = OPTION_SOURCES[field];
+    return source ? `${field} is required (e.g. ${source})` : `${field} is required`;
+  }
+  // A union fails as a whole (auth); name the field inside it that was given but left empty.
+  if (issue.code === 'invalid_union' && value && typeof value === 'object') {
+    const empty = Object.keys(value).filter((k) => isMissing((value as Record<string, unknown>)[k]));
+    if (empty.length) {
+      return empty.map((k) => {
+        const sub = [...issue.path, k].join('.');
+        return OPTION_SOURCES[sub] ? `${sub} is required (e.g. ${OPTION_SOURCES[sub]})` : `${sub} is required`;
+      }).join('; ');
+    }
+  }
+  return `${field}: ${issue.message}`;
+}
+
 /** Turns user options into the resolved configuration, or throws one OptionsError naming every bad field. */
 export function resolveOptions(input: SocialRouterOptions): ResolvedOptions {
+  const unknown = unknownOptionIssues(schema, input);
   const result = schema.safeParse(input ?? {});
-  if (!result.success) {
-    throw new OptionsError(result.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`));
+  if (!result.success || unknown.length) {
+    throw new OptionsError([...unknown, ...(result.success ? [] : result.error.issues.map((i) => describeIssue(i, input)))]);
   }
   const { logger, ...rest } = result.data;
   return Object.freeze({ ...rest, logger: logger ?? createDefaultLogger() });

@@ -1,6 +1,7 @@
 // The composition root: builds the data access, adapters, services and routes from the options, once.
 import express, { Router, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import { createCors } from './http/cors';
 import { TokenCipher } from './crypto/token-cipher';
 import { AccountsRepo } from './data/accounts-repo';
 import { tableNames } from './data/db';
@@ -16,8 +17,8 @@ import { requireUtf8Body } from './http/body-charset';
 import { OAuthCookie } from './http/oauth-cookie';
 import { KnexRateLimitStore } from './data/rate-limit-store';
 import { resolveOptions, type ResolvedOptions, type SocialRouterOptions } from './options';
-import { OptionsError } from './errors';
-import { checkEncryptionKeys } from './services/encryption-keys';
+import { checkReadiness } from './services/readiness';
+import { ScannerStarter } from './services/scanner-starter';
 import { createAdapters } from './platforms/registry';
 import { AccountsService } from './services/accounts-service';
 import { STATE_TTL_MS } from './services/oauth-state-store';
@@ -37,8 +38,9 @@ export interface SocialRouter extends Router {
   /** The fallback scanner; `scheduler.tick()` runs one scan now (for hosts with their own timer, and tests). */
   scheduler: Scheduler;
   /**
-   * Checks at start-up what would otherwise fail at first use: the database answers, the tables exist, and the
-   * configured keys can read every stored token. Rejects with a message saying what to fix.
+   * Checks what would otherwise fail at first use: the database answers, the package's tables are migrated, the
+   * host's video-job table has every configured column, and the configured keys can read every stored token.
+   * Rejects with a message saying what to fix. Checks afresh on every call; once it resolves the scanner starts.
    */
   ready(): Promise<void>;
 }
@@ -85,6 +87,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const scheduler = new Scheduler({ posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency });
 
   const api = Router();
+  if (o.cors) api.use(createCors(o.cors));
   api.use(helmet());
   api.use(requireUtf8Body);
   api.use(express.json({ limit: o.bodyLimit }));
@@ -110,22 +113,19 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
 
   const router = Router() as SocialRouter;
   router.use(API_BASE, api);
-  let readiness: Promise<void> | undefined;
-  router.ready = () => (readiness ??= (async () => {
-    if (!(await knex.schema.hasTable(t.posts))) {
-      throw new OptionsError([`db: the tables ${t.accounts}, ${t.posts}… do not exist; run migrate(db, { tablePrefix: '${o.tablePrefix}' }) first`]);
-    }
-    await checkEncryptionKeys(knex, o);
-  })());
+  const starter = new ScannerStarter({ check: () => checkReadiness(o), scheduler, logger });
+  router.ready = async () => {
+    await checkReadiness(o);
+    // The host has seen that all is well: the scanner need not wait for its next retry.
+    if (o.scheduler.enabled) starter.startNow();
+  };
   router.scheduler = scheduler;
   router.close = async () => {
+    starter.stop();
     await scheduler.close();
     await worker.close();
     await notifier.drain();
   };
-  if (o.scheduler.enabled) {
-    // The scanner starts once the keys are known to read the stored tokens; a bad setup is logged, not retried blindly.
-    router.ready().then(() => scheduler.start(), (err) => logger.error({ err: err.message }, 'scheduler not started'));
-  }
+  if (o.scheduler.enabled) starter.begin();
   return router;
 }

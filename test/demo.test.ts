@@ -9,7 +9,8 @@ describe('the demo host app', () => {
   let output = '';
   const dir = mkdtempSync(path.join(tmpdir(), 'aurareels-demo-'));
 
-  beforeAll(async () => {
+  const startDemo = async () => {
+    output = '';
     child = spawn(process.execPath, [require.resolve('tsx/cli'), 'demo/server.ts'], {
       cwd: path.join(__dirname, '..'),
       env: { ...process.env, PORT: '0', DEMO_DATABASE_URL: `sqlite:${path.join(dir, 'demo.sqlite')}` },
@@ -18,15 +19,21 @@ describe('the demo host app', () => {
     child.stdout!.on('data', (d) => { output += d; });
     child.stderr!.on('data', (d) => { output += d; });
     const until = Date.now() + 30000;
-    while (!/export JWT='/.test(output)) {
+    while (!/export JWT='/.test(output) || !/Hello from the demo/.test(output)) {
       if (Date.now() > until || child.exitCode !== null) throw new Error(`demo did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-  }, 40000);
-
-  afterAll(async () => {
+  };
+  const stopDemo = async () => {
+    if (child.exitCode !== null) return;
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
+  };
+
+  beforeAll(startDemo, 40000);
+
+  afterAll(async () => {
+    await stopDemo();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -63,4 +70,29 @@ describe('the demo host app', () => {
       expect(post.status).toBe('published');
     }
   }, 60000);
+
+  it('starts again on its persistent database and prints the real account ids, which publish', async () => {
+    const accountsOf = (out: string) => /"accounts":\[(\d+),(\d+)\]/.exec(out)!.slice(1).map(Number);
+    const first = accountsOf(output);
+    await stopDemo();
+    await startDemo();
+    expect(accountsOf(output)).toEqual(first);
+    expect(output).toContain(`TikTok is account ${first[0]}, Instagram account ${first[1]}`);
+    const jwt = /export JWT='([^']+)'/.exec(output)![1];
+    const api = /curl -s (http:\/\/localhost:\d+\/wp-json\/aurareels\/v1\/social)\/accounts /.exec(output)![1];
+    const headers = { Authorization: `Bearer ${jwt}`, 'Content-Type': 'application/json' };
+    const body = /-d '(\{"video_job_id".*\})'/.exec(output)![1];
+    const published = (await (await fetch(`${api}/publish`, { method: 'POST', headers, body })).json()) as { success: boolean; posts: Array<{ id: number }> };
+    expect(published.success).toBe(true);
+    for (const { id } of published.posts) {
+      const until = Date.now() + 30000;
+      let post: { status: string; error_message?: string } = { status: '' };
+      while (Date.now() < until) {
+        post = ((await (await fetch(`${api}/posts/${id}`, { headers })).json()) as { post: { status: string } }).post;
+        if (post.status !== 'publishing') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(post).toMatchObject({ status: 'published' });
+    }
+  }, 90000);
 });

@@ -30,6 +30,11 @@ export function createMigrationSource(prefix: string): Knex.MigrationSource<Pack
   };
 }
 
+/** The names of every migration this package ships, in order (start-up checks that each has run). */
+export function migrationNames(): string[] {
+  return MIGRATIONS.map((m) => m.name);
+}
+
 export interface MigrateOptions {
   /** ['wp_'] */
   tablePrefix?: string;

@@ -76,6 +76,11 @@ export interface NewPost {
 export interface PostFilters {
   status?: PostStatus;
   platform?: string;
+  /** On the post's time (published, else scheduled, else created): from included, to excluded. */
+  from?: Date;
+  to?: Date;
+  /** By the post's time; absent: newest first by id. */
+  order?: 'asc' | 'desc';
 }
 
 export class PostsRepo {
@@ -135,15 +140,19 @@ export class PostsRepo {
       q.where(`${t}.wp_user_id`, userId);
       if (filters.status) q.andWhere(`${t}.status`, filters.status);
       if (filters.platform) q.andWhere(`${t}.platform`, filters.platform);
+      if (filters.from) q.andWhere(postTime, '>=', toDbTime(filters.from));
+      if (filters.to) q.andWhere(postTime, '<', toDbTime(filters.to));
       return q;
     };
+    // Stored times are UTC 'YYYY-MM-DD HH:mm:ss' (DATETIME on MySQL, text on SQLite): both compare them correctly.
+    const postTime = this.deps.knex.raw('COALESCE(??, ??, ??)', [`${t}.published_at`, `${t}.scheduled_at`, `${t}.created_at`]);
     const [{ total }] = await where(this.q()).count({ total: '*' });
-    const rows = await where(this.q())
+    const list = where(this.q())
       .leftJoin(a, `${a}.id`, `${t}.social_account_id`)
-      .select(`${t}.*`, `${a}.account_name`, `${a}.account_username`)
-      .orderBy(`${t}.id`, 'desc')
-      .limit(limit)
-      .offset(offset);
+      .select(`${t}.*`, `${a}.account_name`, `${a}.account_username`);
+    if (filters.order) list.orderBy([{ column: postTime as never, order: filters.order }, { column: `${t}.id`, order: filters.order }]);
+    else list.orderBy(`${t}.id`, 'desc');
+    const rows = await list.limit(limit).offset(offset);
     return { total: Number(total), rows };
   }
 

@@ -23,7 +23,17 @@ function toSocialError(err: unknown): SocialError | undefined {
     return new SocialError('The request body could not be read.', { code: 'rest_invalid_body', status });
   }
   if (isConnectionError(err)) return new DatabaseUnavailableError(err);
+  // A table that does not exist: the setup is not finished (migrations not run); ready() names what to fix.
+  if (isMissingTableError(err)) {
+    return new SocialError('The service is not set up yet. Try again shortly.', { code: 'aurareels_not_ready', status: 503, cause: err });
+  }
   return undefined;
+}
+
+/** SQLite's "no such table", MySQL/MariaDB's ER_NO_SUCH_TABLE (1146). */
+function isMissingTableError(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number; message?: string };
+  return e?.code === 'ER_NO_SUCH_TABLE' || e?.errno === 1146 || (typeof e?.message === 'string' && /\bno such table\b/i.test(e.message));
 }
 
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {

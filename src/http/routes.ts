@@ -135,7 +135,7 @@ export function createRoutes(d: RouteDeps): Router {
   // 8. List posts
   r.get('/posts', auth, async (req, res) => {
     const q = parse(postsQuery, req.query);
-    const { total, rows } = await d.posts.listForUser(userIdOf(req), { status: q.status as never, platform: q.platform }, q.limit, q.offset);
+    const { total, rows } = await d.posts.listForUser(userIdOf(req), { status: q.status as never, platform: q.platform, from: q.from, to: q.to, order: q.order }, q.limit, q.offset);
     res.json({ success: true, total, limit: q.limit, offset: q.offset, posts: rows.map(postListItem) });
   });
 

@@ -82,21 +82,42 @@ export function toPublishRequest(b: z.output<typeof publishBody>): PublishReques
 
 const queryFlag = z.enum(['1', '0', 'true', 'false'], { error: 'must be 1 or 0' }).transform((v) => v === '1' || v === 'true');
 
-export const accountsQuery = z.object({
+/** A query without its empty values: a form or URLSearchParams sends `status=` for "any", which filters nothing. */
+const withoutEmpty = (q: unknown) =>
+  q && typeof q === 'object' ? Object.fromEntries(Object.entries(q).filter(([, v]) => v !== '' && v !== undefined)) : q;
+
+export const accountsQuery = z.preprocess(withoutEmpty, z.object({
   platform: platformParam.optional(),
   active: queryFlag.optional(),
-});
+}));
 
 const int = (name: string, min: number, max: number, dflt: number) =>
   z.string().regex(/^\d+$/, `${name} must be a whole number`).transform(Number)
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`)).default(dflt);
 
-export const postsQuery = z.object({
+/** A time in a query: ISO 8601 with an offset, 'YYYY-MM-DD HH:mm[:ss]' in UTC, or a UTC date 'YYYY-MM-DD'. */
+const queryTime = z.string().trim().transform((v, ctx) => {
+  const plain = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?))?$/.exec(v);
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})$/i.test(v);
+  const date = plain ? new Date(`${plain[1]}T${plain[2] ?? '00:00:00'}Z`) : iso ? new Date(v) : new Date(NaN);
+  if (Number.isNaN(date.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'must be ISO 8601 with an offset, YYYY-MM-DD HH:mm:ss in UTC, or YYYY-MM-DD' });
+    return z.NEVER;
+  }
+  return date;
+});
+
+export const postsQuery = z.preprocess(withoutEmpty, z.object({
   status: z.enum(POST_STATUSES as unknown as [string, ...string[]], { error: `must be one of ${POST_STATUSES.join(', ')}` }).optional(),
   platform: platformParam.optional(),
   limit: int('limit', 1, 100, 20),
   offset: int('offset', 0, 1_000_000_000, 0),
-});
+  // A calendar's range, on each post's time: published_at, else scheduled_at, else created_at. `from` is included, `to` is not.
+  from: queryTime.optional(),
+  to: queryTime.optional(),
+  // Absent: newest first by id (as before); asc/desc: by the post's time.
+  order: z.enum(['asc', 'desc'], { error: 'must be asc or desc' }).optional(),
+}).refine((q) => !q.from || !q.to || q.from < q.to, { message: 'must be after from', path: ['to'] }));
 
 /** How far ahead a post may be scheduled: two years (of 366 days), for `scheduled_at` and every `distribute` slot. */
 export const MAX_SCHEDULE_AHEAD_MS = 2 * 366 * 24 * 3600 * 1000;
