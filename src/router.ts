@@ -40,23 +40,20 @@ export interface SocialRouter extends Router {
   ready(): Promise<void>;
 }
 
-/** A sleep whose timer never keeps the host's process alive. */
-export function unrefSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
+export { unrefSleep } from './options';
 
 /** The repositories, adapters and publish worker everything else is built on (the bench's baseline uses them too). */
 export function createPublishingCore(o: ResolvedOptions) {
-  const { db: knex, now, logger } = o;
+  const { db: knex, now, logger, sleep } = o;
   const t = tableNames(o.tablePrefix);
   const cipher = new TokenCipher(o.encryptionKey, o.previousEncryptionKeys);
   const accounts = new AccountsRepo({ knex, table: t.accounts, now });
   const posts = new PostsRepo({ knex, table: t.posts, accountsTable: t.accounts, now });
   const steps = new PostStepsRepo({ knex, table: t.postSteps, now });
   const adapters = createAdapters(o);
-  const tokens = new TokenService({ accounts, cipher, adapters, now, logger, sleep: unrefSleep });
+  const tokens = new TokenService({ accounts, cipher, adapters, now, logger, sleep });
   const worker = new PublishWorker({
-    posts, steps, accounts, tokens, adapters, now, logger, sleep: unrefSleep,
+    posts, steps, accounts, tokens, adapters, now, logger, sleep,
     leaseSeconds: o.scheduler.leaseSeconds, retry: o.retry, quotas: o.quotas,
   });
   return { t, cipher, accounts, posts, steps, adapters, tokens, worker };
