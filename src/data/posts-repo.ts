@@ -307,7 +307,8 @@ export class PostsRepo {
             const window = await this.quotaWindow(r.accountId, r.since, id, trx);
             if (window.count >= limit) return { outcome: 'full', window };
             return (await mine(this.q(trx)).update(values)) === 1 ? { outcome: 'reserved' } : { outcome: 'lease_lost' };
-          });
+            // Read committed: the count sees every slot committed by whoever held the account row before.
+          }, { isolationLevel: 'read committed' });
         } catch (err) {
           if (attempt >= 5 || !isDeadlock(err)) throw err;
         }
