@@ -1,17 +1,17 @@
-// A sleep a test controls (the router's `sleep` option): while held, every wait of the router stays pending until the
-// test releases it, so a test can keep a publish between two status checks without racing a timer against other work.
+// A sleep a test controls (the router's `sleep` option): held sleeps stay pending until the test releases them, so a
+// test can keep a publish between two status checks without racing a timer against other work.
 export interface SleepGate {
   sleep: (ms: number) => Promise<void>;
-  /** From now on, sleeps wait for release(). */
-  hold(): void;
-  /** Ends every held sleep and lets the following ones pass (after their own short delay). */
+  /** Holds the next `count` sleeps (every one by default) until release(); the others pass after their own delay. */
+  hold(count?: number): void;
+  /** Ends every held sleep and lets the following ones pass. */
   release(): void;
   /** Resolves once at least `n` sleeps are held. */
   held(n?: number): Promise<void>;
 }
 
 export function createSleepGate(): SleepGate {
-  let holding = false;
+  let toHold = 0;
   const pending: Array<() => void> = [];
   const watchers: Array<{ n: number; resolve: () => void }> = [];
   const notify = () => {
@@ -24,16 +24,17 @@ export function createSleepGate(): SleepGate {
   };
   return {
     sleep: (ms) => new Promise<void>((resolve) => {
-      if (!holding) {
+      if (toHold <= 0) {
         setTimeout(resolve, ms).unref();
         return;
       }
+      toHold--;
       pending.push(resolve);
       notify();
     }),
-    hold: () => { holding = true; },
+    hold: (count = Infinity) => { toHold = count; },
     release: () => {
-      holding = false;
+      toHold = 0;
       for (const wake of pending.splice(0)) wake();
     },
     held: (n = 1) => new Promise<void>((resolve) => {
@@ -41,4 +42,16 @@ export function createSleepGate(): SleepGate {
       notify();
     }),
   };
+}
+
+/**
+ * Waits for something the code under test does in the background (a log line, the simulator's record) by checking
+ * it after each turn of the event loop; fails the test, rather than going on, if it never happens.
+ */
+export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
