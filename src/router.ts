@@ -29,7 +29,10 @@ export const API_BASE = '/aurareels/v1/social';
 
 /** The router returned to the host: an Express router with a close() for the package's background work. */
 export interface SocialRouter extends Router {
-  /** Stops the scheduler and timers and waits for running publishes to save their step. The host closes its Knex. */
+  /**
+   * Stops the scheduler and timers and waits for running publishes to save their step and hand their lease back.
+   * Afterwards, requests that would start work answer 503 `aurareels_shutting_down`. The host closes its Knex.
+   */
   close(): Promise<void>;
   /** The fallback scanner; `scheduler.tick()` runs one scan now (for hosts with their own timer, and tests). */
   scheduler: Scheduler;
