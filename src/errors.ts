@@ -115,6 +115,22 @@ export class DatabaseUnavailableError extends SocialError {
   }
 }
 
+/**
+ * 503 after close(): the router takes no request that would start work (a publish, a retry, n8n's publish call), so
+ * nothing is left holding a lease that nobody works on. Another instance, or this one restarted, takes the request.
+ */
+export class ShuttingDownError extends SocialError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds = 5) {
+    super('This server is shutting down and starts no new publishing. Try again in a few seconds.', {
+      code: 'aurareels_shutting_down',
+      status: 503,
+      details: { retry_after: retryAfterSeconds },
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** Thrown by createSocialRouter / migrate when options are wrong: one error naming every bad field. */
 export class OptionsError extends Error {
   readonly issues: string[];

@@ -142,6 +142,11 @@ export interface SocialRouterOptions {
   logger?: Logger;
   /** The clock every read and write of time goes through [() => new Date()] */
   now?: () => Date;
+  /**
+   * The timer every wait of the package goes through: between status checks, retries of a chunk, a token refresh
+   * lock [a setTimeout that never keeps the process alive]. Goes with `now` to make waits testable without racing time.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const nonEmpty = z.string().trim().min(1, 'is required');
@@ -293,6 +298,8 @@ const schema = z.object({
     .custom<Logger>((v) => !!v && typeof (v as Logger).info === 'function' && typeof (v as Logger).error === 'function', 'must have pino\'s methods')
     .optional(),
   now: z.custom<() => Date>((v) => typeof v === 'function', 'must be a function returning a Date').default(() => () => new Date()),
+  sleep: z.custom<(ms: number) => Promise<void>>((v) => typeof v === 'function', 'must be a function returning a Promise')
+    .default(() => unrefSleep),
 }).refine((o) => o.scheduler.leaseSeconds * 1000 >= 2 * o.platformTimeoutMs, {
   // A lease renewed before each platform call must outlast that call, or another worker could start the post meanwhile.
   message: 'must be at least twice platformTimeoutMs',
@@ -379,4 +386,9 @@ export function resolveOptions(input: SocialRouterOptions): ResolvedOptions {
   }
   const { logger, ...rest } = result.data;
   return Object.freeze({ ...rest, logger: logger ?? createDefaultLogger() });
+}
+
+/** A sleep whose timer never keeps the host's process alive: the default `sleep`. */
+export function unrefSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

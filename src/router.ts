@@ -33,7 +33,10 @@ export const API_BASE = '/aurareels/v1/social';
 
 /** The router returned to the host: an Express router with a close() for the package's background work. */
 export interface SocialRouter extends Router {
-  /** Stops the scheduler and timers and waits for running publishes to save their step. The host closes its Knex. */
+  /**
+   * Stops the scheduler and timers and waits for running publishes to save their step and hand their lease back.
+   * Afterwards, requests that would start work answer 503 `aurareels_shutting_down`. The host closes its Knex.
+   */
   close(): Promise<void>;
   /** The fallback scanner; `scheduler.tick()` runs one scan now (for hosts with their own timer, and tests). */
   scheduler: Scheduler;
@@ -45,23 +48,20 @@ export interface SocialRouter extends Router {
   ready(): Promise<void>;
 }
 
-/** A sleep whose timer never keeps the host's process alive. */
-export function unrefSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
+export { unrefSleep } from './options';
 
 /** The repositories, adapters and publish worker everything else is built on (the bench's baseline uses them too). */
 export function createPublishingCore(o: ResolvedOptions) {
-  const { db: knex, now, logger } = o;
+  const { db: knex, now, logger, sleep } = o;
   const t = tableNames(o.tablePrefix);
   const cipher = new TokenCipher(o.encryptionKey, o.previousEncryptionKeys);
   const accounts = new AccountsRepo({ knex, table: t.accounts, now });
   const posts = new PostsRepo({ knex, table: t.posts, accountsTable: t.accounts, now });
   const steps = new PostStepsRepo({ knex, table: t.postSteps, now });
   const adapters = createAdapters(o);
-  const tokens = new TokenService({ accounts, cipher, adapters, now, logger, sleep: unrefSleep });
+  const tokens = new TokenService({ accounts, cipher, adapters, now, logger, sleep });
   const worker = new PublishWorker({
-    posts, steps, accounts, tokens, adapters, now, logger, sleep: unrefSleep,
+    posts, steps, accounts, tokens, adapters, now, logger, sleep,
     leaseSeconds: o.scheduler.leaseSeconds, retry: o.retry, quotas: o.quotas,
   });
   return { t, cipher, accounts, posts, steps, adapters, tokens, worker };

@@ -6,6 +6,7 @@ import express from 'express';
 import { createSocialRouter, type SocialRouter } from '../src/router';
 import { createClock, MINUTE, type TestClock } from './helpers/clock';
 import { attachTestDb, createTestDb, DATABASE_URL, ON_MYSQL, type TestDb } from './helpers/db';
+import { createSleepGate, waitUntil, type SleepGate } from './helpers/sleep';
 import { ENCRYPTION_KEY, JWT_SECRET, startStack, TIKTOK_KEY, TIKTOK_SECRET, type Stack } from './helpers/stack';
 
 const BASE = '/wp-json/aurareels/v1/social';
@@ -15,6 +16,8 @@ const url = ON_MYSQL ? DATABASE_URL : `sqlite:${path.join(dir, 'race.sqlite')}`;
 
 describe('two instances on one database', () => {
   let clock: TestClock;
+  /** Instance A's waits: a test holds one to keep A between two status checks while it "dies". */
+  let gate: SleepGate;
   let db: TestDb;
   let second: TestDb;
   let a: Stack;
@@ -24,12 +27,13 @@ describe('two instances on one database', () => {
 
   beforeAll(async () => {
     clock = createClock();
+    gate = createSleepGate();
     db = await createTestDb(url);
     second = attachTestDb(db);
     const quotas = { tiktok: { postsPer24h: 100_000 }, instagram: { postsPer24h: 100_000 } };
     // The default 30-minute bound on waiting for TikTok's processing: longer than the 5-minute lease.
     const statusPoll = { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 30 * MINUTE };
-    a = await startStack({ db, router: { now: clock.now, quotas, statusPoll } });
+    a = await startStack({ db, router: { now: clock.now, sleep: gate.sleep, quotas, statusPoll } });
     b = createSocialRouter({
       db: second.knex, tablePrefix: db.prefix, videoJobs: { table: db.videoJobsTable }, auth: { jwtSecret: JWT_SECRET },
       encryptionKey: ENCRYPTION_KEY, publicUrl: `${a.baseUrl}/wp-json`, frontendUrl: 'http://frontend.test',
@@ -43,6 +47,7 @@ describe('two instances on one database', () => {
   }, 60_000);
 
   afterAll(async () => {
+    gate.release();
     await b.close();
     await a.close();
     await second.destroy();
@@ -71,18 +76,15 @@ describe('two instances on one database', () => {
   }, 120_000);
 
   it('a worker that died mid-publish is taken over after its lease, asking TikTok instead of posting again', async () => {
-    a.tiktok.setProcessingMs(2000);
+    // Instance A's first status check gets no answer, so A waits before the next one; the test holds that wait…
+    gate.hold(1);
+    a.tiktok.injectFault({ endpoint: 'status', kind: 'http_503' });
     const res = await a.api.post(`${BASE}/publish`).set(a.auth(1)).send({ video_job_id: job, accounts: [accountId], caption: 'survivor' }).expect(200);
     const id = res.body.posts[0].id;
-    // Wait until instance A has uploaded and is waiting on TikTok's processing…
-    for (let i = 0; i < 500; i++) {
-      const steps = await db.knex(db.tables.postSteps).where({ post_id: id }).pluck('step');
-      if (steps.includes('tiktok.uploaded')) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    // …then A dies: its lease is left behind, and nothing of A acts on the post again.
+    await gate.held();
+    expect(await db.knex(db.tables.postSteps).where({ post_id: id }).pluck('step')).toContain('tiktok.uploaded');
+    // …and A dies there: its lease is left behind, and nothing of A acts on the post again.
     await db.knex(db.tables.posts).where({ id }).update({ lease_owner: 'crashed-instance' });
-    a.tiktok.setProcessingMs(20);
 
     expect((await b.scheduler.tick()).claimed).toBe(0); // the lease still holds
     clock.advance(301_000);
@@ -90,21 +92,23 @@ describe('two instances on one database', () => {
     const post = await a.waitForPost(id, 1);
     expect(post.status).toBe('published');
     expect(a.tiktok.publishes().filter((p) => p.title === 'survivor')).toHaveLength(1);
+    // A's held wait ends: it finds its lease gone and stops.
+    gate.release();
+    await waitUntil('instance A to notice it lost the lease', () => a.logs.some((l) => l.includes(`Lost the lease on post ${id}`)));
   }, 60_000);
 
   it('a takeover that cannot ask TikTok about an upload keeps its steps and asks again, rather than posting anew', async () => {
-    a.tiktok.setProcessingMs(1500);
+    gate.hold(1);
+    a.tiktok.injectFault({ endpoint: 'status', kind: 'http_503' });
     const res = await a.api.post(`${BASE}/publish`).set(a.auth(1)).send({ video_job_id: job, accounts: [accountId], caption: 'asked twice' }).expect(200);
     const id = res.body.posts[0].id;
-    for (let i = 0; i < 500; i++) {
-      if ((await db.knex(db.tables.postSteps).where({ post_id: id }).pluck('step')).includes('tiktok.uploaded')) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await gate.held();
     // The worker died after TikTok took the last chunk but before it saved that it had.
     await db.knex(db.tables.posts).where({ id }).update({ lease_owner: 'crashed-instance' });
     await db.knex(db.tables.postSteps).where({ post_id: id, step: 'tiktok.uploaded' }).del();
-    // Instance A notices at its next poll that it lost the lease, and stops asking TikTok.
-    for (let i = 0; i < 500 && !a.logs.some((l) => l.includes(`Lost the lease on post ${id}`)); i++) await new Promise((r) => setTimeout(r, 10));
+    // Instance A's wait ends: at its heartbeat it finds the lease lost, and stops asking TikTok.
+    gate.release();
+    await waitUntil('instance A to notice it lost the lease', () => a.logs.some((l) => l.includes(`Lost the lease on post ${id}`)));
     a.tiktok.injectFault({ endpoint: 'status', kind: 'http_503' });
     clock.advance(301_000);
     await b.scheduler.tick();
@@ -112,7 +116,7 @@ describe('two instances on one database', () => {
     expect(waiting).toMatchObject({ status: 'publishing', error_kind: 'retryable' });
     expect(await db.knex(db.tables.postSteps).where({ post_id: id, step: 'tiktok.init' }).first()).toBeDefined();
     // TikTok finishes processing meanwhile.
-    for (let i = 0; i < 500 && !a.tiktok.publishedPosts().some((p) => p.title === 'asked twice'); i++) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil('TikTok to finish processing', () => a.tiktok.publishedPosts().some((p) => p.title === 'asked twice'));
     clock.advance(301_000); // the first retry's backoff
     await b.scheduler.tick();
     expect((await a.waitForPost(id, 1)).status).toBe('published');

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClock, DAY, HOUR, MINUTE, type TestClock } from './helpers/clock';
+import { createSleepGate } from './helpers/sleep';
 import { startStack, type Stack } from './helpers/stack';
 
 const BASE = '/wp-json/aurareels/v1/social';
@@ -10,17 +11,27 @@ const N8N_KEY = 'n8n-test-key-0123456789';
 /** A stand-in for n8n's webhook: records what it receives, answers with `status`. */
 async function fakeN8n(status = 200) {
   const received: Array<{ body: any; apiKey: string | undefined }> = [];
+  const watchers: Array<{ n: number; resolve: () => void }> = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
       received.push({ body: JSON.parse(body || '{}'), apiKey: req.headers['x-api-key'] as string | undefined });
+      for (const w of watchers.filter((x) => received.length >= x.n)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve();
+      }
       res.statusCode = status;
       res.end('{}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook/aurareels-social-schedule`, received, close: () => new Promise((r) => server.close(r)) };
+  /** Resolves once `n` notifications have arrived in all. */
+  const receivedCount = (n: number) => new Promise<void>((resolve) => {
+    if (received.length >= n) resolve();
+    else watchers.push({ n, resolve });
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook/aurareels-social-schedule`, received, receivedCount, close: () => new Promise((r) => server.close(r)) };
 }
 
 describe('scheduling', () => {
@@ -55,12 +66,13 @@ describe('scheduling', () => {
 
   it('schedules, tells n8n without waiting, and publishes at the time and not a tick before', async () => {
     const at = clock.iso(10 * MINUTE);
+    const notified = n8n.received.length;
     const res = await schedule(at).expect(200);
     expect(res.body).toMatchObject({ success: true, message: 'Posts scheduled successfully', posts: [{ platform: 'tiktok', status: 'scheduled' }] });
     const id = res.body.posts[0].id;
     expect(res.body.posts[0].scheduled_at).toBe(at.slice(0, 19).replace('T', ' '));
 
-    await new Promise((r) => setTimeout(r, 50));
+    await n8n.receivedCount(notified + 1);
     expect(n8n.received.at(-1)).toEqual({ body: { post_id: id, scheduled_at: new Date(at).toISOString(), user_id: 1 }, apiKey: N8N_KEY });
 
     clock.advance(10 * MINUTE - 1000);
@@ -248,6 +260,9 @@ describe('scheduling when n8n is down', () => {
         await stack.router.scheduler.tick();
         expect((await stack.waitForPost(res.body.posts[0].id, 1)).status).toBe('published');
       }
+      // close() waits for the notifications still under way, so their outcome is in the logs once it returns.
+      await s.router.close();
+      await unreachable.router.close();
       expect(n8n.received).toHaveLength(1);
       expect(s.logs.join('')).toMatch(/n8n webhook refused the schedule/);
       expect(unreachable.logs.join('')).toMatch(/n8n webhook unreachable/);
@@ -298,7 +313,9 @@ describe('quotas', () => {
 describe('a post waiting on its platform', () => {
   it('does not hold up the posts that fall due after it', async () => {
     const clock = createClock();
-    const s = await startStack({ router: { now: clock.now, statusPoll: { firstDelayMs: 1500, maxDelayMs: 1500, timeoutMs: HOUR } } });
+    // The test holds the first post's wait between two status checks for as long as it needs: no timer to race.
+    const gate = createSleepGate();
+    const s = await startStack({ router: { now: clock.now, sleep: gate.sleep, statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: HOUR } } });
     try {
       const { accountId } = await s.connectTikTok(1);
       const job = await s.addVideo(1);
@@ -306,14 +323,13 @@ describe('a post waiting on its platform', () => {
         .send({ video_job_id: job, accounts: [accountId], caption, scheduled_at: clock.iso(MINUTE) }).expect(200)).body.posts[0].id as number;
       const postStatus = async (id: number) => (await s.api.get(`${BASE}/posts/${id}`).set(s.auth(1)).expect(200)).body.post.status;
 
-      // The first post's video takes a while at TikTok: its first status check finds it processing, then it waits.
-      s.tiktok.setProcessingMs(800);
+      // The first post's first status check gets no answer from TikTok, so it waits before the next one: that wait is held.
+      gate.hold(1);
+      s.tiktok.injectFault({ endpoint: 'status', kind: 'http_503' });
       const slow = await schedule('slow');
       clock.advance(MINUTE);
       const firstTick = s.router.scheduler.tick();
-      const statusChecks = () => s.tiktok.requests().filter((r) => r.path === '/v2/post/publish/status/fetch/').length;
-      while (statusChecks() === 0) await new Promise((r) => setTimeout(r, 10));
-      s.tiktok.setProcessingMs(0);
+      await gate.held();
 
       const next = await schedule('next');
       clock.advance(MINUTE);
@@ -321,9 +337,11 @@ describe('a post waiting on its platform', () => {
       expect(await postStatus(next)).toBe('published');
       expect(await postStatus(slow)).toBe('publishing');
 
+      gate.release();
       expect((await firstTick).claimed).toBe(1);
       expect(await postStatus(slow)).toBe('published');
     } finally {
+      gate.release();
       await s.close();
     }
   });

@@ -104,16 +104,15 @@ function baselineApp(env: BenchEnv, knex: Knex): express.Express {
     const accounts: AccountRow[] = await table(knex, t.accounts).whereIn('id', body.accounts).andWhere({ wp_user_id: userId });
     if (accounts.length !== body.accounts.length) return res.status(404).json({ success: false, code: 'aurareels_account_not_found', message: 'Account not found.', data: { status: 404 } });
     for (const a of accounts) {
-      // PostsRepo.countTowardsQuota
+      // PostsRepo.quotaWindow
       const since = toDbTime(new Date(Date.now() - DAY_MS));
-      const nowStr = toDbTime(new Date());
-      const [row] = await table(knex, t.posts)
-        .where({ social_account_id: Number(a.id) })
+      const counted = await table(knex, t.posts)
+        .where('social_account_id', Number(a.id))
         .andWhere((w) =>
-          w.where((p) => p.where({ status: 'published' }).andWhere('published_at', '>', since))
-            .orWhere((p) => p.where({ status: 'publishing' }).andWhere('lease_expires_at', '>=', nowStr)))
-        .select(knex.raw('count(*) as n'), knex.raw('min(published_at) as oldest'));
-      if (Number(row.n) >= BENCH_QUOTA) return res.status(429).json({ success: false, code: 'aurareels_quota_exceeded', message: 'Quota.', data: { status: 429 } });
+          w.where((p) => p.where('status', 'published').andWhere('published_at', '>', since))
+            .orWhere((p) => p.where('status', 'publishing').andWhere('quota_reserved_at', '>', since)))
+        .select('published_at', 'quota_reserved_at', 'status');
+      if (counted.length >= BENCH_QUOTA) return res.status(429).json({ success: false, code: 'aurareels_quota_exceeded', message: 'Quota.', data: { status: 429 } });
     }
     // PostsRepo.insertAll: one insert per post in a transaction, created publishing and leased to the worker.
     const stamp = toDbTime(new Date());

@@ -8,6 +8,7 @@ import * as createRateLimits from '../../migrations/20261123000200_create_rate_l
 import * as indexQuotaCount from '../../migrations/20261123000300_index_quota_count';
 import * as oauthStateBrowser from '../../migrations/20261206000100_oauth_state_browser';
 import * as tiktokPostDisclosure from '../../migrations/20261206000300_tiktok_post_disclosure';
+import * as quotaReservation from '../../migrations/20261206000500_quota_reservation';
 
 interface PackageMigration {
   name: string;
@@ -16,7 +17,7 @@ interface PackageMigration {
 }
 
 /** In order; a new migration is appended here and as a file in migrations/. */
-const MIGRATIONS: PackageMigration[] = [createSocialTables, createRateLimits, indexQuotaCount, oauthStateBrowser, tiktokPostDisclosure];
+const MIGRATIONS: PackageMigration[] = [createSocialTables, createRateLimits, indexQuotaCount, oauthStateBrowser, tiktokPostDisclosure, quotaReservation];
 
 /** A Knex migration source bound to a table prefix, for `migrate()` and for knexfile.ts (knex CLI). */
 export function createMigrationSource(prefix: string): Knex.MigrationSource<PackageMigration> {

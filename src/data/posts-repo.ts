@@ -1,6 +1,6 @@
 // Queries on the posts table: creation, listing, and the lease-guarded state changes of a publish.
 import type { Knex } from 'knex';
-import { fromDbTime, table, toDbTime } from './db';
+import { fromDbTime, isMysql, table, toDbTime } from './db';
 
 export type PostStatus = 'draft' | 'scheduled' | 'publishing' | 'published' | 'failed' | 'cancelled';
 export const POST_STATUSES: readonly PostStatus[] = ['draft', 'scheduled', 'publishing', 'published', 'failed', 'cancelled'];
@@ -37,6 +37,8 @@ export interface PostRow {
   next_attempt_at: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
+  /** When the post took one of its account's quota slots (right before its first platform call); null until then. */
+  quota_reserved_at: string | null;
   metadata: string | null;
   created_at: string | null;
   updated_at: string | null;
@@ -71,6 +73,18 @@ export interface NewPost {
   videoDurationSeconds?: number | null;
   /** When set, the post is created already leased to this worker, so nobody else starts it. */
   lease?: { owner: string; until: Date };
+}
+
+/** What asking for a quota slot came to: taken, refused because the window is full, or the lease was lost meanwhile. */
+export type QuotaSlot =
+  | { outcome: 'reserved' }
+  | { outcome: 'full'; window: QuotaWindow }
+  | { outcome: 'lease_lost' };
+
+/** The account's posts that count against its quota, by when each took its place in the window (oldest first). */
+export interface QuotaWindow {
+  count: number;
+  times: Date[];
 }
 
 export interface PostFilters {
@@ -250,6 +264,7 @@ export class PostsRepo {
       next_attempt_at: toDbTime(d.until),
       error_message: d.reason.slice(0, 5000),
       error_kind: 'quota',
+      quota_reserved_at: null,
       lease_owner: null,
       lease_expires_at: null,
       updated_at: this.stamp(),
@@ -257,18 +272,75 @@ export class PostsRepo {
     return n === 1;
   }
 
-  /** Posts of an account that count against a platform quota: published since `since`, or being published now. */
-  async countTowardsQuota(accountId: number, since: Date, exceptPostId?: number): Promise<{ count: number; oldest: Date | null }> {
+  /**
+   * Posts of an account that count against a platform quota: published since `since`, or holding a quota slot
+   * taken since then (about to call the platform, or waiting for a retry). A post merely claimed does not count.
+   */
+  private countedTowardsQuota(q: Knex.QueryBuilder, accountId: number, since: Date): Knex.QueryBuilder {
     const sinceStr = toDbTime(since);
-    const now = this.stamp();
-    const q = this.q()
-      .where({ social_account_id: accountId })
+    return q
+      .where('social_account_id', accountId)
       .andWhere((w) =>
-        w.where((p) => p.where({ status: 'published' }).andWhere('published_at', '>', sinceStr))
-          .orWhere((p) => p.where({ status: 'publishing' }).andWhere('lease_expires_at', '>=', now)));
-    if (exceptPostId) q.andWhereNot({ id: exceptPostId });
-    const [row] = await q.select(this.deps.knex.raw('count(*) as n'), this.deps.knex.raw('min(published_at) as oldest'));
-    return { count: Number(row.n), oldest: row.oldest ? fromDbTime(row.oldest) : null };
+        w.where((p) => p.where('status', 'published').andWhere('published_at', '>', sinceStr))
+          .orWhere((p) => p.where('status', 'publishing').andWhere('quota_reserved_at', '>', sinceStr)));
+  }
+
+  /** The quota window of an account: how many posts count, and when each took its place (oldest first). */
+  async quotaWindow(accountId: number, since: Date, exceptPostId?: number, trx?: Knex.Transaction): Promise<QuotaWindow> {
+    const q = this.countedTowardsQuota(this.q(trx), accountId, since);
+    if (exceptPostId) q.andWhereNot('id', exceptPostId);
+    const rows = await q.select('published_at', 'quota_reserved_at', 'status');
+    const times = rows
+      .map((r: { status: string; published_at: unknown; quota_reserved_at: unknown }) =>
+        fromDbTime(r.status === 'published' ? r.published_at : r.quota_reserved_at))
+      .filter((d: Date | null): d is Date => d !== null)
+      .sort((a: Date, b: Date) => a.getTime() - b.getTime());
+    return { count: rows.length, times };
+  }
+
+  /**
+   * Takes one of the account's quota slots for a post this owner holds, atomically across instances: of several
+   * posts (in one scan or on several instances) asking at once, no more than `limit` minus the posts already
+   * counted get one. `limit` null takes the slot without counting (a post that already reached its platform).
+   * MySQL/MariaDB: the account row is locked for the count and the update (a deadlock is retried). SQLite: one
+   * conditional UPDATE, which SQLite runs alone.
+   */
+  async reserveQuotaSlot(id: number, owner: string, r: { accountId: number; limit: number | null; since: Date }): Promise<QuotaSlot> {
+    const { knex, accountsTable } = this.deps;
+    const now = this.stamp();
+    const values = {
+      quota_reserved_at: now,
+      // The post is no longer waiting for its quota; MySQL assigns left to right, so the message goes first.
+      error_message: knex.raw("case when error_kind = 'quota' then null else error_message end"),
+      error_kind: knex.raw("case when error_kind = 'quota' then null else error_kind end"),
+      updated_at: now,
+    };
+    const mine = (q: Knex.QueryBuilder) => q.where({ id, lease_owner: owner, status: 'publishing' });
+    if (r.limit === null) return (await mine(this.q()).update(values)) === 1 ? { outcome: 'reserved' } : { outcome: 'lease_lost' };
+    const limit = r.limit;
+
+    if (isMysql(knex)) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await knex.transaction(async (trx): Promise<QuotaSlot> => {
+            await table(trx, accountsTable).where({ id: r.accountId }).forUpdate().select('id');
+            const window = await this.quotaWindow(r.accountId, r.since, id, trx);
+            if (window.count >= limit) return { outcome: 'full', window };
+            return (await mine(this.q(trx)).update(values)) === 1 ? { outcome: 'reserved' } : { outcome: 'lease_lost' };
+            // Read committed: the count sees every slot committed by whoever held the account row before.
+          }, { isolationLevel: 'read committed' });
+        } catch (err) {
+          if (attempt >= 5 || !isDeadlock(err)) throw err;
+        }
+      }
+    }
+
+    const counted = this.countedTowardsQuota(knex(this.deps.table).count('*'), r.accountId, r.since).andWhereNot('id', id);
+    const n = await mine(this.q()).andWhereRaw('(?) < ?', [counted, limit]).update(values);
+    if (n === 1) return { outcome: 'reserved' };
+    const row = await this.findById(id);
+    if (!row || row.lease_owner !== owner || row.status !== 'publishing') return { outcome: 'lease_lost' };
+    return { outcome: 'full', window: await this.quotaWindow(r.accountId, r.since, id) };
   }
 
   /** Moves a scheduled post to a new time; false when it is no longer scheduled (or not the user's). */
@@ -305,6 +377,8 @@ export class PostsRepo {
       status: 'publishing',
       attempts: 0,
       retry_count: this.deps.knex.raw('retry_count + 1'),
+      // A new cycle asks for its quota slot again.
+      quota_reserved_at: null,
       last_retry_at: now,
       next_attempt_at: now,
       lease_owner: owner,

@@ -1,7 +1,7 @@
 // The one place errors become the WordPress REST error body: {success:false, code, message, data:{status,…}}. Never a stack trace.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isConnectionError } from '../data/db';
-import { DatabaseUnavailableError, RateLimitError, SocialError } from '../errors';
+import { DatabaseUnavailableError, RateLimitError, ShuttingDownError, SocialError } from '../errors';
 import type { Logger } from '../options';
 
 function toSocialError(err: unknown): SocialError | undefined {
@@ -44,7 +44,7 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     }
     const error = known ?? new SocialError('Internal error. Please try again.', { code: 'rest_internal_error', status: 500 });
     if (res.headersSent) return;
-    if (error instanceof RateLimitError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (error instanceof RateLimitError || error instanceof ShuttingDownError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     res.status(error.status).json({ success: false, code: error.code, message: error.message, data: { status: error.status, ...error.details } });
   };
 }

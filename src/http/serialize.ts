@@ -102,6 +102,10 @@ export function postDetail(p: PostRow, account: AccountRow | undefined) {
     video_url: p.video_url,
     thumbnail_url: p.thumbnail_url,
     last_retry_at: toApiTime(p.last_retry_at),
+    // When the post is next taken up (its time, a retry's backoff, a quota wait), while it is still to be published.
+    due_at: p.status === 'scheduled' || p.status === 'publishing' ? toApiTime(p.next_attempt_at) : null,
+    // Why a post waits instead of publishing (a full quota window), as in GET /schedule/stats.
+    waiting_reason: p.error_kind === 'quota' ? p.error_message : null,
     updated_at: toApiTime(p.updated_at),
     account: account
       ? { id: Number(account.id), platform: account.platform, account_name: account.account_name, account_username: account.account_username, profile_picture_url: account.profile_picture_url, is_active: !!account.is_active }

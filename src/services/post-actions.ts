@@ -46,8 +46,15 @@ export class PostActions {
     return this.wrongState(post, 'cancelled', 'scheduled or draft');
   }
 
-  /** Starts a failed post again; it resumes from its saved steps, so what reached the platform is not repeated. */
+  /**
+   * Starts a failed post again; it resumes from its saved steps, so what reached the platform is not repeated.
+   * After close() it is refused with 503.
+   */
   async retry(userId: number, postId: number): Promise<PostRow> {
+    return this.deps.worker.admit(() => this.restart(userId, postId));
+  }
+
+  private async restart(userId: number, postId: number): Promise<PostRow> {
     const post = await this.mine(userId, postId);
     const { worker, posts, steps } = this.deps;
     if (post.status !== 'failed') this.wrongState(post, 'retried', 'failed');
@@ -65,9 +72,13 @@ export class PostActions {
 
   /**
    * n8n's call at publish time. Publishes a due post once, whoever else (the cron fallback, a second call) tries
-   * at the same moment; early calls get 409 with when the post is due.
+   * at the same moment; early calls get 409 with when the post is due. After close() it is refused with 503.
    */
   async publishScheduled(postId: number): Promise<ScheduledPublishOutcome> {
+    return this.deps.worker.admit(() => this.startScheduled(postId));
+  }
+
+  private async startScheduled(postId: number): Promise<ScheduledPublishOutcome> {
     const { posts, worker } = this.deps;
     const post = await posts.findById(postId);
     if (!post) throw new NotFoundError('Post', 'aurareels_post_not_found');

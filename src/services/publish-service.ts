@@ -155,15 +155,20 @@ export class PublishService {
     };
   }
 
-  /** Publishes now: creates the posts in `publishing`, leased to this worker, and starts them. */
+  /**
+   * Publishes now: creates the posts in `publishing`, leased to this worker, and starts them. After close() it is
+   * refused with 503 before anything is written.
+   */
   async publishNow(userId: number, req: PublishRequest): Promise<CreatedPost[]> {
     this.checkPostsPerRequest(req.accountIds.length);
-    const checked = await this.validate(userId, req);
-    await this.checkQuotas(checked.accounts);
-    const lease = { owner: this.deps.worker.workerId, until: this.deps.worker.leaseUntil() };
-    const created = await this.create(userId, req, checked, { status: 'publishing', scheduledAt: null, lease });
-    for (const p of created) this.deps.worker.start(p.id);
-    return created;
+    return this.deps.worker.admit(async () => {
+      const checked = await this.validate(userId, req);
+      await this.checkQuotas(checked.accounts);
+      const lease = { owner: this.deps.worker.workerId, until: this.deps.worker.leaseUntil() };
+      const created = await this.create(userId, req, checked, { status: 'publishing', scheduledAt: null, lease });
+      for (const p of created) this.deps.worker.start(p.id);
+      return created;
+    });
   }
 
   /** A publish now that would go past an account's 24 h quota is refused with 429 and when to try again. */
@@ -172,9 +177,11 @@ export class PublishService {
     for (const a of accounts) {
       const limit = this.deps.quotas[a.platform]?.postsPer24h;
       if (!limit) continue;
-      const { count, oldest } = await this.deps.posts.countTowardsQuota(Number(a.id), new Date(now - DAY_MS));
+      const { count, times } = await this.deps.posts.quotaWindow(Number(a.id), new Date(now - DAY_MS));
       if (count >= limit) {
-        const retryAfter = Math.max(1, Math.ceil(((oldest?.getTime() ?? now) + DAY_MS - now) / 1000));
+        // Room again once enough posts have aged out of the moving window to bring the count below the limit.
+        const frees = times[count - limit]?.getTime() ?? now;
+        const retryAfter = Math.max(1, Math.ceil((frees + DAY_MS - now) / 1000));
         throw new RateLimitError(
           `${a.account_name} reached the limit of ${limit} ${a.platform} posts per 24 hours. Schedule the post for later instead.`,
           retryAfter, 'aurareels_quota_exceeded',

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AccountRow, AccountsRepo } from '../data/accounts-repo';
 import type { PostRow, PostsRepo } from '../data/posts-repo';
 import type { PostStepsRepo, StepResults } from '../data/post-steps-repo';
-import { PlatformError } from '../errors';
+import { PlatformError, ShuttingDownError } from '../errors';
 import type { Logger } from '../options';
 import { composeText } from '../platforms/caption';
 import { capitalize } from '../platforms/http';
@@ -40,7 +40,7 @@ class LeaseLostError extends Error {
 }
 
 /** Thrown at a step boundary once close() was called: the post is handed back, not failed. */
-class ShuttingDownError extends Error {
+class HandBackError extends Error {
   constructor() {
     super('Shutting down.');
   }
@@ -57,7 +57,7 @@ function parseJson<T>(text: string | null, fallback: T): T {
 
 export class PublishWorker {
   readonly workerId: string;
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new Set<Promise<unknown>>();
   /** Posts being published by this process right now. */
   private readonly active = new Set<number>();
   private closed = false;
@@ -72,28 +72,49 @@ export class PublishWorker {
     return new Date(this.deps.now().getTime() + this.deps.leaseSeconds * 1000);
   }
 
-  /** Starts a post in the background (the caller does not wait for the platform). */
-  start(postId: number): void {
-    if (this.closed) return;
-    const p = this.run(postId).finally(() => this.running.delete(p));
-    this.running.add(p);
+  /**
+   * Runs a request that leases posts to this worker and starts them. Refused with 503 once close() was called, and
+   * close() waits for the ones under way, so none leaves a lease behind.
+   */
+  async admit<T>(request: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new ShuttingDownError();
+    return this.track(request());
   }
 
-  /** Publishes a post this worker already claimed, in the background. */
+  /** Starts a post in the background (the caller does not wait for the platform); after close() hands it back. */
+  start(postId: number): void {
+    this.track(this.closed ? this.handBack(postId) : this.run(postId));
+  }
+
+  /** Publishes a post this worker already claimed, in the background; after close() hands it back. */
   startClaimed(postId: number): void {
-    if (this.closed) return;
-    const p = this.runClaimed(postId).finally(() => this.running.delete(p));
+    this.track(this.closed ? this.handBack(postId) : this.runClaimed(postId));
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    const p: Promise<unknown> = work.then(() => undefined, () => undefined).finally(() => this.running.delete(p));
     this.running.add(p);
+    return work;
+  }
+
+  /** A post leased to this worker that it will not work on: its lease goes, so any instance takes it at once. */
+  private async handBack(postId: number): Promise<void> {
+    try {
+      await this.deps.posts.releaseLease(postId, this.workerId);
+    } catch (err) {
+      this.deps.logger.warn({ postId, err: (err as Error).message }, 'handing a post back on shutdown failed; its lease will expire');
+    }
   }
 
   /**
    * Stops taking new work. Running publishes stop at their next step boundary (their steps are saved as they
-   * go) and release their leases, so another instance, or this one restarted, resumes them at once.
+   * go) and release their leases, so another instance, or this one restarted, resumes them at once. Requests
+   * admitted before close() finish first; what they start is handed back the same way.
    */
   async close(): Promise<void> {
     this.closed = true;
     for (const wake of this.sleepers) wake();
-    await Promise.allSettled([...this.running]);
+    while (this.running.size) await Promise.allSettled([...this.running]);
   }
 
   /** A sleep that close() cuts short. */
@@ -151,7 +172,7 @@ export class PublishWorker {
         throw new PlatformError(post.platform, 'reconnect', account?.status_reason ?? 'The account is disconnected; reconnect it and retry.');
       }
       const ctx = await this.context(post, account, '', log);
-      if (Object.keys(ctx.stepsSaved).length === 0 && (await this.deferForQuota(post, log))) return;
+      if (!(await this.takeQuotaSlot(post, Object.keys(ctx.stepsSaved).length > 0, log))) return;
       ctx.accessToken = await this.deps.tokens.accessTokenFor(account);
       log.info({ attempt: post.attempts + 1 }, 'publishing');
       const result = await adapter.publish(ctx);
@@ -167,7 +188,7 @@ export class PublishWorker {
         log.warn(err.message);
         return;
       }
-      if (err instanceof ShuttingDownError) {
+      if (err instanceof HandBackError) {
         await posts.releaseLease(post.id, this.workerId);
         log.info('handed back on shutdown; it resumes from its saved steps');
         return;
@@ -184,20 +205,31 @@ export class PublishWorker {
   }
 
   /**
-   * A post that would exceed its platform's quota for the account waits for the window to open instead of
-   * failing. Counted in the database, so it holds across instances.
+   * Takes one of the account's quota slots before the first platform call, or defers the post until the moving 24 h
+   * window has room. The slot is taken in the database, atomically across instances, and only here: posts a scan has
+   * claimed but not started do not count, so of N posts due at once on an account with room for K, K publish and the
+   * rest wait. A post that already holds a slot (a retry, a takeover) keeps it; one that already reached its
+   * platform (saved steps) takes one without counting. False when the post was deferred.
    */
-  private async deferForQuota(post: PostRow, log: Logger): Promise<boolean> {
+  private async takeQuotaSlot(post: PostRow, reachedPlatform: boolean, log: Logger): Promise<boolean> {
     const limit = this.deps.quotas[post.platform]?.postsPer24h;
-    if (!limit) return false;
+    if (!limit || post.quota_reserved_at) return true;
     const now = this.deps.now();
-    const { count, oldest } = await this.deps.posts.countTowardsQuota(post.social_account_id, new Date(now.getTime() - DAY_MS), post.id);
-    if (count < limit) return false;
-    const until = new Date(Math.max((oldest?.getTime() ?? now.getTime()) + DAY_MS, now.getTime() + 60_000));
+    const slot = await this.deps.posts.reserveQuotaSlot(post.id, this.workerId, {
+      accountId: Number(post.social_account_id),
+      limit: reachedPlatform ? null : limit,
+      since: new Date(now.getTime() - DAY_MS),
+    });
+    if (slot.outcome === 'reserved') return true;
+    if (slot.outcome === 'lease_lost') throw new LeaseLostError(post.id);
+    // The window has room again once enough of its posts have aged out of it to bring the count below the limit.
+    const { count, times } = slot.window;
+    const frees = times[Math.max(0, count - limit)];
+    const until = new Date(Math.max((frees?.getTime() ?? now.getTime()) + DAY_MS, now.getTime() + 60_000));
     const reason = `Waiting for the ${capitalize(post.platform)} limit of ${limit} posts per 24 hours on this account; it will be published after ${toDbTime(until)} UTC.`;
     await this.deps.posts.defer(post.id, this.workerId, { until, reason });
     log.info({ until }, 'deferred for quota');
-    return true;
+    return false;
   }
 
   /** Retryable failures come back with exponential backoff until maxAttempts; the rest end the post. */
@@ -271,7 +303,7 @@ export class PublishWorker {
       refreshAccessToken: async () => this.deps.tokens.decryptAccess(await this.deps.tokens.refresh(account)),
       steps: stepStore,
       heartbeat: async () => {
-        if (this.closed) throw new ShuttingDownError();
+        if (this.closed) throw new HandBackError();
         if (!(await posts.extendLease(post.id, this.workerId, this.leaseUntil()))) throw new LeaseLostError(post.id);
       },
       sleep: (ms) => this.sleep(ms),
