@@ -165,10 +165,9 @@ function renderAccounts() {
 // ---- posts --------------------------------------------------------------------------------------------------
 
 function postTime(p) {
-  if (p.status === 'published') return `Published ${localTime(p.published_at)}`;
-  if (p.status === 'scheduled') return `Scheduled for ${localTime(p.scheduled_at)}`;
-  if (p.scheduled_at) return `Scheduled for ${localTime(p.scheduled_at)}`;
-  return `Created ${localTime(p.created_at)}`;
+  const planned = p.scheduled_at ? `Scheduled for ${localTime(p.scheduled_at)}` : `Created ${localTime(p.created_at)}`;
+  if (p.status === 'published') return p.scheduled_at ? `${planned}, published ${localTime(p.published_at)}` : `Published ${localTime(p.published_at)}`;
+  return planned;
 }
 
 async function postAction(p, action) {
