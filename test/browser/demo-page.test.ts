@@ -112,6 +112,14 @@ describe('the demo page in a real browser', () => {
       expect(await page.evaluate('localStorage.getItem("aurareels_demo_jwt")')).toBe(jwt);
     });
 
+    await step('a refused connect says so', async () => {
+      await page.getByRole('button', { name: 'Connect TikTok' }).click();
+      await page.getByRole('link', { name: 'Deny' }).click();
+      await page.waitForURL(`${base}/`, { timeout: LONG });
+      await expect(notice().innerText()).resolves.toMatch(/^Connecting TikTok failed: .+/);
+      await expect(page.locator('#no-accounts').isVisible()).resolves.toBe(true);
+    });
+
     await step('connect TikTok', () => connect('tiktok', 'TikTok', 'Allow'));
     await step('connect Instagram', () => connect('instagram', 'Instagram', 'Continue as Demo Creator'));
 
