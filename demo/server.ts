@@ -1,6 +1,8 @@
-// The demo host app: the router mounted at /wp-json on SQLite, with the platform simulators standing in for TikTok.
+// The demo host app: the router mounted at /wp-json on SQLite, with the platform simulators standing in for TikTok and
+// Instagram, and a small dashboard page at / (demo/public) that calls only the REST contract.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import express from 'express';
 import jwt from 'jsonwebtoken';
 import knexFactory from 'knex';
@@ -17,6 +19,10 @@ const DATABASE_URL = process.env.DEMO_DATABASE_URL ?? 'sqlite::memory:';
 const JWT_SECRET = 'demo-jwt-secret';
 const DEMO_USER = 1;
 const DEMO_JOB = 'demo-job-1';
+// The demo's scanner ticks every second, so a post scheduled a few seconds ahead goes out on time (a host keeps the
+// default minute, or uses n8n). DEMO_SCHEDULER_CRON takes any node-cron expression.
+const SCHEDULER_CRON = process.env.DEMO_SCHEDULER_CRON ?? '* * * * * *';
+const PUBLIC_DIR = path.join(__dirname, 'public');
 
 async function main(): Promise<void> {
   const db = knexFactory(knexConfigFor(DATABASE_URL));
@@ -45,10 +51,19 @@ async function main(): Promise<void> {
     containerProcessingMs: 1500,
     users: [{ name: 'Demo Creator', pages: [{ name: 'Demo Page', instagramAccount: { id: '17841400000000099', username: 'demo.reels', name: 'Demo Reels' } }] }],
   });
-  await db('wp_chavetas_video_uploader')
-    .insert({ job_id: DEMO_JOB, user_id: DEMO_USER, mp4_url: media.videoUrl(DEMO_JOB, 6 * 1024 * 1024), thumbnail_url: null })
-    .onConflict('job_id')
-    .merge();
+  // The demo user's video jobs, as the host's own video tool would have made them; the last one's file is gone, so
+  // publishing it shows how a failure looks.
+  const videoJobs = [
+    { id: DEMO_JOB, title: 'Demo video (6 MB)', url: media.videoUrl(DEMO_JOB, 6 * 1024 * 1024) },
+    { id: 'demo-job-2', title: 'Second demo video (8 MB)', url: media.videoUrl('demo-job-2', 8 * 1024 * 1024) },
+    { id: 'demo-job-gone', title: 'A video whose file was deleted (fails)', url: `${media.videoUrl('demo-job-gone', 6 * 1024 * 1024)}&status=404` },
+  ];
+  for (const job of videoJobs) {
+    await db('wp_chavetas_video_uploader')
+      .insert({ job_id: job.id, user_id: DEMO_USER, mp4_url: job.url, thumbnail_url: null })
+      .onConflict('job_id')
+      .merge();
+  }
 
   const app = express();
   const server = http.createServer(app);
@@ -68,23 +83,42 @@ async function main(): Promise<void> {
       instagram: { appId: 'demo-app-id', appSecret: 'demo-app-secret', authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl, uploadBaseUrl: instagram.uploadBaseUrl },
     },
     statusPoll: { firstDelayMs: 500, maxDelayMs: 2000, timeoutMs: 120000 },
-    scheduler: { enabled: false },
+    scheduler: { enabled: true, cron: SCHEDULER_CRON },
     // The demo's media server is on localhost; a real host keeps the default and serves videos from public addresses.
     videoFetch: { allowPrivateAddresses: true },
   });
   await social.ready();
   app.use('/wp-json', social);
-  // Stands in for the dashboard page the OAuth flow returns to.
-  app.get('/dashboard/social-accounts', (req, res) => {
-    res.type('text/plain').send(`Dashboard: connect ${req.query.status} for ${req.query.platform}${req.query.message ? `: ${req.query.message}` : ''}\n`);
-  });
 
   const token = jwt.sign({ data: { user: { id: String(DEMO_USER) } } }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '30d' });
+  // What the host's own site tells its dashboard, outside the router's contract: where the API is, which platforms
+  // this host offers, the user's video jobs (the host's table) and the quotas it configured (the router's defaults).
+  app.get('/demo/config', (_req, res) => {
+    res.json({
+      origin: base,
+      api: '/wp-json/aurareels/v1/social',
+      platforms: [{ id: 'tiktok', name: 'TikTok' }, { id: 'instagram', name: 'Instagram' }],
+      quotas: { tiktok: 5, instagram: 25 },
+      video_jobs: videoJobs.map((j) => ({ id: j.id, title: j.title })),
+      // The simulators consent at once unless asked for their Allow page; real platforms always show theirs.
+      simulator_consent_pages: true,
+    });
+  });
+  // The host's login: a WordPress site hands its dashboard the JWT; here one button signs in as the demo user.
+  app.post('/demo/sign-in', (_req, res) => {
+    res.json({ jwt: token, user_id: DEMO_USER });
+  });
+  // The dashboard page, at / and where the OAuth flow returns (frontendUrl + frontendRedirectPath).
+  app.get('/dashboard/social-accounts', (_req, res) => res.sendFile(path.join(PUBLIC_DIR, 'index.html')));
+  app.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
+
   const api = `${base}/wp-json/aurareels/v1/social`;
   const accountIds = await connectDemoAccounts(api, token);
   const authUrlOf = `node -pe 'JSON.parse(require("fs").readFileSync(0)).auth_url'`;
   console.log(`
 aurareels-social demo listening on ${base} (database ${displayDatabaseUrl(DATABASE_URL)}; simulators: TikTok ${tiktok.url}, Instagram ${instagram.url})
+
+Open ${base}/ in a browser to click through it, or use the API with curl:
 
   export JWT='${token}'
 
