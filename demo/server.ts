@@ -157,13 +157,30 @@ async function connectDemoAccounts(api: string, token: string): Promise<Record<'
   const ids = { tiktok: 0, instagram: 0 };
   const usernames = { tiktok: 'demo.creator', instagram: 'demo.reels' };
   for (const platform of ['tiktok', 'instagram'] as const) {
-    const connect = (await (await fetch(`${api}/accounts/connect/${platform}`, { method: 'POST', headers })).json()) as { auth_url: string };
-    const landed = await fetch(connect.auth_url);
-    if (new URL(landed.url).searchParams.get('status') !== 'success') throw new Error(`connecting the demo ${platform} account failed: ${landed.url}`);
+    const started = await fetch(`${api}/accounts/connect/${platform}`, { method: 'POST', headers });
+    const connect = (await started.json()) as { auth_url: string };
+    const landed = await followAsBrowser(connect.auth_url, started.headers.getSetCookie());
+    if (new URL(landed).searchParams.get('status') !== 'success') throw new Error(`connecting the demo ${platform} account failed: ${landed}`);
     const list = (await (await fetch(`${api}/accounts?platform=${platform}&active=1`, { headers })).json()) as { accounts: Array<{ id: number; account_username: string }> };
     ids[platform] = list.accounts.find((a) => a.account_username?.replace(/^@/, '') === usernames[platform])!.id;
   }
   return ids;
+}
+
+/**
+ * Follows the consent redirects as the browser that started the connect would: the OAuth callback links an account
+ * only for the browser holding the flow's cookie. Returns the URL the redirects end at.
+ */
+async function followAsBrowser(url: string, setCookies: string[]): Promise<string> {
+  const cookie = setCookies.map((c) => c.split(';')[0]).join('; ');
+  for (let hops = 0; hops < 10; hops++) {
+    const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    const next = res.headers.get('location');
+    await res.body?.cancel();
+    if (!next) return url;
+    url = new URL(next, url).toString();
+  }
+  throw new Error(`too many redirects connecting the demo accounts (last: ${url})`);
 }
 
 main().catch((err) => {
