@@ -72,7 +72,7 @@ export interface SocialRouterOptions {
   /** ['/dashboard/social-accounts'] */
   frontendRedirectPath?: string;
   platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions };
-  n8n?: { apiKey?: string; schedulerWebhookUrl?: string };
+  n8n?: N8nOptions;
   /** The fallback scanner: `concurrency` is how many claimed posts one instance publishes at once [16] */
   scheduler?: { enabled?: boolean; cron?: string; leaseSeconds?: number; concurrency?: number };
   retry?: { maxAttempts?: number; delaySeconds?: number };
@@ -145,7 +145,19 @@ const schema = z.object({
         .optional(),
     })
     .refine((p) => p.tiktok || p.instagram, 'configure at least one platform (tiktok or instagram)'),
-  n8n: z.object({ apiKey: z.string().min(16, 'must be at least 16 characters').optional(), schedulerWebhookUrl: url.optional() }).prefault({}),
+  n8n: z
+    .object({
+      inboundApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+      outboundApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+      apiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+      schedulerWebhookUrl: url.optional(),
+      missedCallGraceSeconds: z.number().int().min(0).default(30),
+    })
+    .refine((n) => !n.inboundApiKey || n.inboundApiKey !== n.outboundApiKey, {
+      // The point of two keys: what n8n's executions show must not open the internal endpoint.
+      message: 'must differ from n8n.outboundApiKey', path: ['inboundApiKey'],
+    })
+    .prefault({}),
   scheduler: z
     .object({
       enabled: z.boolean().default(true),
@@ -195,10 +207,33 @@ export const REDACT_PATHS = [
   'req.headers["x-api-key"]',
   '*.access_token', '*.refresh_token', '*.accessToken', '*.refreshToken', '*.code', '*.client_secret',
   '*.clientSecret', '*.appSecret', '*.token', '*.encryptionKey', '*.apiKey', '*.password',
+  '*.inboundApiKey', '*.outboundApiKey',
 ];
 
 export function createDefaultLogger(): Logger {
   return pino({ name: 'aurareels-social', redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+}
+
+/** The n8n scheduler: one key per direction, because n8n stores the headers of every request it receives. */
+export interface N8nOptions {
+  /** Key n8n sends to `/internal/publish-scheduled` (X-API-Key or Bearer); kept in n8n's credentials only. 16+ characters */
+  inboundApiKey?: string;
+  /** Key the router sends (X-API-Key) to n8n's webhook; n8n stores it in every execution. 16+ characters */
+  outboundApiKey?: string;
+  /** One key for both directions, used where a direction's own key is not set (logs a warning). 16+ characters */
+  apiKey?: string;
+  /** n8n's webhook told about every scheduled post (and every new time) */
+  schedulerWebhookUrl?: string;
+  /** A scheduled post the scanner has to publish more than this long after it was due, never claimed by n8n, is logged as missed by n8n [30] */
+  missedCallGraceSeconds?: number;
+}
+
+/** The key each direction uses, and whether the shared `apiKey` stands in for one of them. */
+export function n8nKeys(n8n: ResolvedOptions['n8n']): { inbound?: string; outbound?: string; sharedKeyUsed: boolean } {
+  const inbound = n8n.inboundApiKey ?? n8n.apiKey;
+  const outbound = n8n.outboundApiKey ?? n8n.apiKey;
+  const sharedKeyUsed = !!n8n.apiKey && (!n8n.inboundApiKey || (!n8n.outboundApiKey && !!n8n.schedulerWebhookUrl));
+  return { inbound, outbound, sharedKeyUsed };
 }
 
 /** Turns user options into the resolved configuration, or throws one OptionsError naming every bad field. */

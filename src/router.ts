@@ -13,7 +13,7 @@ import { createErrorHandler, notFoundRoute } from './http/error-handler';
 import { createRoutes } from './http/routes';
 import { createWriteLimiter } from './http/rate-limit';
 import { KnexRateLimitStore } from './data/rate-limit-store';
-import { resolveOptions, type ResolvedOptions, type SocialRouterOptions } from './options';
+import { n8nKeys, resolveOptions, type ResolvedOptions, type SocialRouterOptions } from './options';
 import { OptionsError } from './errors';
 import { checkEncryptionKeys } from './services/encryption-keys';
 import { createAdapters } from './platforms/registry';
@@ -75,10 +75,17 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     accounts, posts, states, cipher, tokens, adapters, now, logger,
     publicUrl: o.publicUrl, frontendUrl: o.frontendUrl, frontendRedirectPath: o.frontendRedirectPath,
   });
-  const notifier = new N8nNotifier({ webhookUrl: o.n8n.schedulerWebhookUrl, apiKey: o.n8n.apiKey, logger });
+  const keys = n8nKeys(o.n8n);
+  if (keys.sharedKeyUsed) {
+    logger.warn('n8n.apiKey serves both directions: n8n stores the key the router sends it in every execution, so anyone who can read them could call /internal/publish-scheduled; set n8n.inboundApiKey and n8n.outboundApiKey');
+  }
+  const notifier = new N8nNotifier({ webhookUrl: o.n8n.schedulerWebhookUrl, apiKey: keys.outbound, logger });
   const publishService = new PublishService({ accounts, posts, videoJobs, adapters, worker, notifier, quotas: o.quotas, now });
   const postActions = new PostActions({ posts, steps, worker, notifier, now });
-  const scheduler = new Scheduler({ posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency });
+  const scheduler = new Scheduler({
+    posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency,
+    n8nMissedCallGraceMs: o.n8n.schedulerWebhookUrl ? o.n8n.missedCallGraceSeconds * 1000 : undefined,
+  });
 
   const api = Router();
   api.use(helmet());
@@ -87,7 +94,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     ? createWriteLimiter({ ...o.rateLimit, now, store: new KnexRateLimitStore({ knex, table: t.rateLimits, now }) })
     : (_req, _res, next) => next();
   api.use(createRoutes({
-    authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(o.n8n.apiKey), limitWrites,
+    authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(keys.inbound), limitWrites,
     accountsService, publishService, postActions, scheduler, posts, accounts, now,
   }));
   api.use(notFoundRoute);

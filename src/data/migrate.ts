@@ -6,6 +6,7 @@ import { isSqlite, tableNames } from './db';
 import * as createSocialTables from '../../migrations/20261123000100_create_social_tables';
 import * as createRateLimits from '../../migrations/20261123000200_create_rate_limits';
 import * as indexQuotaCount from '../../migrations/20261123000300_index_quota_count';
+import * as postPublishedBy from '../../migrations/20261206000700_post_published_by';
 
 interface PackageMigration {
   name: string;
@@ -14,7 +15,7 @@ interface PackageMigration {
 }
 
 /** In order; a new migration is appended here and as a file in migrations/. */
-const MIGRATIONS: PackageMigration[] = [createSocialTables, createRateLimits, indexQuotaCount];
+const MIGRATIONS: PackageMigration[] = [createSocialTables, createRateLimits, indexQuotaCount, postPublishedBy];
 
 /** A Knex migration source bound to a table prefix, for `migrate()` and for knexfile.ts (knex CLI). */
 export function createMigrationSource(prefix: string): Knex.MigrationSource<PackageMigration> {

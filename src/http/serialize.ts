@@ -63,6 +63,7 @@ export function postDetail(p: PostRow, account: AccountRow | undefined) {
     video_url: p.video_url,
     thumbnail_url: p.thumbnail_url,
     last_retry_at: toApiTime(p.last_retry_at),
+    published_by: p.published_by ?? null,
     updated_at: toApiTime(p.updated_at),
     account: account
       ? { id: Number(account.id), platform: account.platform, account_name: account.account_name, account_username: account.account_username, profile_picture_url: account.profile_picture_url, is_active: !!account.is_active }
