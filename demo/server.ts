@@ -15,6 +15,14 @@ const DATABASE_URL = process.env.DEMO_DATABASE_URL ?? 'sqlite::memory:';
 const JWT_SECRET = 'demo-jwt-secret';
 const DEMO_USER = 1;
 const DEMO_JOB = 'demo-job-1';
+// n8n (README, "Trying the workflow with the demo"): its webhook's production URL and one key per direction.
+// N8N_API_KEY alone still works for both directions, with a warning in the log.
+const N8N = {
+  schedulerWebhookUrl: process.env.N8N_SCHEDULER_WEBHOOK || undefined,
+  inboundApiKey: process.env.N8N_INBOUND_API_KEY || undefined,
+  outboundApiKey: process.env.N8N_OUTBOUND_API_KEY || undefined,
+  apiKey: process.env.N8N_API_KEY || undefined,
+};
 
 async function main(): Promise<void> {
   const db = knexFactory(knexConfigFor(DATABASE_URL));
@@ -66,6 +74,8 @@ async function main(): Promise<void> {
       instagram: { appId: 'demo-app-id', appSecret: 'demo-app-secret', authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl, uploadBaseUrl: instagram.uploadBaseUrl },
     },
     statusPoll: { firstDelayMs: 500, maxDelayMs: 2000, timeoutMs: 120000 },
+    n8n: N8N,
+    // Off, so a scheduled post is published by n8n alone: what the demo with n8n shows.
     scheduler: { enabled: false },
   });
   await social.ready();
@@ -96,7 +106,15 @@ aurareels-social demo listening on ${base} (database ${DATABASE_URL}; simulators
 
 4. Watch it go from publishing to published (a few seconds):
   curl -s ${api}/posts -H "Authorization: Bearer $JWT"
-`);
+${N8N.schedulerWebhookUrl ? `
+5. Schedule it for two minutes from now; n8n (${N8N.schedulerWebhookUrl}) is told and publishes it then:
+  curl -s -X POST ${api}/schedule -H "Authorization: Bearer $JWT" -H 'Content-Type: application/json' \\
+    -d "{\\"video_job_id\\":\\"${DEMO_JOB}\\",\\"accounts\\":[1],\\"caption\\":\\"Scheduled through n8n\\",\\"scheduled_at\\":\\"$(date -u -d '+2 min' +%Y-%m-%dT%H:%M:%SZ)\\"}"
+  In n8n's Config node, api_base is ${base}/wp-json. GET ${api}/posts/<id> shows "published_by": "n8n".
+` : `
+5. To schedule through n8n, start the demo with N8N_SCHEDULER_WEBHOOK, N8N_INBOUND_API_KEY and N8N_OUTBOUND_API_KEY
+   (README: "Trying the workflow with the demo"); without n8n the demo's scanner is off and scheduled posts wait.
+`}`);
 
   const stop = async () => {
     await social.close();
