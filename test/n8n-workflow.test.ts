@@ -488,3 +488,46 @@ describe('n8n keys', () => {
     }
   });
 });
+
+describe('the demo with n8n (npm start)', () => {
+  it('reads N8N_SCHEDULER_WEBHOOK and the two keys from the environment, and its printed step 5 schedules through n8n', async () => {
+    const { spawn } = await import('node:child_process');
+    const hook = await webhookCatcher();
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'demo/server.ts'], {
+      cwd: path.join(__dirname, '..'),
+      env: { ...process.env, PORT: '0', N8N_SCHEDULER_WEBHOOK: hook.url, N8N_INBOUND_API_KEY: INBOUND, N8N_OUTBOUND_API_KEY: OUTBOUND },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d) => { output += d; });
+    child.stderr!.on('data', (d) => { output += d; });
+    try {
+      const until = Date.now() + 40000;
+      while (!/export JWT='/.test(output)) {
+        if (Date.now() > until || child.exitCode !== null) throw new Error(`demo did not start:\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(output).toContain(`5. Schedule it for two minutes from now; n8n (${hook.url})`);
+      expect(output).not.toMatch(/serves both directions/);
+      const jwt = /export JWT='([^']+)'/.exec(output)![1];
+      const api = /curl -s (http:\/\/localhost:\d+\/wp-json\/aurareels\/v1\/social)\/accounts /.exec(output)![1];
+      const headers = { Authorization: `Bearer ${jwt}`, 'Content-Type': 'application/json' };
+      const connect = (await (await fetch(`${api}/accounts/connect/tiktok`, { method: 'POST', headers })).json()) as { auth_url: string };
+      await fetch(connect.auth_url);
+      // Step 5's body, with the time its `date` command would put there.
+      const at = new Date(Date.now() + 2 * MINUTE).toISOString().slice(0, 19) + 'Z';
+      const body = /-d "(\{.*\})"/.exec(output)![1].replace(/\\"/g, '"').replace(/\$\(date [^)]*\)/, at);
+      const created = (await (await fetch(`${api}/schedule`, { method: 'POST', headers, body })).json()) as { posts: Array<{ id: number }> };
+      const note = await hook.for(created.posts[0].id);
+      expect(note.headers['x-api-key']).toBe(OUTBOUND);
+      expect(note.body.wait_until).toBe(at.slice(0, 19));
+      const call = (key: string) => fetch(`${api}/internal/publish-scheduled`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': key }, body: JSON.stringify({ post_id: created.posts[0].id }) });
+      expect((await call(OUTBOUND)).status).toBe(401);
+      expect((await call(INBOUND)).status).toBe(409);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await hook.close();
+    }
+  }, 60000);
+});
