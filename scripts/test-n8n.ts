@@ -64,7 +64,8 @@ async function install(): Promise<{ reused: boolean; seconds: number }> {
   const done = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   const timer = setInterval(() => {
     const modules = existsSync(path.join(CACHE, 'node_modules')) ? readdirSync(path.join(CACHE, 'node_modules')).length : 0;
-    log(`still installing n8n ${VERSION}: ${Math.round((Date.now() - started) / 60000)} min, ${modules} entries in node_modules (log: ${path.join(CACHE, 'install.log')})`);
+    const elapsed = Math.round((Date.now() - started) / 1000);
+    log(`still installing n8n ${VERSION}: ${Math.floor(elapsed / 60)} min ${elapsed % 60} s, ${modules} entries in node_modules (log: ${path.join(CACHE, 'install.log')})`);
   }, 30_000);
   const code = await done;
   clearInterval(timer);
