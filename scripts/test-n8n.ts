@@ -3,7 +3,9 @@
 // N8N_USER_FOLDER, activates it, starts n8n on loopback (telemetry and every call home off) and a host app with the
 // router (scanner off) and the TikTok simulator, then checks: a post published on time by n8n alone, exactly once;
 // a reschedule later, a reschedule earlier and a cancel after n8n got its webhook (each older execution ends
-// superseded); every waiting execution surviving an n8n restart; an unknown post failing its execution (red).
+// superseded); every waiting execution surviving an n8n restart; 503s retried by the workflow's Wait loop (5 s apart
+// here instead of 5 minutes) until published, or failing the execution after 3 retries; an unknown post failing its
+// execution (red).
 // Not part of `npm test`: the first install of n8n takes 15–40 minutes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +23,7 @@ const CRED_IN = { id: 'aurareelsHookKey1', name: 'AuraReels → n8n (X-API-Key)'
 const CRED_OUT = { id: 'aurareelsCallKey1', name: 'n8n → AuraReels (X-API-Key)' };
 // Not UTC on purpose: the workflow's settings.timezone must keep n8n's own zone out of every wait.
 const N8N_TIMEZONE = 'Pacific/Auckland';
+const RETRY_WAIT_SECONDS = 5;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -166,7 +169,11 @@ class N8n {
 interface Recorded { at: number; path: string; body: any; status: number; answer: any }
 
 /** A pass-through HTTP proxy that records every call and its answer (n8n → router, router → n8n). */
-async function recordingProxy(target: () => string): Promise<{ url: string; calls: Recorded[]; close(): Promise<void> }> {
+async function recordingProxy(
+  target: () => string,
+  /** A status to answer instead of passing the call on (a router that is down for this call). */
+  failWith: (body: any) => number | undefined = () => undefined,
+): Promise<{ url: string; calls: Recorded[]; close(): Promise<void> }> {
   const calls: Recorded[] = [];
   const server = http.createServer((req, res) => {
     const at = Date.now();
@@ -178,16 +185,22 @@ async function recordingProxy(target: () => string): Promise<{ url: string; call
       for (const h of ['content-type', 'x-api-key', 'authorization']) if (req.headers[h]) headers[h] = String(req.headers[h]);
       let status = 502;
       let text = '';
-      try {
-        const r = await fetch(`${target()}${req.url}`, { method: req.method, headers, body: req.method === 'GET' ? undefined : raw });
-        status = r.status;
-        text = await r.text();
-      } catch (err) {
-        text = JSON.stringify({ message: (err as Error).message });
-      }
       let body: any = raw;
-      let answer: any = text;
       try { body = JSON.parse(raw); } catch { /* not JSON */ }
+      const failure = failWith(body);
+      if (failure) {
+        status = failure;
+        text = JSON.stringify({ code: 'service_unavailable', message: 'Service Unavailable' });
+      } else {
+        try {
+          const r = await fetch(`${target()}${req.url}`, { method: req.method, headers, body: req.method === 'GET' ? undefined : raw });
+          status = r.status;
+          text = await r.text();
+        } catch (err) {
+          text = JSON.stringify({ message: (err as Error).message });
+        }
+      }
+      let answer: any = text;
       try { answer = JSON.parse(text); } catch { /* not JSON */ }
       calls.push({ at, path: req.url ?? '', body, status, answer });
       res.statusCode = status;
@@ -232,7 +245,14 @@ async function main(): Promise<void> {
 
   // Router → n8n and n8n → router each pass through a recorder.
   let stack: Stack | undefined;
-  const toRouter = await recordingProxy(() => stack!.baseUrl);
+  // Posts whose calls the router "fails" with a 503: a count of failures to give, or Infinity.
+  const outage = new Map<number, number>();
+  const toRouter = await recordingProxy(() => stack!.baseUrl, (body) => {
+    const left = outage.get(body?.post_id);
+    if (!left) return undefined;
+    outage.set(body.post_id, left - 1);
+    return 503;
+  });
   const toN8n = await recordingProxy(() => `http://127.0.0.1:${n8nPort}`);
   stack = await startStack({
     router: {
@@ -250,7 +270,11 @@ async function main(): Promise<void> {
     const workflow = JSON.parse(readFileSync(path.join(__dirname, '..', 'n8n', 'social_media_scheduler.json'), 'utf8'));
     workflow.id = WORKFLOW_ID;
     for (const n of workflow.nodes) {
-      if (n.name === 'Config') n.parameters.values.string.find((v: any) => v.name === 'api_base').value = `${toRouter.url}/wp-json`;
+      if (n.name === 'Config') {
+        n.parameters.values.string.find((v: any) => v.name === 'api_base').value = `${toRouter.url}/wp-json`;
+        // 5 s instead of 5 minutes between retries, so the retry loop runs within the test.
+        n.parameters.values.number.find((v: any) => v.name === 'retry_wait_seconds').value = RETRY_WAIT_SECONDS;
+      }
       if (n.credentials?.httpHeaderAuth?.name === CRED_IN.name) n.credentials.httpHeaderAuth = CRED_IN;
       if (n.credentials?.httpHeaderAuth?.name === CRED_OUT.name) n.credentials.httpHeaderAuth = CRED_OUT;
     }
@@ -283,13 +307,20 @@ async function main(): Promise<void> {
       later: { caption: 'n8n rescheduled later', at: at(135), to: at(185) },
       earlier: { caption: 'n8n rescheduled earlier', at: at(230), to: at(160) },
       cancelled: { caption: 'n8n cancelled', at: at(140) },
+      // The router answers 503 twice, then publishes; and a router that stays down.
+      transient: { caption: 'n8n transient failures', at: at(145) },
+      down: { caption: 'n8n router down', at: at(155) },
     };
     const ids = {
       onTime: await schedule(plan.onTime.caption, plan.onTime.at),
       later: await schedule(plan.later.caption, plan.later.at),
       earlier: await schedule(plan.earlier.caption, plan.earlier.at),
       cancelled: await schedule(plan.cancelled.caption, plan.cancelled.at),
+      transient: await schedule(plan.transient.caption, plan.transient.at),
+      down: await schedule(plan.down.caption, plan.down.at),
     };
+    outage.set(ids.transient, 2);
+    outage.set(ids.down, Infinity);
     const delivered = (id: number, n: number) => toN8n.calls.filter((c) => c.body?.post_id === id && c.status === 200).length >= n || undefined;
     // n8n got each webhook (200 from its production URL) before the post changes.
     for (const id of Object.values(ids)) await waitFor(`n8n's webhook for post ${id}`, 30_000, () => delivered(id, 1));
@@ -311,14 +342,14 @@ async function main(): Promise<void> {
     // Everything is waiting in n8n: restart it.
     t = Date.now();
     await n8n.stop();
-    log(`n8n stopped (SIGTERM) at t0+${Math.round((Date.now() - t0) / 1000)} s with 5 executions waiting`);
+    log(`n8n stopped (SIGTERM) at t0+${Math.round((Date.now() - t0) / 1000)} s with 7 executions waiting`);
     log(`n8n restarted in ${Math.round((await n8n.start()) / 1000)} s (t0+${Math.round((Date.now() - t0) / 1000)} s)`);
     check(Date.now() - t0 < 120_000, 'n8n was back before the first post was due');
 
     const last = Math.max(...[plan.earlier.at, plan.later.to].map((x) => new Date(x).getTime()));
     log(`waiting for the posts (until t0+${Math.round((last - t0) / 1000) + 20} s)`);
     await waitFor('every scheduled time to pass', last - Date.now() + 60_000, () => (Date.now() > last + 15_000 ? true : undefined));
-    for (const key of ['onTime', 'later', 'earlier'] as const) await s.waitForPost(ids[key], 1, ['published', 'failed'], 60_000);
+    for (const key of ['onTime', 'later', 'earlier', 'transient'] as const) await s.waitForPost(ids[key], 1, ['published', 'failed'], 60_000);
 
     const internal = (id: number) => toRouter.calls.filter((c) => c.path.endsWith('/internal/publish-scheduled') && c.body?.post_id === id);
     const post = async (id: number) => (await s.api.get(`${BASE}/posts/${id}`).set(s.auth(1)).expect(200)).body.post;
@@ -362,21 +393,34 @@ async function main(): Promise<void> {
     check(cancelled.length === 1 && cancelled[0].answer?.outcome === 'superseded', `cancelled: calls ${JSON.stringify(cancelled.map((c) => c.answer?.outcome ?? c.status))}`);
     check((await post(ids.cancelled)).status === 'cancelled' && tiktokPublishes(plan.cancelled.caption) === 0, 'cancelled: never published');
 
+    // Transient failures: retried RETRY_WAIT_SECONDS apart, then published once.
+    const transient = internal(ids.transient);
+    check(JSON.stringify(transient.map((c) => c.status)) === '[503,503,200]' && transient[2]?.answer?.status === 'publishing',
+      `transient: calls ${JSON.stringify(transient.map((c) => c.status))}, the last publishing`);
+    check(transient.slice(1).every((c, i) => c.at - transient[i].at >= RETRY_WAIT_SECONDS * 1000), `transient: retries at least ${RETRY_WAIT_SECONDS} s apart`);
+    check((await post(ids.transient)).published_by === 'n8n' && tiktokPublishes(plan.transient.caption) === 1, 'transient: published once, by n8n');
+    // Down for good: the first call and 3 retries, then the execution fails.
+    const down = internal(ids.down);
+    check(JSON.stringify(down.map((c) => c.status)) === '[503,503,503,503]', `router down: calls ${JSON.stringify(down.map((c) => c.status))}`);
+    check((await post(ids.down)).status === 'scheduled' && tiktokPublishes(plan.down.caption) === 0, 'router down: not published (the scanner would take it)');
+
     // Exactly once across the run, from the simulator's own request log.
     const inits = s.tiktok.requests().filter((r) => r.method === 'POST' && /\/publish\/(video|inbox\/video)\/init\/?$/.test(r.path)).length;
-    check(inits === 3, `the simulator saw ${inits} publish inits for 3 posts`);
+    check(inits === 4, `the simulator saw ${inits} publish inits for 4 posts`);
 
-    // What n8n itself recorded: one red execution (the unknown post), none left waiting.
+    // What n8n itself recorded: two red executions (the unknown post, the router down), none left waiting.
     await n8n.stop();
     const n8nDb = new Database(path.join(userFolder, '.n8n', 'database.sqlite'), { readonly: true });
     const executions = n8nDb.prepare('SELECT e.id, e.status, d.data FROM execution_entity e LEFT JOIN execution_data d ON d.executionId = e.id ORDER BY e.id').all() as Array<{ id: number; status: string; data: string | null }>;
     n8nDb.close();
     const summary = executions.map((e) => `${e.id}:${e.status}${e.data?.includes('"Superseded"') ? ':superseded' : e.data?.includes('"Published"') ? ':published' : ''}`);
     log(`n8n executions: ${summary.join(' ')}`);
-    check(executions.filter((e) => e.status === 'error').length === 1, 'exactly one execution failed (the unknown post), red in n8n');
-    check(executions.filter((e) => e.status === 'error').every((e) => e.data?.includes('aurareels_post_not_found')), 'the red execution says why (aurareels_post_not_found)');
+    const red = executions.filter((e) => e.status === 'error');
+    check(red.length === 2, `two executions failed, red in n8n (${red.length})`);
+    check(red.some((e) => e.data?.includes('aurareels_post_not_found')), 'one says why: the unknown post (aurareels_post_not_found)');
+    check(red.some((e) => e.data?.includes('failed 4 times in a row')), 'one says why: the router down (failed 4 times in a row)');
     check(executions.filter((e) => e.status === 'success' && e.data?.includes('"Superseded"')).length === 3, 'three executions ended on the "superseded" branch');
-    check(executions.filter((e) => e.status === 'success' && e.data?.includes('"Published"')).length === 3, 'three executions ended on the "published" branch');
+    check(executions.filter((e) => e.status === 'success' && e.data?.includes('"Published"')).length === 4, 'four executions ended on the "published" branch');
     check(!executions.some((e) => e.status === 'waiting' || e.status === 'running'), 'no execution left waiting or running');
 
     log(`n8n ${VERSION}: lag from scheduled_at to n8n's call: ${lags.join(', ')}`);
