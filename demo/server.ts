@@ -23,6 +23,14 @@ const DEMO_JOB = 'demo-job-1';
 // default minute, or uses n8n). DEMO_SCHEDULER_CRON takes any node-cron expression.
 const SCHEDULER_CRON = process.env.DEMO_SCHEDULER_CRON ?? '* * * * * *';
 const PUBLIC_DIR = path.join(__dirname, 'public');
+// n8n (README, "Trying the workflow with the demo"): its webhook's production URL and one key per direction.
+// N8N_API_KEY alone still works for both directions, with a warning in the log.
+const N8N = {
+  schedulerWebhookUrl: process.env.N8N_SCHEDULER_WEBHOOK || undefined,
+  inboundApiKey: process.env.N8N_INBOUND_API_KEY || undefined,
+  outboundApiKey: process.env.N8N_OUTBOUND_API_KEY || undefined,
+  apiKey: process.env.N8N_API_KEY || undefined,
+};
 
 async function main(): Promise<void> {
   const db = knexFactory(knexConfigFor(DATABASE_URL));
@@ -83,7 +91,10 @@ async function main(): Promise<void> {
       instagram: { appId: 'demo-app-id', appSecret: 'demo-app-secret', authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl, uploadBaseUrl: instagram.uploadBaseUrl },
     },
     statusPoll: { firstDelayMs: 500, maxDelayMs: 2000, timeoutMs: 120000 },
-    scheduler: { enabled: true, cron: SCHEDULER_CRON },
+    n8n: N8N,
+    // The scanner ticks every second, unless n8n is configured: then a scheduled post is published by n8n alone,
+    // which is what the demo with n8n shows.
+    scheduler: { enabled: !N8N.schedulerWebhookUrl, cron: SCHEDULER_CRON },
     // The demo's media server is on localhost; a real host keeps the default and serves videos from public addresses.
     videoFetch: { allowPrivateAddresses: true },
   });
@@ -136,7 +147,15 @@ Open ${base}/ in a browser to click through it, or use the API with curl:
 
 4. Watch it go from publishing to published (a few seconds):
   curl -s ${api}/posts -H "Authorization: Bearer $JWT"
-`);
+${N8N.schedulerWebhookUrl ? `
+5. Schedule it for two minutes from now; n8n (${N8N.schedulerWebhookUrl}) is told and publishes it then:
+  curl -s -X POST ${api}/schedule -H "Authorization: Bearer $JWT" -H 'Content-Type: application/json' \\
+    -d "{\\"video_job_id\\":\\"${DEMO_JOB}\\",\\"accounts\\":[1],\\"caption\\":\\"Scheduled through n8n\\",\\"scheduled_at\\":\\"$(date -u -d '+2 min' +%Y-%m-%dT%H:%M:%SZ)\\"}"
+  In n8n's Config node, api_base is ${base}/wp-json. GET ${api}/posts/<id> shows "published_by": "n8n".
+` : `
+5. To schedule through n8n, start the demo with N8N_SCHEDULER_WEBHOOK, N8N_INBOUND_API_KEY and N8N_OUTBOUND_API_KEY
+   (README: "Trying the workflow with the demo"); without n8n the demo's scanner is off and scheduled posts wait.
+`}`);
 
   const stop = async () => {
     await social.close();

@@ -92,8 +92,7 @@ export interface SocialRouterOptions {
   /** ['/dashboard/social-accounts'] */
   frontendRedirectPath?: string;
   platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions };
-  /** `concurrency`: webhook notifications sent at once; the rest wait in a queue [4] */
-  n8n?: { apiKey?: string; schedulerWebhookUrl?: string; concurrency?: number };
+  n8n?: N8nOptions;
   /**
    * Bounds on what one user can make the router do: posts created by one request (items × accounts, for
    * /publish, /schedule and /schedule/bulk) [500], and posts one user may have waiting in `scheduled` [1000].
@@ -216,11 +215,20 @@ const schema = z.object({
         .optional(),
     })
     .refine((p) => p.tiktok || p.instagram, 'configure at least one platform (tiktok or instagram)'),
-  n8n: z.object({
-    apiKey: z.string().min(16, 'must be at least 16 characters').optional(),
-    schedulerWebhookUrl: url.optional(),
-    concurrency: z.number().int().min(1).max(64).default(4),
-  }).prefault({}),
+  n8n: z
+    .object({
+      inboundApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+      outboundApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+      apiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+      schedulerWebhookUrl: url.optional(),
+      missedCallGraceSeconds: z.number().int().min(0).default(30),
+      concurrency: z.number().int().min(1).max(64).default(4),
+    })
+    .refine((n) => !n.inboundApiKey || n.inboundApiKey !== n.outboundApiKey, {
+      // The point of two keys: what n8n's executions show must not open the internal endpoint.
+      message: 'must differ from n8n.outboundApiKey', path: ['inboundApiKey'],
+    })
+    .prefault({}),
   limits: z
     .object({
       postsPerRequest: z.number().int().min(1).default(500),
@@ -320,6 +328,7 @@ export const REDACT_PATHS = [
   'req.headers["x-api-key"]',
   '*.access_token', '*.refresh_token', '*.accessToken', '*.refreshToken', '*.code', '*.client_secret',
   '*.clientSecret', '*.appSecret', '*.token', '*.encryptionKey', '*.apiKey', '*.password',
+  '*.inboundApiKey', '*.outboundApiKey',
 ];
 
 export function createDefaultLogger(): Logger {
@@ -341,6 +350,8 @@ export const OPTION_SOURCES: Readonly<Record<string, string>> = {
   'platforms.instagram.appId': 'INSTAGRAM_APP_ID',
   'platforms.instagram.appSecret': 'INSTAGRAM_APP_SECRET',
   'n8n.apiKey': 'N8N_API_KEY',
+  'n8n.inboundApiKey': 'N8N_INBOUND_API_KEY',
+  'n8n.outboundApiKey': 'N8N_OUTBOUND_API_KEY',
   'n8n.schedulerWebhookUrl': 'N8N_SCHEDULER_WEBHOOK',
 };
 
@@ -375,6 +386,30 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     }
   }
   return `${field}: ${issue.message}`;
+}
+
+/** The n8n scheduler: one key per direction, because n8n stores the headers of every request it receives. */
+export interface N8nOptions {
+  /** Key n8n sends to `/internal/publish-scheduled` (X-API-Key or Bearer); kept in n8n's credentials only. 16+ characters */
+  inboundApiKey?: string;
+  /** Key the router sends (X-API-Key) to n8n's webhook; n8n stores it in every execution. 16+ characters */
+  outboundApiKey?: string;
+  /** One key for both directions, used where a direction's own key is not set (logs a warning). 16+ characters */
+  apiKey?: string;
+  /** Webhook notifications sent at once; the rest wait in a queue [4] */
+  concurrency?: number;
+  /** n8n's webhook told about every scheduled post (and every new time) */
+  schedulerWebhookUrl?: string;
+  /** A scheduled post the scanner has to publish more than this long after it was due, never claimed by n8n, is logged as missed by n8n [30] */
+  missedCallGraceSeconds?: number;
+}
+
+/** The key each direction uses, and whether the shared `apiKey` stands in for one of them. */
+export function n8nKeys(n8n: ResolvedOptions['n8n']): { inbound?: string; outbound?: string; sharedKeyUsed: boolean } {
+  const inbound = n8n.inboundApiKey ?? n8n.apiKey;
+  const outbound = n8n.outboundApiKey ?? n8n.apiKey;
+  const sharedKeyUsed = !!n8n.apiKey && (!n8n.inboundApiKey || (!n8n.outboundApiKey && !!n8n.schedulerWebhookUrl));
+  return { inbound, outbound, sharedKeyUsed };
 }
 
 /** Turns user options into the resolved configuration, or throws one OptionsError naming every bad field. */

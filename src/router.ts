@@ -16,7 +16,7 @@ import { createCallbackLimiter, createFailureLimiter, createWriteLimiter } from 
 import { requireUtf8Body } from './http/body-charset';
 import { OAuthCookie } from './http/oauth-cookie';
 import { KnexRateLimitStore } from './data/rate-limit-store';
-import { resolveOptions, type ResolvedOptions, type SocialRouterOptions } from './options';
+import { n8nKeys, resolveOptions, type ResolvedOptions, type SocialRouterOptions } from './options';
 import { checkReadiness } from './services/readiness';
 import { ScannerStarter } from './services/scanner-starter';
 import { createAdapters } from './platforms/registry';
@@ -81,10 +81,17 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     publicUrl: o.publicUrl, frontendUrl: o.frontendUrl, frontendRedirectPath: o.frontendRedirectPath,
     allowSharedPlatformAccounts: o.allowSharedPlatformAccounts,
   });
-  const notifier = new N8nNotifier({ webhookUrl: o.n8n.schedulerWebhookUrl, apiKey: o.n8n.apiKey, concurrency: o.n8n.concurrency, logger });
+  const keys = n8nKeys(o.n8n);
+  if (keys.sharedKeyUsed) {
+    logger.warn('n8n.apiKey serves both directions: n8n stores the key the router sends it in every execution, so anyone who can read them could call /internal/publish-scheduled; set n8n.inboundApiKey and n8n.outboundApiKey');
+  }
+  const notifier = new N8nNotifier({ webhookUrl: o.n8n.schedulerWebhookUrl, apiKey: keys.outbound, concurrency: o.n8n.concurrency, logger });
   const publishService = new PublishService({ accounts, posts, videoJobs, adapters, worker, notifier, tokens, quotas: o.quotas, limits: o.limits, now });
   const postActions = new PostActions({ posts, steps, worker, notifier, now });
-  const scheduler = new Scheduler({ posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency });
+  const scheduler = new Scheduler({
+    posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency,
+    n8nMissedCallGraceMs: o.n8n.schedulerWebhookUrl ? o.n8n.missedCallGraceSeconds * 1000 : undefined,
+  });
 
   const api = Router();
   if (o.cors) api.use(createCors(o.cors));
@@ -104,7 +111,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     : undefined;
   const oauthCookie = new OAuthCookie({ publicUrl: o.publicUrl, apiBase: API_BASE, sameSite: o.oauthCookie.sameSite, domain: o.oauthCookie.domain, maxAgeMs: STATE_TTL_MS });
   api.use(createRoutes({
-    authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(o.n8n.apiKey, keyFailures), limitWrites,
+    authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(keys.inbound, keyFailures), limitWrites,
     limitCallbacks, oauthCookie,
     accountsService, publishService, postActions, scheduler, posts, accounts, now,
   }));

@@ -50,6 +50,15 @@ describe('createSocialRouter options', () => {
       /db: must be a Knex instance[\s\S]*auth[\s\S]*platforms/,
     );
   });
+
+  it('wants n8n keys of 16+ characters, and a different key for each direction', () => {
+    const k = 'n'.repeat(16);
+    expect(() => createSocialRouter({ ...valid, n8n: { inboundApiKey: 'short', outboundApiKey: 'short', apiKey: 'short' } })).toThrow(
+      /n8n\.inboundApiKey: must be at least 16 characters[\s\S]*n8n\.outboundApiKey: must be at least 16 characters[\s\S]*n8n\.apiKey: must be at least 16 characters/,
+    );
+    expect(() => createSocialRouter({ ...valid, n8n: { inboundApiKey: k, outboundApiKey: k } })).toThrow(/n8n\.inboundApiKey: must differ from n8n\.outboundApiKey/);
+    expect(() => createSocialRouter({ ...valid, n8n: { missedCallGraceSeconds: -1 } })).toThrow(/n8n\.missedCallGraceSeconds/);
+  });
 });
 
 /** The OptionsError's issues for these options (fails the test if they are accepted). */

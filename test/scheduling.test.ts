@@ -73,7 +73,7 @@ describe('scheduling', () => {
     expect(res.body.posts[0].scheduled_at).toBe(at.slice(0, 19).replace('T', ' '));
 
     await n8n.receivedCount(notified + 1);
-    expect(n8n.received.at(-1)).toEqual({ body: { post_id: id, scheduled_at: new Date(at).toISOString(), user_id: 1 }, apiKey: N8N_KEY });
+    expect(n8n.received.at(-1)).toEqual({ body: { post_id: id, scheduled_at: new Date(at).toISOString(), wait_until: at.slice(0, 19), user_id: 1 }, apiKey: N8N_KEY });
 
     clock.advance(10 * MINUTE - 1000);
     expect((await s.router.scheduler.tick()).claimed).toBe(0);

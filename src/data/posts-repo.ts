@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { fromDbTime, isMysql, table, toDbTime } from './db';
 
 export type PostStatus = 'draft' | 'scheduled' | 'publishing' | 'published' | 'failed' | 'cancelled';
+export type PublishedBy = 'n8n' | 'scanner' | 'api';
 export const POST_STATUSES: readonly PostStatus[] = ['draft', 'scheduled', 'publishing', 'published', 'failed', 'cancelled'];
 
 export interface PostRow {
@@ -40,6 +41,8 @@ export interface PostRow {
   /** When the post took one of its account's quota slots (right before its first platform call); null until then. */
   quota_reserved_at: string | null;
   metadata: string | null;
+  /** What started the publish that published it: 'n8n', 'scanner' or 'api' (an immediate publish or a retry). */
+  published_by: PublishedBy | null;
   created_at: string | null;
   updated_at: string | null;
 }
@@ -138,6 +141,7 @@ export class PostsRepo {
           retry_count: 0,
           lease_owner: p.lease?.owner ?? null,
           lease_expires_at: p.lease ? toDbTime(p.lease.until) : null,
+          published_by: p.status === 'publishing' ? 'api' : null,
           created_at: now,
           updated_at: now,
         });
@@ -189,6 +193,17 @@ export class PostsRepo {
       .andWhere((w) => w.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now));
   }
 
+  /**
+   * Of these posts, the scheduled ones nobody has claimed yet (so n8n has not called for them) that were due before
+   * `dueBefore`, with their due time.
+   */
+  async unclaimedScheduledDueBefore(ids: number[], dueBefore: Date): Promise<Array<{ id: number; dueAt: Date }>> {
+    if (ids.length === 0) return [];
+    const rows = await this.q().whereIn('id', ids).andWhere({ status: 'scheduled' }).whereNull('published_by')
+      .andWhere('next_attempt_at', '<', toDbTime(dueBefore)).select('id', 'next_attempt_at');
+    return rows.map((r: { id: number; next_attempt_at: unknown }) => ({ id: Number(r.id), dueAt: fromDbTime(r.next_attempt_at)! }));
+  }
+
   /** Ids of due posts, oldest first. */
   async dueIds(limit: number): Promise<number[]> {
     const rows = await this.whereDue(this.q(), this.stamp()).orderBy('next_attempt_at', 'asc').limit(limit).select('id');
@@ -199,12 +214,17 @@ export class PostsRepo {
    * Takes the lease of a due post (or one this worker already holds) and marks it publishing. Atomic: of
    * several workers or instances trying at once, exactly one gets true.
    */
-  async claim(id: number, owner: string, until: Date): Promise<boolean> {
+  async claim(id: number, owner: string, until: Date, by?: PublishedBy): Promise<boolean> {
     const now = this.stamp();
+    // `by` is recorded only when this claim starts the publish, not when it renews a lease this worker holds.
+    // It comes first in the SET list: MySQL evaluates assignments left to right, on the values already assigned.
+    const publishedBy = by
+      ? { published_by: this.deps.knex.raw("CASE WHEN status = 'publishing' AND lease_owner = ? THEN published_by ELSE ? END", [owner, by]) }
+      : {};
     const n = await this.q()
       .where({ id })
       .andWhere((w) => this.whereDue(w, now).orWhere((mine) => mine.where({ status: 'publishing', lease_owner: owner })))
-      .update({ status: 'publishing', lease_owner: owner, lease_expires_at: toDbTime(until), updated_at: now });
+      .update({ ...publishedBy, status: 'publishing', lease_owner: owner, lease_expires_at: toDbTime(until), updated_at: now });
     return n === 1;
   }
 
@@ -220,7 +240,7 @@ export class PostsRepo {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.whereDue(this.q().whereIn('id', ids), now)
-          .update({ status: 'publishing', lease_owner: owner, lease_expires_at: untilStr, updated_at: now });
+          .update({ status: 'publishing', lease_owner: owner, lease_expires_at: untilStr, published_by: 'scanner', updated_at: now });
         break;
       } catch (err) {
         if (attempt >= 5 || !isDeadlock(err)) throw err;
@@ -347,7 +367,8 @@ export class PostsRepo {
   async reschedule(id: number, userId: number, at: Date): Promise<boolean> {
     const when = toDbTime(at);
     const n = await this.q().where({ id, wp_user_id: userId, status: 'scheduled' }).update({
-      scheduled_at: when, next_attempt_at: when, error_message: null, error_kind: null, updated_at: this.stamp(),
+      // A new time is a new wait for n8n: until someone claims it, nobody has published it.
+      scheduled_at: when, next_attempt_at: when, error_message: null, error_kind: null, published_by: null, updated_at: this.stamp(),
     });
     return n === 1;
   }
@@ -383,6 +404,7 @@ export class PostsRepo {
       next_attempt_at: now,
       lease_owner: owner,
       lease_expires_at: toDbTime(until),
+      published_by: 'api',
       updated_at: now,
     });
     return n === 1;

@@ -172,9 +172,13 @@ export function createRoutes(d: RouteDeps): Router {
 
   // n8n at publish time (seed 000 §Scheduling, Approach 2): the n8n API key, not a user's JWT.
   r.post('/internal/publish-scheduled', d.authenticateN8n, async (req, res) => {
-    const { post_id } = parse(internalPublishBody, req.body);
-    const outcome = await d.postActions.publishScheduled(post_id);
-    if (outcome.status === 'published') {
+    const { post_id, scheduled_at } = parse(internalPublishBody, req.body);
+    const outcome = await d.postActions.publishScheduled(post_id, scheduled_at);
+    if (outcome.status === 'superseded') {
+      // 200, not a conflict: the workflow ends this execution quietly on its "superseded" branch.
+      const message = outcome.post.status === 'cancelled' ? 'The post was cancelled after n8n was told' : 'The post was rescheduled after n8n was told; the notification of its new time covers it';
+      res.json({ success: true, post_id, status: outcome.post.status, outcome: 'superseded', message });
+    } else if (outcome.status === 'published') {
       res.json({ success: true, post_id, status: 'published', message: 'Already published', platform_post_url: outcome.post.platform_post_url });
     } else {
       res.json({ success: true, post_id, status: 'publishing', message: outcome.started ? 'Publishing started' : 'Already being published' });

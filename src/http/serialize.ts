@@ -106,6 +106,7 @@ export function postDetail(p: PostRow, account: AccountRow | undefined) {
     due_at: p.status === 'scheduled' || p.status === 'publishing' ? toApiTime(p.next_attempt_at) : null,
     // Why a post waits instead of publishing (a full quota window), as in GET /schedule/stats.
     waiting_reason: p.error_kind === 'quota' ? p.error_message : null,
+    published_by: p.published_by ?? null,
     updated_at: toApiTime(p.updated_at),
     account: account
       ? { id: Number(account.id), platform: account.platform, account_name: account.account_name, account_username: account.account_username, profile_picture_url: account.profile_picture_url, is_active: !!account.is_active }

@@ -192,4 +192,15 @@ export function bulkScheduleBody(now: () => Date) {
 
 export const internalPublishBody = z.object({
   post_id: z.union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,15}$/).transform(Number)], { error: 'must be a post id' }),
+  // The time n8n was told and waited for: a post since moved or cancelled makes this call superseded.
+  scheduled_at: z.string({ error: 'must be the scheduled_at n8n was sent' }).optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const d = new Date(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/.test(v) ? `${v.replace(' ', 'T')}Z` : v);
+      if (Number.isNaN(d.getTime())) {
+        ctx.addIssue({ code: 'custom', message: 'must be the scheduled_at n8n was sent' });
+        return z.NEVER;
+      }
+      return d;
+    }),
 }, { error: 'the body must be a JSON object' });

@@ -1,9 +1,10 @@
-// Tells n8n about a newly scheduled post ({post_id, scheduled_at, user_id}, X-API-Key) without holding up the request.
-// A bulk schedule can create hundreds of posts at once: the notifications wait in a queue and go out a few at a
-// time (`concurrency`), so neither this process nor n8n gets a burst of simultaneous webhook calls.
+// Tells n8n about a newly scheduled post ({post_id, scheduled_at, wait_until, user_id}, X-API-Key) without holding up
+// the request. A bulk schedule can create hundreds of posts at once: the notifications wait in a queue and go out a
+// few at a time (`concurrency`), so neither this process nor n8n gets a burst of simultaneous webhook calls.
 import { request } from 'undici';
 import type { Logger } from '../options';
 import { callTimeout } from '../platforms/http';
+import { n8nWaitUntil } from './n8n-time';
 
 export interface N8nNotifierDeps {
   webhookUrl?: string;
@@ -68,7 +69,7 @@ export class N8nNotifier {
       const res = await request(this.deps.webhookUrl!, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', ...(this.deps.apiKey ? { 'X-API-Key': this.deps.apiKey } : {}) },
-        body: JSON.stringify({ post_id: event.postId, scheduled_at: event.scheduledAt, user_id: event.userId }),
+        body: JSON.stringify({ post_id: event.postId, scheduled_at: event.scheduledAt, wait_until: n8nWaitUntil(new Date(event.scheduledAt)), user_id: event.userId }),
         signal: timeout.signal,
       });
       await res.body.dump();

@@ -4,6 +4,7 @@ import type { PostStepsRepo } from '../data/post-steps-repo';
 import { fromDbTime, toApiTime } from '../data/db';
 import { ConflictError, NotFoundError, SocialError } from '../errors';
 import type { N8nNotifier } from './n8n-notifier';
+import { n8nWaitUntil } from './n8n-time';
 import type { PublishWorker } from './publish-worker';
 
 export interface PostActionsDeps {
@@ -16,7 +17,9 @@ export interface PostActionsDeps {
 
 export type ScheduledPublishOutcome =
   | { status: 'publishing'; started: boolean }
-  | { status: 'published'; post: PostRow };
+  | { status: 'published'; post: PostRow }
+  /** The call is for a time or a post that no longer stands (rescheduled or cancelled since n8n was told). */
+  | { status: 'superseded'; post: PostRow };
 
 export class PostActions {
   constructor(private readonly deps: PostActionsDeps) {}
@@ -72,16 +75,22 @@ export class PostActions {
 
   /**
    * n8n's call at publish time. Publishes a due post once, whoever else (the cron fallback, a second call) tries
-   * at the same moment; early calls get 409 with when the post is due. After close() it is refused with 503.
+   * at the same moment; early calls get 409 with when the post is due. `scheduledAt` is the time n8n was told:
+   * a call for a post cancelled or moved since then is superseded (a newer notification covers the new time).
+   * After close() it is refused with 503.
    */
-  async publishScheduled(postId: number): Promise<ScheduledPublishOutcome> {
-    return this.deps.worker.admit(() => this.startScheduled(postId));
+  async publishScheduled(postId: number, scheduledAt?: Date): Promise<ScheduledPublishOutcome> {
+    return this.deps.worker.admit(() => this.startScheduled(postId, scheduledAt));
   }
 
-  private async startScheduled(postId: number): Promise<ScheduledPublishOutcome> {
+  private async startScheduled(postId: number, scheduledAt?: Date): Promise<ScheduledPublishOutcome> {
     const { posts, worker } = this.deps;
     const post = await posts.findById(postId);
     if (!post) throw new NotFoundError('Post', 'aurareels_post_not_found');
+    if (post.status === 'cancelled') return { status: 'superseded', post };
+    // Stored times keep whole seconds.
+    const stored = fromDbTime(post.scheduled_at);
+    if (scheduledAt && stored && Math.floor(scheduledAt.getTime() / 1000) !== Math.floor(stored.getTime() / 1000)) return { status: 'superseded', post };
     if (post.status === 'published') return { status: 'published', post };
     if (post.status === 'publishing') return { status: 'publishing', started: false };
     if (post.status !== 'scheduled') {
@@ -91,10 +100,10 @@ export class PostActions {
     if (due && due.getTime() > this.deps.now().getTime()) {
       throw new SocialError(`The post is not due yet; it is due at ${toApiTime(post.next_attempt_at)} UTC.`, {
         code: 'aurareels_not_due', status: 409,
-        details: { scheduled_at: toApiTime(post.scheduled_at), due_at: toApiTime(post.next_attempt_at), reason: post.error_kind === 'quota' ? post.error_message : undefined },
+        details: { scheduled_at: toApiTime(post.scheduled_at), due_at: toApiTime(post.next_attempt_at), wait_until: n8nWaitUntil(due), reason: post.error_kind === 'quota' ? post.error_message : undefined },
       });
     }
-    const claimed = await posts.claim(postId, worker.workerId, worker.leaseUntil());
+    const claimed = await posts.claim(postId, worker.workerId, worker.leaseUntil(), 'n8n');
     if (claimed) worker.startClaimed(postId);
     return { status: 'publishing', started: claimed };
   }

@@ -18,6 +18,8 @@ export interface SchedulerDeps {
   concurrency?: number;
   /** Due posts read per query. */
   batchSize?: number;
+  /** Set when n8n is told about scheduled posts: claiming one that n8n left unclaimed this long after it was due logs a warning. */
+  n8nMissedCallGraceMs?: number;
 }
 
 export interface TickReport {
@@ -109,7 +111,9 @@ export class Scheduler {
         if (this.closed) break;
         const ids = await posts.dueIds(batchSize);
         if (ids.length === 0) break;
+        const missed = await this.missedByN8n(ids);
         const wonIds = await posts.claimMany(ids, worker.workerId, worker.leaseUntil());
+        this.warnMissedByN8n(missed, wonIds);
         for (const id of wonIds) publishing.push(this.pool.run(() => this.publishClaimed(id)));
         claimed += wonIds.length;
         // Every candidate was taken by another instance: there is nothing more for this one.
@@ -124,6 +128,23 @@ export class Scheduler {
     await Promise.all(publishing);
     if (claimed || tokensRefreshed) logger.info({ claimed, tokensRefreshed }, 'scheduler tick');
     return { claimed, tokensRefreshed };
+  }
+
+  /** Of these due posts, the scheduled ones n8n should have claimed by now and has not. */
+  private async missedByN8n(ids: number[]): Promise<Array<{ id: number; dueAt: Date }>> {
+    const grace = this.deps.n8nMissedCallGraceMs;
+    if (grace === undefined) return [];
+    return this.deps.posts.unclaimedScheduledDueBefore(ids, new Date(this.deps.now().getTime() - grace));
+  }
+
+  private warnMissedByN8n(missed: Array<{ id: number; dueAt: Date }>, wonIds: number[]): void {
+    const won = new Set(wonIds);
+    const now = this.deps.now().getTime();
+    for (const m of missed) {
+      if (!won.has(m.id)) continue;
+      this.deps.logger.warn({ postId: m.id, dueAt: m.dueAt.toISOString(), lateSeconds: Math.round((now - m.dueAt.getTime()) / 1000) },
+        'n8n did not call for this scheduled post; the scanner publishes it');
+    }
   }
 
   /** A claimed post's turn: claimed again (renewing its lease) and published; after close() handed back instead. */
