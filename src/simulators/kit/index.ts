@@ -5,3 +5,4 @@ export { RequestLog, type LoggedRequest } from './request-log';
 export { commonControlRoutes, handleControl, type ControlOptions, type ControlRoute } from './control';
 export { serveRequests, type ServeOptions } from './server';
 export { basicCredentials, CodeStore, consentPage, httpUrl, pkceMatches, readForm, sameSecret, withParams } from './oauth';
+export { multipartBoundary, parseMultipartParts, type Part } from './multipart';
