@@ -1,4 +1,4 @@
-// The demo host app: the router mounted at /wp-json on SQLite, with the platform simulators standing in for TikTok.
+// The demo host app: the router mounted at /wp-json on SQLite, with the platform simulators standing in for TikTok, Instagram and X.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -8,6 +8,7 @@ import { createSocialRouter, knexConfigFor, migrate } from '../src';
 import { createMediaServer } from '../src/simulators/media-server';
 import { createTikTokSimulator } from '../src/simulators/tiktok';
 import { createInstagramSimulator } from '../src/simulators/instagram';
+import { createXSimulator } from '../src/simulators/x';
 
 const PORT = Number(process.env.PORT ?? 3000);
 // In memory by default: the simulators keep their accounts and tokens in memory too, so both start fresh together.
@@ -43,6 +44,12 @@ async function main(): Promise<void> {
     containerProcessingMs: 1500,
     users: [{ name: 'Demo Creator', pages: [{ name: 'Demo Page', instagramAccount: { username: 'demo.reels', name: 'Demo Reels' } }] }],
   });
+  const x = await createXSimulator({
+    clientId: 'demo-x-client-id',
+    clientSecret: 'demo-x-client-secret',
+    processingMs: 1500,
+    users: [{ name: 'Demo Creator', username: 'demo_creator' }],
+  });
   await db('wp_chavetas_video_uploader')
     .insert({ job_id: DEMO_JOB, user_id: DEMO_USER, mp4_url: media.videoUrl(DEMO_JOB, 6 * 1024 * 1024), thumbnail_url: null })
     .onConflict('job_id')
@@ -64,6 +71,7 @@ async function main(): Promise<void> {
     platforms: {
       tiktok: { clientKey: 'demo-client-key', clientSecret: 'demo-client-secret', authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url },
       instagram: { appId: 'demo-app-id', appSecret: 'demo-app-secret', authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl, uploadBaseUrl: instagram.uploadBaseUrl },
+      x: { clientId: 'demo-x-client-id', clientSecret: 'demo-x-client-secret', authUrl: x.authorizeUrl, apiBaseUrl: x.url },
     },
     statusPoll: { firstDelayMs: 500, maxDelayMs: 2000, timeoutMs: 120000 },
     scheduler: { enabled: false },
@@ -81,21 +89,22 @@ async function main(): Promise<void> {
   const api = `${base}/wp-json/aurareels/v1/social`;
   const authUrlOf = `node -pe 'JSON.parse(require("fs").readFileSync(0)).auth_url'`;
   console.log(`
-aurareels-social demo listening on ${base} (database ${DATABASE_URL}; simulators: TikTok ${tiktok.url}, Instagram ${instagram.url})
+aurareels-social demo listening on ${base} (database ${DATABASE_URL}; simulators: TikTok ${tiktok.url}, Instagram ${instagram.url}, X ${x.url})
 
   export JWT='${token}'
 
-1. Connect the demo TikTok and Instagram accounts (the simulators consent at once; curl follows the redirects back to the
+1. Connect the demo TikTok, Instagram and X accounts (the simulators consent at once; curl follows the redirects back to the
    dashboard). The cookie jar plays the browser: the callback only links an account for the browser that started the connect.
   curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/tiktok -H "Authorization: Bearer $JWT" | ${authUrlOf})"
   curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/instagram -H "Authorization: Bearer $JWT" | ${authUrlOf})"
+  curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/x -H "Authorization: Bearer $JWT" | ${authUrlOf})"
 
 2. List accounts:
   curl -s ${api}/accounts -H "Authorization: Bearer $JWT"
 
-3. Publish the demo video (job ${DEMO_JOB}) to both accounts (TikTok is account 1, Instagram account 2):
+3. Publish the demo video (job ${DEMO_JOB}) to all three accounts (TikTok is account 1, Instagram account 2, X account 3):
   curl -s -X POST ${api}/publish -H "Authorization: Bearer $JWT" -H 'Content-Type: application/json' \\
-    -d '{"video_job_id":"${DEMO_JOB}","accounts":[1,2],"caption":"Hello from the demo","hashtags":["#aurareels"],"privacy_level":"PUBLIC"}'
+    -d '{"video_job_id":"${DEMO_JOB}","accounts":[1,2,3],"caption":"Hello from the demo","hashtags":["#aurareels"],"privacy_level":"PUBLIC"}'
 
 4. Watch it go from publishing to published (a few seconds):
   curl -s ${api}/posts -H "Authorization: Bearer $JWT"
@@ -106,6 +115,7 @@ aurareels-social demo listening on ${base} (database ${DATABASE_URL}; simulators
     server.close();
     await tiktok.close();
     await instagram.close();
+    await x.close();
     await media.close();
     await db.destroy();
     process.exit(0);
