@@ -1,5 +1,5 @@
-// The demo host app: the router mounted at /wp-json on SQLite, with the platform simulators standing in for TikTok and
-// Instagram, and a small dashboard page at / (demo/public) that calls only the REST contract.
+// The demo host app: the router mounted at /wp-json on SQLite, with the platform simulators standing in for TikTok,
+// Instagram and X, and a small dashboard page at / (demo/public) that calls only the REST contract.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { displayDatabaseUrl } from '../src/data/knex-config';
 import { createMediaServer } from '../src/simulators/media-server';
 import { createTikTokSimulator } from '../src/simulators/tiktok';
 import { createInstagramSimulator } from '../src/simulators/instagram';
+import { createXSimulator } from '../src/simulators/x';
 
 const PORT = Number(process.env.PORT ?? 3000);
 // In memory by default. On a persistent database the demo accounts are connected again at each start (the
@@ -59,6 +60,12 @@ async function main(): Promise<void> {
     containerProcessingMs: 1500,
     users: [{ name: 'Demo Creator', pages: [{ name: 'Demo Page', instagramAccount: { id: '17841400000000099', username: 'demo.reels', name: 'Demo Reels' } }] }],
   });
+  const x = await createXSimulator({
+    clientId: 'demo-x-client-id',
+    clientSecret: 'demo-x-client-secret',
+    processingMs: 1500,
+    users: [{ name: 'Demo Creator', username: 'demo_creator' }],
+  });
   // The demo user's video jobs, as the host's own video tool would have made them; the last one's file is gone, so
   // publishing it shows how a failure looks.
   const videoJobs = [
@@ -89,6 +96,7 @@ async function main(): Promise<void> {
     platforms: {
       tiktok: { clientKey: 'demo-client-key', clientSecret: 'demo-client-secret', authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url },
       instagram: { appId: 'demo-app-id', appSecret: 'demo-app-secret', authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl, uploadBaseUrl: instagram.uploadBaseUrl },
+      x: { clientId: 'demo-x-client-id', clientSecret: 'demo-x-client-secret', authUrl: x.authorizeUrl, apiBaseUrl: x.url },
     },
     statusPoll: { firstDelayMs: 500, maxDelayMs: 2000, timeoutMs: 120000 },
     n8n: N8N,
@@ -127,23 +135,24 @@ async function main(): Promise<void> {
   const accountIds = await connectDemoAccounts(api, token);
   const authUrlOf = `node -pe 'JSON.parse(require("fs").readFileSync(0)).auth_url'`;
   console.log(`
-aurareels-social demo listening on ${base} (database ${displayDatabaseUrl(DATABASE_URL)}; simulators: TikTok ${tiktok.url}, Instagram ${instagram.url})
+aurareels-social demo listening on ${base} (database ${displayDatabaseUrl(DATABASE_URL)}; simulators: TikTok ${tiktok.url}, Instagram ${instagram.url}, X ${x.url})
 
 Open ${base}/ in a browser to click through it, or use the API with curl:
 
   export JWT='${token}'
 
-1. The demo TikTok and Instagram accounts are connected (TikTok is account ${accountIds.tiktok}, Instagram account ${accountIds.instagram}).
+1. The demo TikTok, Instagram and X accounts are connected (TikTok is account ${accountIds.tiktok}, Instagram account ${accountIds.instagram}, X account ${accountIds.x}).
    Connect them again yourself (the simulators consent at once; curl follows the redirects back to the dashboard; the cookie jar plays the browser, since the callback only links an account for the browser that started the connect):
   curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/tiktok -H "Authorization: Bearer $JWT" | ${authUrlOf})"
   curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/instagram -H "Authorization: Bearer $JWT" | ${authUrlOf})"
+  curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/x -H "Authorization: Bearer $JWT" | ${authUrlOf})"
 
 2. List accounts:
   curl -s ${api}/accounts -H "Authorization: Bearer $JWT"
 
-3. Publish the demo video (job ${DEMO_JOB}) to both accounts:
+3. Publish the demo video (job ${DEMO_JOB}) to all three accounts:
   curl -s -X POST ${api}/publish -H "Authorization: Bearer $JWT" -H 'Content-Type: application/json' \\
-    -d '{"video_job_id":"${DEMO_JOB}","accounts":[${accountIds.tiktok},${accountIds.instagram}],"caption":"Hello from the demo","hashtags":["#aurareels"],"privacy_level":"PUBLIC"}'
+    -d '{"video_job_id":"${DEMO_JOB}","accounts":[${accountIds.tiktok},${accountIds.instagram},${accountIds.x}],"caption":"Hello from the demo","hashtags":["#aurareels"],"privacy_level":"PUBLIC"}'
 
 4. Watch it go from publishing to published (a few seconds):
   curl -s ${api}/posts -H "Authorization: Bearer $JWT"
@@ -162,6 +171,7 @@ ${N8N.schedulerWebhookUrl ? `
     server.close();
     await tiktok.close();
     await instagram.close();
+    await x.close();
     await media.close();
     await db.destroy();
     process.exit(0);
@@ -171,11 +181,11 @@ ${N8N.schedulerWebhookUrl ? `
 }
 
 /** Connects the demo accounts through the real OAuth redirects (the simulators consent at once); returns their ids. */
-async function connectDemoAccounts(api: string, token: string): Promise<Record<'tiktok' | 'instagram', number>> {
+async function connectDemoAccounts(api: string, token: string): Promise<Record<'tiktok' | 'instagram' | 'x', number>> {
   const headers = { Authorization: `Bearer ${token}` };
-  const ids = { tiktok: 0, instagram: 0 };
-  const usernames = { tiktok: 'demo.creator', instagram: 'demo.reels' };
-  for (const platform of ['tiktok', 'instagram'] as const) {
+  const ids = { tiktok: 0, instagram: 0, x: 0 };
+  const usernames = { tiktok: 'demo.creator', instagram: 'demo.reels', x: 'demo_creator' };
+  for (const platform of ['tiktok', 'instagram', 'x'] as const) {
     const started = await fetch(`${api}/accounts/connect/${platform}`, { method: 'POST', headers });
     const connect = (await started.json()) as { auth_url: string };
     const landed = await followAsBrowser(connect.auth_url, started.headers.getSetCookie());

@@ -17,8 +17,8 @@ export interface Logger {
   child?(bindings: object): Logger;
 }
 
-export type Platform = 'tiktok' | 'instagram';
-export const PLATFORMS: readonly Platform[] = ['tiktok', 'instagram'];
+export type Platform = 'tiktok' | 'instagram' | 'x';
+export const PLATFORMS: readonly Platform[] = ['tiktok', 'instagram', 'x'];
 
 export interface TikTokOptions {
   clientKey: string;
@@ -53,6 +53,17 @@ export interface InstagramOptions {
   graphBaseUrl?: string;
   /** Resumable upload host [https://rupload.facebook.com/ig-api-upload] */
   uploadBaseUrl?: string;
+}
+
+export interface XOptions {
+  /** OAuth 2.0 Client ID of the X app (developer console, "Keys and tokens") */
+  clientId: string;
+  /** OAuth 2.0 Client Secret: the app is a confidential client, authenticated with Basic auth at the token endpoint */
+  clientSecret: string;
+  /** OAuth 2.0 authorize page [https://x.com/i/oauth2/authorize] */
+  authUrl?: string;
+  /** API base; the adapter appends /2/… [https://api.x.com] */
+  apiBaseUrl?: string;
 }
 
 export interface VideoJobsOptions {
@@ -91,7 +102,7 @@ export interface SocialRouterOptions {
   frontendUrl: string;
   /** ['/dashboard/social-accounts'] */
   frontendRedirectPath?: string;
-  platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions };
+  platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions; x?: XOptions };
   n8n?: N8nOptions;
   /**
    * Bounds on what one user can make the router do: posts created by one request (items × accounts, for
@@ -102,7 +113,8 @@ export interface SocialRouterOptions {
   scheduler?: { enabled?: boolean; cron?: string; leaseSeconds?: number; concurrency?: number };
   retry?: { maxAttempts?: number; delaySeconds?: number };
   statusPoll?: { firstDelayMs?: number; maxDelayMs?: number; timeoutMs?: number };
-  quotas?: { tiktok?: { postsPer24h?: number }; instagram?: { postsPer24h?: number } };
+  /** Posts per account per rolling 24 h, past which posts wait [tiktok 5, instagram 25, x 100: POST /2/tweets allows 100 per user per 24 h on the Basic tier] */
+  quotas?: { tiktok?: { postsPer24h?: number }; instagram?: { postsPer24h?: number }; x?: { postsPer24h?: number } };
   /** Per-user limit on the write endpoints, counted in the database across instances; false turns it off [60 per 60 s] */
   rateLimit?: false | { windowSeconds?: number; maxWrites?: number };
   /**
@@ -213,8 +225,16 @@ const schema = z.object({
           uploadBaseUrl: url.default('https://rupload.facebook.com/ig-api-upload').transform((u) => u.replace(/\/+$/, '')),
         })
         .optional(),
+      x: z
+        .object({
+          clientId: nonEmpty,
+          clientSecret: nonEmpty,
+          authUrl: url.default('https://x.com/i/oauth2/authorize'),
+          apiBaseUrl: url.default('https://api.x.com').transform((u) => u.replace(/\/+$/, '')),
+        })
+        .optional(),
     })
-    .refine((p) => p.tiktok || p.instagram, 'configure at least one platform (tiktok or instagram)'),
+    .refine((p) => p.tiktok || p.instagram || p.x, 'configure at least one platform (tiktok, instagram or x)'),
   n8n: z
     .object({
       inboundApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -257,6 +277,7 @@ const schema = z.object({
     .object({
       tiktok: z.object({ postsPer24h: z.number().int().min(1).default(5) }).prefault({}),
       instagram: z.object({ postsPer24h: z.number().int().min(1).default(25) }).prefault({}),
+      x: z.object({ postsPer24h: z.number().int().min(1).default(100) }).prefault({}),
     })
     .prefault({}),
   rateLimit: z
@@ -321,6 +342,7 @@ const schema = z.object({
 export type ResolvedOptions = Readonly<Omit<z.output<typeof schema>, 'logger'> & { logger: Logger }>;
 export type ResolvedTikTokOptions = NonNullable<ResolvedOptions['platforms']['tiktok']>;
 export type ResolvedInstagramOptions = NonNullable<ResolvedOptions['platforms']['instagram']>;
+export type ResolvedXOptions = NonNullable<ResolvedOptions['platforms']['x']>;
 
 /** Paths that pino removes from every log line: tokens, codes, secrets, credentials. */
 export const REDACT_PATHS = [

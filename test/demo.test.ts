@@ -37,15 +37,15 @@ describe('the demo host app', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('connects the demo accounts and publishes the demo video to both, as the printed steps say', async () => {
+  it('connects the demo accounts and publishes the demo video to all three, as the printed steps say', async () => {
     const jwt = /export JWT='([^']+)'/.exec(output)![1];
     const api = /curl -s (http:\/\/localhost:\d+\/wp-json\/aurareels\/v1\/social)\/accounts /.exec(output)![1];
     const headers = { Authorization: `Bearer ${jwt}`, 'Content-Type': 'application/json' };
 
     // The printed connect lines themselves, run as a user pasting them would (curl with its cookie jar, in one directory).
     const lines = output.split('\n').filter((l) => /^\s+curl -sL .*\/accounts\/connect\//.test(l));
-    expect(lines).toHaveLength(2);
-    for (const [i, platform] of ['tiktok', 'instagram'].entries()) {
+    expect(lines).toHaveLength(3);
+    for (const [i, platform] of ['tiktok', 'instagram', 'x'].entries()) {
       const landed = execFileSync('bash', ['-c', lines[i].trim()], {
         cwd: dir,
         env: { ...process.env, JWT: jwt, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` },
@@ -58,7 +58,7 @@ describe('the demo host app', () => {
     const body = /-d '(\{"video_job_id".*\})'/.exec(output)![1];
     const published = (await (await fetch(`${api}/publish`, { method: "POST", headers, body })).json()) as { success: boolean; posts: Array<{ id: number }> };
     expect(published.success).toBe(true);
-    expect(published.posts).toHaveLength(2);
+    expect(published.posts).toHaveLength(3);
     for (const { id } of published.posts) {
       const until = Date.now() + 30000;
       let post: { status: string } = { status: '' };

@@ -5,7 +5,13 @@ import { callPlatform } from './http';
 import type { OAuthLogin } from './types';
 
 /** Builds the token request (URL, method, body) from the code or refresh params passport-oauth2 prepared. */
-export type TokenRequestBuilder = (params: Record<string, string>) => { url: string; method: 'GET' | 'POST'; body?: URLSearchParams };
+export type TokenRequestBuilder = (params: Record<string, string>) => {
+  url: string;
+  method: 'GET' | 'POST';
+  body?: URLSearchParams;
+  /** Added to the request: a confidential client's Basic auth (X). */
+  headers?: Record<string, string>;
+};
 
 const verifyLogin: VerifyFunctionWithRequest = (_req, accessToken, refreshToken, params, profile, done) => {
   const login: OAuthLogin = { accessToken, refreshToken, params, profile };
@@ -33,7 +39,10 @@ export class PlatformOAuth2Strategy extends OAuth2Strategy {
         platform,
         method: req.method,
         url,
-        headers: req.method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' } : { Accept: 'application/json' },
+        headers: {
+          ...(req.method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' } : { Accept: 'application/json' }),
+          ...req.headers,
+        },
         body: req.method === 'POST' ? req.body : undefined,
         timeoutMs,
         // A code works once, so a lost answer cannot be repeated; but the user can simply connect again.

@@ -2,6 +2,7 @@
 import type { ResolvedOptions } from '../options';
 import { InstagramAdapter } from './instagram/adapter';
 import { TikTokAdapter } from './tiktok/adapter';
+import { XAdapter } from './x/adapter';
 import type { PlatformAdapter } from './types';
 import { VideoSource } from './video-source';
 
@@ -13,6 +14,9 @@ export function createAdapters(o: ResolvedOptions): Map<string, PlatformAdapter>
   }
   if (o.platforms.instagram) {
     adapters.set('instagram', new InstagramAdapter({ options: o.platforms.instagram, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now }));
+  }
+  if (o.platforms.x) {
+    adapters.set('x', new XAdapter({ options: o.platforms.x, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now, video }));
   }
   return adapters;
 }

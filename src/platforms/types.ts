@@ -127,3 +127,9 @@ export interface PlatformAdapter {
   /** Runs (or resumes) the platform's publish steps until the platform says the post is published. */
   publish(ctx: PublishContext): Promise<PublishResult>;
 }
+
+/**
+ * The platformCode of a PlatformError for a platform's rate limit or quota that names when it resets (in
+ * retryAfterSeconds): the post waits until then, without using up one of its attempts.
+ */
+export const RATE_LIMITED = 'rate_limited';

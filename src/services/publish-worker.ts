@@ -9,6 +9,7 @@ import { composeText } from '../platforms/caption';
 import { capitalize } from '../platforms/http';
 import { isConnectionError, toDbTime } from '../data/db';
 import type { PlatformAdapter, PublishContext, StepStore } from '../platforms/types';
+import { RATE_LIMITED } from '../platforms/types';
 import type { TokenService } from './token-service';
 
 export interface PublishWorkerDeps {
@@ -245,6 +246,13 @@ export class PublishWorker {
       const until = new Date(now + Math.max(perr.retryAfterSeconds ?? 0, 3600) * 1000);
       await posts.defer(post.id, this.workerId, { until, reason: `${message} Waiting until ${toDbTime(until)} UTC.` });
       log.info({ code: perr.platformCode, until }, 'deferred: platform quota');
+      return;
+    }
+    if (perr?.platformCode === RATE_LIMITED && perr.retryAfterSeconds !== undefined) {
+      // The platform said when its window resets: wait exactly that long, without using up an attempt.
+      const until = new Date(now + Math.max(1, perr.retryAfterSeconds) * 1000);
+      await posts.defer(post.id, this.workerId, { until, reason: `${message} Waiting until ${toDbTime(until)} UTC.` });
+      log.info({ code: perr.platformCode, until }, 'deferred: platform rate limit');
       return;
     }
     const attempt = post.attempts + 1;

@@ -4,3 +4,5 @@ export type { TikTokSimulator, TikTokSimulatorOptions, TikTokFault, TikTokSimUse
 export { createMediaServer, type MediaServer } from './media-server';
 export { createInstagramSimulator } from './instagram';
 export type { InstagramSimulator, InstagramSimulatorOptions, InstagramFault, InstagramSimUser, InstagramSimPage, SimContainer, SimMedia } from './instagram';
+export { createXSimulator } from './x';
+export type { XSimulator, XSimulatorOptions, XFault, XSimUser, SimTweet, SimXMedia } from './x';

@@ -11,6 +11,7 @@ import { REDACT_PATHS, type SocialRouterOptions, type TikTokOptions } from '../.
 import { createMediaServer, type MediaServer } from '../../src/simulators/media-server';
 import { createTikTokSimulator, type TikTokSimulator, type TikTokSimulatorOptions } from '../../src/simulators/tiktok';
 import { createInstagramSimulator, type InstagramSimulator, type InstagramSimulatorOptions } from '../../src/simulators/instagram';
+import { createXSimulator, type XSimulator, type XSimulatorOptions } from '../../src/simulators/x';
 import { Browser } from './browser';
 import { createTestDb, type TestDb } from './db';
 
@@ -21,6 +22,8 @@ export const TIKTOK_KEY = 'sim-client-key';
 export const TIKTOK_SECRET = 'sim-client-secret';
 export const IG_APP_ID = 'sim-app-id';
 export const IG_APP_SECRET = 'sim-app-secret';
+export const X_CLIENT_ID = 'sim-x-client-id';
+export const X_CLIENT_SECRET = 'sim-x-client-secret';
 
 export interface StackOptions {
   /** Use this database instead of a fresh one (and leave it open on close). */
@@ -30,6 +33,7 @@ export interface StackOptions {
   tiktokRouter?: Partial<TikTokOptions>;
   tiktok?: Partial<TikTokSimulatorOptions>;
   instagram?: Partial<InstagramSimulatorOptions>;
+  x?: Partial<XSimulatorOptions>;
   /** The host app's `trust proxy` setting (Express's default, off, when not given). */
   trustProxy?: boolean | number | string;
 }
@@ -39,6 +43,7 @@ export interface Stack {
   media: MediaServer;
   tiktok: TikTokSimulator;
   instagram: InstagramSimulator;
+  x: XSimulator;
   router: SocialRouter;
   baseUrl: string;
   api: supertest.Agent;
@@ -50,11 +55,13 @@ export interface Stack {
   /** A new browser window with its own cookies (test/helpers/browser.ts). */
   browser(): Browser;
   /** The dashboard's connect call, made from `browser` (which keeps the flow's cookie): `{auth_url, state}`. */
-  startConnect(userId: number, platform: 'tiktok' | 'instagram', browser: Browser, simUser?: string): Promise<{ authUrl: string; state: string }>;
+  startConnect(userId: number, platform: 'tiktok' | 'instagram' | 'x', browser: Browser, simUser?: string): Promise<{ authUrl: string; state: string }>;
   /** Connects in a fresh browser: the dashboard's connect call, the simulator's consent, the callback. */
   connectTikTok(userId: number, simUser?: string): Promise<{ accountId: number; redirect: URL }>;
   /** Connects through Facebook Login; returns every Instagram account the login brought. */
   connectInstagram(userId: number, simUser?: string): Promise<{ accountIds: number[]; redirect: URL }>;
+  /** Connects an X account (OAuth 2.0 with PKCE) in a fresh browser. */
+  connectX(userId: number, simUser?: string): Promise<{ accountId: number; redirect: URL }>;
   /** Follows an auth_url in `browser` (by default a fresh one, holding no cookie of the flow). */
   followOAuth(authUrl: string, browser?: Browser): Promise<URL>;
   addVideo(userId: number, jobId?: string, bytes?: number): Promise<string>;
@@ -95,6 +102,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...opts.instagram,
   });
 
+  const x = await createXSimulator({
+    clientId: X_CLIENT_ID,
+    clientSecret: X_CLIENT_SECRET,
+    processingMs: 20,
+    users: [{ id: '1800000000000000001', name: 'Xena Posts', username: 'xena' }, { id: '1800000000000000002', name: 'Yuri', username: 'yuri' }],
+    ...opts.x,
+  });
+
   const logs: string[] = [];
   const logger = pino(
     { level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
@@ -128,6 +143,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     platforms: {
       tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url, ...opts.tiktokRouter },
       instagram: { appId: IG_APP_ID, appSecret: IG_APP_SECRET, authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl, uploadBaseUrl: instagram.uploadBaseUrl },
+      x: { clientId: X_CLIENT_ID, clientSecret: X_CLIENT_SECRET, authUrl: x.authorizeUrl, apiBaseUrl: x.url },
     },
     statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 10000 },
     platformTimeoutMs: 2000,
@@ -162,7 +178,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return new URL(location);
   };
 
-  const startConnect = async (userId: number, platform: 'tiktok' | 'instagram', browser: Browser, simUser?: string) => {
+  const startConnect = async (userId: number, platform: 'tiktok' | 'instagram' | 'x', browser: Browser, simUser?: string) => {
     const res = await browser.fetch(`${baseUrl}/wp-json/aurareels/v1/social/accounts/connect/${platform}`, { method: 'POST', headers: auth(userId) });
     const body = (await res.json()) as { auth_url?: string; state?: string };
     if (res.status !== 200 || !body.auth_url || !body.state) throw new Error(`connect answered HTTP ${res.status}: ${JSON.stringify(body)}`);
@@ -189,6 +205,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return { accountIds: after.map((a) => a.id), redirect };
   };
 
+  const connectX = async (userId: number, simUser?: string) => {
+    const browser = new Browser();
+    const { authUrl } = await startConnect(userId, 'x', browser, simUser);
+    const redirect = await followOAuth(authUrl, browser);
+    if (redirect.searchParams.get('status') !== 'success') throw new Error(`connect failed: ${redirect}`);
+    const list = await api.get('/wp-json/aurareels/v1/social/accounts?platform=x').set(auth(userId)).expect(200);
+    return { accountId: list.body.accounts[list.body.accounts.length - 1].id as number, redirect };
+  };
+
   let jobs = 0;
   const addVideo = async (userId: number, jobId = `job-${userId}-${++jobs}`, bytes = 1024 * 1024) => {
     await db.addVideoJob({ id: jobId, userId, videoUrl: media.videoUrl(jobId, bytes), thumbnailUrl: `${media.url}/thumbs/${jobId}.jpg` });
@@ -206,13 +231,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   return {
-    db, media, tiktok, instagram, router, baseUrl, api, logs, responses, token, auth, connectTikTok, connectInstagram, followOAuth, addVideo, waitForPost,
+    db, media, tiktok, instagram, x, router, baseUrl, api, logs, responses, token, auth, connectTikTok, connectInstagram, connectX, followOAuth, addVideo, waitForPost,
     browser: () => new Browser(), startConnect,
     close: async () => {
       await router.close();
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
       await tiktok.close();
       await instagram.close();
+      await x.close();
       await media.close();
       if (!opts.db) await db.destroy();
     },

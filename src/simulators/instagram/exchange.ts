@@ -1,9 +1,10 @@
-// One request/response pair: parameters from wherever Graph takes them, Graph's error envelope, and answers that can be swallowed to simulate a hang.
+// One request/response pair: the kit's exchange with Graph's headers, parameters from wherever Graph takes them, and Graph's error envelope.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { BaseExchange } from '../kit';
 
-export class BodyTooLargeError extends Error {}
+export { BodyTooLargeError, escapeHtml } from '../kit';
 
 /** A Graph error as the handlers describe it; `toBody` turns it into Graph's envelope. */
 export interface GraphError {
@@ -39,43 +40,19 @@ export function graphErrorBody(e: GraphError, fbtraceId: string): { error: Recor
   return { error };
 }
 
-export class Exchange {
-  readonly url: URL;
-  readonly fbtraceId = newTraceId();
-  /** When set, answers are dropped and the socket parked: the `timeout_after` fault. */
-  hangOnAnswer = false;
-  private answered = false;
+export class Exchange extends BaseExchange {
+  readonly fbtraceId: string;
   private paramsCache: Promise<Map<string, string>> | null = null;
 
-  constructor(
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
-    private readonly park: (socket: Socket) => void,
-    private readonly graphVersion: string,
-  ) {
-    this.url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  }
-
-  get method(): string {
-    return (this.req.method ?? 'GET').toUpperCase();
-  }
-
-  header(name: string): string | undefined {
-    const v = this.req.headers[name.toLowerCase()];
-    return Array.isArray(v) ? v.join(', ') : v;
-  }
-
-  async readBody(limit = 1024 * 1024): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    // Keep reading past the limit (discarding): leaving the loop early would reset the socket,
-    // and the client should get our error, not a broken pipe.
-    for await (const chunk of this.req) {
-      size += (chunk as Buffer).length;
-      if (size <= limit) chunks.push(chunk as Buffer);
-    }
-    if (size > limit) throw new BodyTooLargeError(`request body is larger than ${limit} bytes`);
-    return Buffer.concat(chunks);
+  constructor(req: IncomingMessage, res: ServerResponse, park: (socket: Socket) => void, graphVersion: string) {
+    const fbtraceId = newTraceId();
+    super(req, res, park, {
+      // Graph sends these on every answer; the trace id ties a response to its error's fbtrace_id.
+      headers: () => ({ 'x-fb-trace-id': fbtraceId, 'facebook-api-version': graphVersion }),
+      redirectCacheControl: 'private, no-cache, no-store, must-revalidate',
+      htmlContentType: 'text/html; charset=utf-8',
+    });
+    this.fbtraceId = fbtraceId;
   }
 
   /**
@@ -120,62 +97,11 @@ export class Exchange {
     return out;
   }
 
-  /** Read and discard the body, so the client sees our status rather than a broken pipe. */
-  async drain(): Promise<void> {
-    if (this.req.readableEnded) return;
-    for await (const _ of this.req) {
-      // discard
-    }
-  }
-
-  /** Hang: never answer; close()/reset() destroy the socket later. */
-  hang(): void {
-    this.answered = true;
-    this.req.resume();
-    this.park(this.req.socket);
-  }
-
-  destroy(): void {
-    this.answered = true;
-    this.req.socket.destroy();
-  }
-
-  get isAnswered(): boolean {
-    return this.answered;
-  }
-
-  send(status: number, body: string | Buffer, headers: Record<string, string | number> = {}): void {
-    if (this.answered) return;
-    if (this.hangOnAnswer) return this.hang();
-    this.answered = true;
-    const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    this.res.writeHead(status, {
-      'Content-Length': buf.length,
-      // Graph sends these on every answer; the trace id ties a response to its error's fbtrace_id.
-      'x-fb-trace-id': this.fbtraceId,
-      'facebook-api-version': this.graphVersion,
-      ...headers,
-    });
-    this.res.end(this.method === 'HEAD' ? undefined : buf);
-  }
-
-  json(status: number, body: unknown, headers: Record<string, string | number> = {}): void {
-    this.send(status, JSON.stringify(body), { 'Content-Type': 'application/json; charset=UTF-8', ...headers });
-  }
-
   graphError(e: GraphError): void {
     const headers: Record<string, string> = { ...(e.headers ?? {}) };
     // Graph names token and code failures in WWW-Authenticate as well as in the body.
     if (e.code === 190) headers['WWW-Authenticate'] = `OAuth "Facebook Platform" "invalid_token" "${e.message.replace(/"/g, "'")}"`;
     this.json(e.status, graphErrorBody(e, this.fbtraceId), headers);
-  }
-
-  redirect(location: string): void {
-    this.send(302, '', { Location: location, 'Cache-Control': 'private, no-cache, no-store, must-revalidate' });
-  }
-
-  html(status: number, html: string): void {
-    this.send(status, html, { 'Content-Type': 'text/html; charset=utf-8' });
   }
 }
 
@@ -199,8 +125,4 @@ export function parseMultipart(body: Buffer, boundary: string): Array<[string, s
     out.push([name, Buffer.from(value, 'latin1').toString('utf8')]);
   }
   return out;
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -1,4 +1,5 @@
 // Injected faults: what each kind does to a request before the normal handling (or, for timeout_after, to its answer).
+import { applyTransportFault } from '../kit';
 import type { Exchange, GraphError } from './exchange';
 import { appRateLimit, igErrorFor, instagramRateLimit, serviceUnavailable, tokenError, unknownError, userRateLimit } from './graph-errors';
 import { ruploadError } from './rupload';
@@ -41,19 +42,8 @@ export async function applyFault(
   fault: { kind: InstagramFaultKind; subcode?: number; regainAccessMinutes?: number },
   igUserId: string | null,
 ): Promise<boolean> {
-  switch (fault.kind) {
-    case 'reset':
-      ex.destroy();
-      return true;
-    case 'timeout_before':
-      ex.hang();
-      return true;
-    case 'timeout_after':
-      ex.hangOnAnswer = true;
-      return false;
-    default:
-      break;
-  }
+  const transport = await applyTransportFault(ex, fault.kind);
+  if (transport) return transport === 'handled';
   await ex.drain();
   let error: GraphError;
   switch (fault.kind) {
@@ -66,6 +56,7 @@ export async function applyFault(
     }
     case 'token_invalid': error = tokenError(fault.subcode); break;
     case 'ig_error': error = igErrorFor(fault.subcode!); break;
+    default: return false;
   }
   if (endpoint === 'dialog') {
     // The dialog is a page for a person's browser, not JSON.

@@ -1,4 +1,5 @@
-// The Instagram simulator's HTTP server: routing Graph paths to handlers, faults, connection bookkeeping, and the InstagramSimulator object tests hold.
+// The Instagram simulator's HTTP server: routing Graph paths to handlers and faults on the kit's plumbing, and the InstagramSimulator object tests hold.
+import { serveRequests } from '../kit';
 import { startLocalServer } from '../local-server';
 import { authenticate } from './auth';
 import { handleControl } from './control';
@@ -32,7 +33,7 @@ interface Route {
 export async function createInstagramSimulator(options: InstagramSimulatorOptions): Promise<InstagramSimulator> {
   const config = resolveConfig(options);
   const local = await startLocalServer(options.port);
-  const { server, url, park } = local;
+  const { url, park } = local;
   let state: SimState;
   try {
     state = new SimState(config, options.users, url);
@@ -68,7 +69,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
     containers: () => [...state.containers.values()].map((c) => snapshotContainer(c, refresh)),
     publishedMedia: () => [...state.media.values()].map(snapshotMedia),
     issuedSecrets: () => [...state.secrets],
-    requests: () => state.requestLog.map((r) => ({ ...r })),
+    requests: () => state.requestLog.list(),
     reset() {
       state.faults.clear();
       state.stopAllWork();
@@ -76,28 +77,29 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
       state.media.clear();
       state.publishTimes.clear();
       state.failNext.length = 0;
-      state.requestLog.length = 0;
+      state.requestLog.clear();
       state.processingMs = config.containerProcessingMs;
       local.destroyParked();
     },
     close: () => local.close(() => state.stopAllWork()),
   };
 
-  server.on('request', (req, res) => {
-    const ex = new Exchange(req, res, park, config.graphVersion);
-    dispatch(ex).catch((err: unknown) => {
-      if (ex.isAnswered || res.headersSent) return;
+  serveRequests(local, {
+    exchange: (req, res) => new Exchange(req, res, park, config.graphVersion),
+    control: (ex) => handleControl(ex, sim),
+    log: state.requestLog,
+    now: () => state.now(),
+    dispatch,
+    onError: (ex, err) => {
       if (err instanceof UnknownFieldError) return ex.graphError(nonexistingField(err.field, err.nodeType));
       if (err instanceof ParamError) return ex.graphError(paramInvalid(err.message.replace(/^\(#100\) /, '')));
       if (err instanceof BodyTooLargeError) return ex.graphError(paramInvalid(err.message));
       ex.graphError({ status: 500, code: 1, message: `An unknown error has occurred. (simulator bug: ${(err as Error)?.message ?? String(err)})` });
-    });
+    },
   });
 
   async function dispatch(ex: Exchange): Promise<void> {
     const path = ex.url.pathname;
-    if (path.startsWith('/__sim/')) return handleControl(ex, sim);
-    state.requestLog.push({ method: ex.method, path, at: state.now() });
     const route = await routeOf(ex, path);
     if (!route) return;
     if (route.fault) {

@@ -1,5 +1,6 @@
 // The Instagram simulator's memory: resolved options, users/Pages/IG accounts, codes, tokens, containers, media, quota windows and faults.
 import { randomBytes, randomInt } from 'node:crypto';
+import { FaultQueue, RequestLog } from '../kit';
 import type {
   ContainerStatusCode,
   InstagramFault,
@@ -291,38 +292,6 @@ export interface Media {
   publishedAt: number;
 }
 
-export class FaultQueue {
-  private readonly faults: Array<Required<Omit<InstagramFault, 'subcode' | 'regainAccessMinutes'>> & { subcode?: number; regainAccessMinutes?: number }> = [];
-
-  add(f: InstagramFault): void {
-    if (!f || !FAULT_ENDPOINTS.includes(f.endpoint)) {
-      throw new TypeError(`fault.endpoint must be one of ${FAULT_ENDPOINTS.join(', ')}`);
-    }
-    if (!FAULT_KINDS.includes(f.kind)) throw new TypeError(`fault.kind must be one of ${FAULT_KINDS.join(', ')}`);
-    const times = f.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) throw new TypeError('fault.times must be a positive integer');
-    if (f.subcode !== undefined && !Number.isInteger(f.subcode)) throw new TypeError('fault.subcode must be an integer');
-    if (f.kind === 'ig_error' && f.subcode === undefined) throw new TypeError('fault.subcode is required for ig_error');
-    const m = f.regainAccessMinutes;
-    if (m !== undefined && (typeof m !== 'number' || !Number.isFinite(m) || m < 0)) throw new TypeError('fault.regainAccessMinutes must be a non-negative number');
-    this.faults.push({ endpoint: f.endpoint, kind: f.kind, subcode: f.subcode, regainAccessMinutes: m, times });
-  }
-
-  /** The first pending fault for this endpoint, used up by one. */
-  take(endpoint: InstagramFaultEndpoint): { kind: InstagramFaultKind; subcode?: number; regainAccessMinutes?: number } | null {
-    const i = this.faults.findIndex((f) => f.endpoint === endpoint);
-    if (i < 0) return null;
-    const f = this.faults[i];
-    f.times -= 1;
-    if (f.times <= 0) this.faults.splice(i, 1);
-    return { kind: f.kind, subcode: f.subcode, regainAccessMinutes: f.regainAccessMinutes };
-  }
-
-  clear(): void {
-    this.faults.length = 0;
-  }
-}
-
 /** Long random strings shaped like Meta's: user/page tokens start "EAA", codes "AQ". */
 export function newToken(): string {
   return `EAA${randomBytes(96).toString('base64url').replace(/[-_]/g, '')}`;
@@ -355,9 +324,14 @@ export class SimState {
   readonly media = new Map<string, Media>();
   /** media_publish successes per IG user (simulator clock), for the moving-24-h quota. */
   readonly publishTimes = new Map<string, number[]>();
-  readonly faults = new FaultQueue();
+  readonly faults = new FaultQueue<InstagramFault>(FAULT_ENDPOINTS, FAULT_KINDS, (f) => {
+    if (f.subcode !== undefined && !Number.isInteger(f.subcode)) throw new TypeError('fault.subcode must be an integer');
+    if (f.kind === 'ig_error' && f.subcode === undefined) throw new TypeError('fault.subcode is required for ig_error');
+    const m = f.regainAccessMinutes;
+    if (m !== undefined && (typeof m !== 'number' || !Number.isFinite(m) || m < 0)) throw new TypeError('fault.regainAccessMinutes must be a non-negative number');
+  });
   readonly failNext: FailPlan[] = [];
-  readonly requestLog: Array<{ method: string; path: string; at: number }> = [];
+  readonly requestLog = new RequestLog();
   /** Processing timers and downloads in flight: stopped by reset() and close(). */
   readonly timers = new Set<NodeJS.Timeout>();
   readonly aborts = new Set<AbortController>();

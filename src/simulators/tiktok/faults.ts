@@ -1,4 +1,5 @@
 // Injected faults: what each kind does to a request before (or, for timeout_after, instead of answering) the normal handling.
+import { applyTransportFault } from '../kit';
 import type { Exchange } from './exchange';
 import type { TikTokFaultEndpoint, TikTokFaultKind } from './types';
 
@@ -8,29 +9,15 @@ const OAUTH_ENDPOINTS = new Set<TikTokFaultEndpoint>(['authorize', 'token', 'rev
 /** Retry-After sent with an injected 429: short, so clients that honour it keep tests fast. */
 const INJECTED_RETRY_AFTER_SEC = 1;
 
-/** How late a `slow` request is handled. */
-export const SLOW_MS = 1000;
-
 /**
  * Apply `kind` to this request. Returns true when the request is dealt with, false when the
  * normal handler must still run (timeout_after: it runs, and its answer is swallowed).
  */
 export async function applyFault(ex: Exchange, endpoint: TikTokFaultEndpoint, kind: TikTokFaultKind): Promise<boolean> {
+  const transport = await applyTransportFault(ex, kind);
+  if (transport) return transport === 'handled';
   const oauth = OAUTH_ENDPOINTS.has(endpoint);
   switch (kind) {
-    case 'reset':
-      ex.destroy();
-      return true;
-    case 'timeout_before':
-      ex.hang();
-      return true;
-    case 'timeout_after':
-      ex.hangOnAnswer = true;
-      return false;
-    case 'slow':
-      // A slow link: the request is handled normally, SLOW_MS later.
-      await new Promise((resolve) => setTimeout(resolve, SLOW_MS).unref());
-      return false;
     case 'http_500':
       await ex.drain();
       if (oauth) ex.oauthError(500, 'server_error', 'Other internal server errors. (injected fault)');
@@ -57,5 +44,7 @@ export async function applyFault(ex: Exchange, endpoint: TikTokFaultEndpoint, ki
         ex.apiError(401, 'access_token_invalid', 'The access token is invalid or not found in the request. (injected fault)');
       }
       return true;
+    default:
+      return false;
   }
 }

@@ -2,7 +2,8 @@
 // Docs: https://developers.tiktok.com/doc/login-kit-web, /doc/oauth-user-access-token-management,
 // /doc/oauth-error-handling, /doc/tiktok-api-v2-error-handling.
 import { randomBytes, randomInt } from 'node:crypto';
-import { escapeHtml, Exchange, BodyTooLargeError } from './exchange';
+import { consentPage, readForm, withParams } from '../kit';
+import type { Exchange } from './exchange';
 import { KNOWN_SCOPES, SimState, TokenRecord } from './state';
 import { failInFlightPublishes } from './content-posting';
 
@@ -17,11 +18,6 @@ function isRegisteredRedirect(state: SimState, uri: string): boolean {
   return state.config.redirectUris === null || state.config.redirectUris.includes(uri);
 }
 
-function withParams(base: string, params: Record<string, string | undefined>): string {
-  const u = new URL(base);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.append(k, v);
-  return u.toString();
-}
 
 /**
  * GET /v2/auth/authorize/. The real page asks the user; here consent is automatic unless
@@ -73,7 +69,9 @@ export function handleAuthorize(ex: Exchange, state: SimState): void {
   const user = who ? state.users.find((u) => u.openId === who || u.username === who) : state.users[0];
   if (!user) return ex.oauthError(400, 'invalid_request', `sim_user ${who} is not a configured user`);
 
-  if (q.get('sim_page') === '1') return consentPage(ex, user.displayName, user.username, scopes);
+  if (q.get('sim_page') === '1') {
+    return consentPage(ex, { platform: 'TikTok', accent: '#fe2c55', name: user.displayName, handle: user.username, scopes });
+  }
   if (q.get('sim_deny') === '1') {
     return back({ error: 'access_denied', error_description: 'The user denied the authorization request' });
   }
@@ -100,46 +98,10 @@ export function handleAuthorize(ex: Exchange, state: SimState): void {
   back({ code, scopes: granted.join(',') });
 }
 
-function consentPage(ex: Exchange, name: string, username: string, scopes: string[]): void {
-  const allow = new URL(ex.url.toString());
-  allow.searchParams.delete('sim_page');
-  const deny = new URL(allow.toString());
-  deny.searchParams.set('sim_deny', '1');
-  const rel = (u: URL) => escapeHtml(u.pathname + u.search);
-  ex.html(
-    200,
-    `<!doctype html><html><head><meta charset="utf-8"><title>TikTok (simulator): authorize</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;line-height:1.5}
-a{display:inline-block;padding:.5rem 1.2rem;margin-right:.5rem;border-radius:4px;text-decoration:none}
-.allow{background:#fe2c55;color:#fff}.deny{border:1px solid #999;color:#333}</style></head>
-<body><p><strong>TikTok simulator.</strong> This page stands in for TikTok's consent screen.</p>
-<p>Log in as <strong>${escapeHtml(name)}</strong> (@${escapeHtml(username)}) and allow this app:</p>
-<ul>${scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
-<p><a class="allow" href="${rel(allow)}">Allow</a><a class="deny" href="${rel(deny)}">Deny</a></p></body></html>`,
-  );
-}
 
-/** Read a form-encoded body the way TikTok's form endpoints need it; answers and returns null otherwise. */
-async function readForm(ex: Exchange): Promise<URLSearchParams | null> {
-  if (ex.method !== 'POST') {
-    ex.oauthError(405, 'invalid_request', 'use POST', { Allow: 'POST' });
-    return null;
-  }
-  let text: string;
-  try {
-    text = await ex.readText(64 * 1024);
-  } catch (e) {
-    if (e instanceof BodyTooLargeError) {
-      ex.oauthError(400, 'invalid_request', e.message);
-      return null;
-    }
-    throw e;
-  }
-  if (ex.contentType() !== 'application/x-www-form-urlencoded') {
-    ex.oauthError(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
-    return null;
-  }
-  return new URLSearchParams(text);
+/** A form-encoded POST body, as TikTok's form endpoints need it; answers with the OAuth error struct and returns null otherwise. */
+function readTikTokForm(ex: Exchange): Promise<URLSearchParams | null> {
+  return readForm(ex, (status, description, headers) => ex.oauthError(status, 'invalid_request', description, headers));
 }
 
 /** The client credentials every form endpoint checks first; answers and returns false when they fail. */
@@ -164,7 +126,7 @@ function checkClient(ex: Exchange, state: SimState, form: URLSearchParams): bool
 
 /** POST /v2/oauth/token/: authorization_code and refresh_token grants; the answer is not wrapped in `data`. */
 export async function handleToken(ex: Exchange, state: SimState): Promise<void> {
-  const form = await readForm(ex);
+  const form = await readTikTokForm(ex);
   if (!form || !checkClient(ex, state, form)) return;
   const grantType = form.get('grant_type');
   const now = state.now();
@@ -229,7 +191,7 @@ function tokenAnswer(ex: Exchange, state: SimState, access: TokenRecord, refresh
 
 /** POST /v2/oauth/revoke/: `{}`, and every token of that user for this client stops working. */
 export async function handleRevoke(ex: Exchange, state: SimState): Promise<void> {
-  const form = await readForm(ex);
+  const form = await readTikTokForm(ex);
   if (!form || !checkClient(ex, state, form)) return;
   const token = form.get('token');
   if (!token) return ex.oauthError(400, 'invalid_request', 'token is missing');

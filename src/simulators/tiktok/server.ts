@@ -1,4 +1,5 @@
-// The TikTok simulator's HTTP server: routing, faults, connection bookkeeping, and the TikTokSimulator object tests hold.
+// The TikTok simulator's HTTP server: TikTok's routes and faults on the kit's plumbing, and the TikTokSimulator object tests hold.
+import { serveRequests } from '../kit';
 import { startLocalServer } from '../local-server';
 import { Exchange } from './exchange';
 import { handleAuthorize, handleRevoke, handleToken } from './oauth';
@@ -34,7 +35,7 @@ const ROUTES: Record<string, Route> = {
 export async function createTikTokSimulator(options: TikTokSimulatorOptions): Promise<TikTokSimulator> {
   const config = resolveConfig(options);
   const local = await startLocalServer(options.port);
-  const { server, url, park } = local;
+  const { url, park } = local;
   const state = new SimState(config, resolveUsers(options.users, url), url);
   const sim: TikTokSimulator = {
     url,
@@ -56,7 +57,7 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
     publishes: () => [...state.publishes.values()].map(snapshot),
     publishedPosts: () => [...state.publishes.values()].filter((p) => p.status === 'PUBLISH_COMPLETE').map(snapshot),
     issuedSecrets: () => [...state.secrets],
-    requests: () => state.requestLog.map((r) => ({ ...r })),
+    requests: () => state.requestLog.list(),
     users: () => state.users.map((u) => ({ ...u })),
     updateUser(who, patch) {
       const user = state.users.find((u) => u.openId === who || u.username === who);
@@ -76,33 +77,32 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
       state.activeUsers.clear();
       state.rates.clear();
       state.failNext.length = 0;
-      state.requestLog.length = 0;
+      state.requestLog.clear();
       state.processingMs = config.processingMs;
       local.destroyParked();
     },
     close: () => local.close(() => stopAllWork(state)),
   };
 
-  server.on('request', (req, res) => {
-    const ex = new Exchange(req, res, state.now(), park);
-    dispatch(ex).catch((err: unknown) => {
-      if (res.headersSent) return void req.socket.destroy();
-      ex.apiError(500, 'internal_error', `simulator bug: ${(err as Error)?.message ?? String(err)}`);
-    });
+  serveRequests(local, {
+    exchange: (req, res) => new Exchange(req, res, state.now(), park),
+    control: (ex) => handleControl(ex, sim),
+    log: state.requestLog,
+    now: () => state.now(),
+    dispatch,
+    onError: (ex, err) => ex.apiError(500, 'internal_error', `simulator bug: ${(err as Error)?.message ?? String(err)}`),
   });
 
   async function dispatch(ex: Exchange): Promise<void> {
     const path = ex.url.pathname;
-    if (path.startsWith('/__sim/')) return handleControl(ex, sim);
-    state.requestLog.push({ method: ex.method, path, at: state.now() });
     const route = ROUTES[path];
     if (!route) {
       await ex.drain();
       return ex.apiError(404, 'not_found', `No such endpoint: ${ex.method} ${path} (TikTok's paths end with a slash)`);
     }
     if (route.fault) {
-      const kind = state.faults.take(route.fault);
-      if (kind && (await applyFault(ex, route.fault, kind))) return;
+      const fault = state.faults.take(route.fault);
+      if (fault && (await applyFault(ex, route.fault, fault.kind))) return;
     }
     await route.handle(ex, state);
   }

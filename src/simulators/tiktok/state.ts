@@ -1,5 +1,6 @@
 // The simulator's memory: resolved options, users, codes, tokens, publishes, rate windows and the fault queue.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { FaultQueue, RequestLog } from '../kit';
 import type {
   ResolvedTikTokSimUser,
   SimPublish,
@@ -186,42 +187,6 @@ export class RateWindows {
   }
 }
 
-interface QueuedFault {
-  endpoint: TikTokFaultEndpoint;
-  kind: TikTokFaultKind;
-  remaining: number;
-}
-
-export class FaultQueue {
-  private readonly queue: QueuedFault[] = [];
-
-  add(fault: TikTokFault): void {
-    if (!FAULT_ENDPOINTS.includes(fault?.endpoint)) {
-      throw new TypeError(`unknown fault endpoint ${JSON.stringify(fault?.endpoint)}; one of ${FAULT_ENDPOINTS.join(', ')}`);
-    }
-    if (!FAULT_KINDS.includes(fault.kind)) {
-      throw new TypeError(`unknown fault kind ${JSON.stringify(fault.kind)}; one of ${FAULT_KINDS.join(', ')}`);
-    }
-    const times = fault.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) throw new TypeError('fault `times` must be a positive integer');
-    this.queue.push({ endpoint: fault.endpoint, kind: fault.kind, remaining: times });
-  }
-
-  /** The fault for this request, if any; faults for one endpoint apply in the order they were added. */
-  take(endpoint: TikTokFaultEndpoint): TikTokFaultKind | null {
-    const i = this.queue.findIndex((f) => f.endpoint === endpoint);
-    if (i < 0) return null;
-    const f = this.queue[i];
-    f.remaining -= 1;
-    if (f.remaining <= 0) this.queue.splice(i, 1);
-    return f.kind;
-  }
-
-  clear(): void {
-    this.queue.length = 0;
-  }
-}
-
 export class SimState {
   readonly codes = new Map<string, AuthCode>();
   readonly tokens = new Map<string, TokenRecord>();
@@ -234,9 +199,9 @@ export class SimState {
   /** When each open_id last posted through this app, for the app-wide cap of posting users per rolling 24 h. */
   readonly activeUsers = new Map<string, number>();
   readonly rates = new RateWindows();
-  readonly faults = new FaultQueue();
+  readonly faults = new FaultQueue<TikTokFault>(FAULT_ENDPOINTS, FAULT_KINDS);
   readonly failNext: string[] = [];
-  readonly requestLog: Array<{ method: string; path: string; at: number }> = [];
+  readonly requestLog = new RequestLog();
   processingMs: number;
   private nextGrantId = 1;
 
