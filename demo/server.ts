@@ -64,7 +64,8 @@ async function main(): Promise<void> {
     clientId: 'demo-x-client-id',
     clientSecret: 'demo-x-client-secret',
     processingMs: 1500,
-    users: [{ name: 'Demo Creator', username: 'demo_creator' }],
+    // A fixed id, as X keeps one per person: the demo re-run on its database finds the same account.
+    users: [{ id: '1790000000000000001', name: 'Demo Creator', username: 'demo_creator' }],
   });
   // The demo user's video jobs, as the host's own video tool would have made them; the last one's file is gone, so
   // publishing it shows how a failure looks.
@@ -116,8 +117,8 @@ async function main(): Promise<void> {
     res.json({
       origin: base,
       api: '/wp-json/aurareels/v1/social',
-      platforms: [{ id: 'tiktok', name: 'TikTok' }, { id: 'instagram', name: 'Instagram' }],
-      quotas: { tiktok: 5, instagram: 25 },
+      platforms: [{ id: 'tiktok', name: 'TikTok' }, { id: 'instagram', name: 'Instagram' }, { id: 'x', name: 'X' }],
+      quotas: { tiktok: 5, instagram: 25, x: 100 },
       video_jobs: videoJobs.map((j) => ({ id: j.id, title: j.title })),
       // The simulators consent at once unless asked for their Allow page; real platforms always show theirs.
       simulator_consent_pages: true,

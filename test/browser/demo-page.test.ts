@@ -131,6 +131,8 @@ describe('the demo page in a real browser', () => {
       await page.getByLabel('Video', { exact: true }).selectOption('demo-job-1');
       await page.getByLabel('TikTok: Demo Creator (@demo.creator)', { exact: true }).check();
       await page.getByLabel('Instagram: Demo Reels (@demo.reels)', { exact: true }).check();
+      // The demo connects its X account at start too; this test publishes to the two it connected itself.
+      await page.getByLabel('X: Demo Creator (@demo_creator)', { exact: true }).uncheck();
       await page.getByRole('button', { name: 'Publish now' }).click();
       await page.getByText(/^Publishing to TikTok \(post \d+\) and Instagram \(post \d+\)\.$/).waitFor({ timeout: LONG });
       both = await idsInNotice();
