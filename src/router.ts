@@ -26,6 +26,9 @@ import { PublishService } from './services/publish-service';
 import { PublishWorker } from './services/publish-worker';
 import { N8nNotifier } from './services/n8n-notifier';
 import { PostActions } from './services/post-actions';
+import { PostEditor } from './services/post-editor';
+import { IdempotencyRepo } from './data/idempotency-repo';
+import { idempotent, IDEMPOTENCY_TTL_MS } from './http/idempotency';
 import { Scheduler } from './services/scheduler';
 import { TokenService } from './services/token-service';
 
@@ -107,6 +110,8 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(o.n8n.apiKey, keyFailures), limitWrites,
     limitCallbacks, oauthCookie,
     accountsService, publishService, postActions, scheduler, posts, accounts, now,
+    postEditor: new PostEditor({ posts, publishService, worker, notifier }),
+    idempotent: idempotent(new IdempotencyRepo({ knex, table: t.idempotency, now, ttlMs: IDEMPOTENCY_TTL_MS })),
   }));
   api.use(notFoundRoute);
   api.use(createErrorHandler(logger));
