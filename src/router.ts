@@ -30,6 +30,9 @@ import { PostEditor } from './services/post-editor';
 import { IdempotencyRepo } from './data/idempotency-repo';
 import { idempotent, IDEMPOTENCY_TTL_MS } from './http/idempotency';
 import { Scheduler } from './services/scheduler';
+import type { Registry } from 'prom-client';
+import { SocialMetrics } from './metrics';
+import { requestContext, requestId, withRequestId } from './http/request-id';
 import { TokenService } from './services/token-service';
 
 export const API_BASE = '/aurareels/v1/social';
@@ -49,34 +52,37 @@ export interface SocialRouter extends Router {
    * Rejects with a message saying what to fix. Checks afresh on every call; once it resolves the scanner starts.
    */
   ready(): Promise<void>;
+  /** The registry the router's Prometheus metrics are on (the host's `metrics.registry`, or its own); undefined with `metrics: false`. */
+  metrics: Registry | undefined;
 }
 
 export { unrefSleep } from './options';
 
 /** The repositories, adapters and publish worker everything else is built on (the bench's baseline uses them too). */
 export function createPublishingCore(o: ResolvedOptions) {
-  const { db: knex, now, logger, sleep } = o;
+  const { db: knex, now, sleep } = o;
+  const logger = withRequestId(o.logger);
   const t = tableNames(o.tablePrefix);
   const cipher = new TokenCipher(o.encryptionKey, o.previousEncryptionKeys);
   const accounts = new AccountsRepo({ knex, table: t.accounts, now });
   const posts = new PostsRepo({ knex, table: t.posts, accountsTable: t.accounts, now });
   const steps = new PostStepsRepo({ knex, table: t.postSteps, now });
-  const adapters = createAdapters(o);
+  const metrics = o.metrics ? new SocialMetrics({ registry: o.metrics.registry, prefix: o.metrics.prefix, waiting: () => posts.waitingByReason() }) : undefined;
+  const adapters = createAdapters(o, metrics?.observeCall);
   const tokens = new TokenService({ accounts, cipher, adapters, now, logger, sleep });
   const worker = new PublishWorker({
     posts, steps, accounts, tokens, adapters, now, logger, sleep,
-    leaseSeconds: o.scheduler.leaseSeconds, retry: o.retry, quotas: o.quotas,
+    leaseSeconds: o.scheduler.leaseSeconds, retry: o.retry, quotas: o.quotas, observer: metrics,
   });
-  return { t, cipher, accounts, posts, steps, adapters, tokens, worker };
+  return { t, cipher, accounts, posts, steps, adapters, tokens, worker, metrics, logger };
 }
 
 export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const o = resolveOptions(input);
   const knex = o.db;
   const now = o.now;
-  const logger = o.logger;
 
-  const { t, cipher, accounts, posts, adapters, tokens, worker, steps } = createPublishingCore(o);
+  const { t, cipher, accounts, posts, adapters, tokens, worker, steps, metrics, logger } = createPublishingCore(o);
   const states = new OAuthStatesRepo({ knex, table: t.oauthStates, now });
   const videoJobs = new VideoJobsReader({ knex, config: o.videoJobs });
   const accountsService = new AccountsService({
@@ -90,10 +96,12 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const scheduler = new Scheduler({ posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency });
 
   const api = Router();
+  api.use(requestId);
   if (o.cors) api.use(createCors(o.cors));
   api.use(helmet());
   api.use(requireUtf8Body);
   api.use(express.json({ limit: o.bodyLimit }));
+  api.use(requestContext);
   const limitWrites: RequestHandler = o.rateLimit
     ? createWriteLimiter({ ...o.rateLimit, now, store: new KnexRateLimitStore({ knex, table: t.rateLimits, now }) })
     : (_req, _res, next) => next();
@@ -125,6 +133,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     if (o.scheduler.enabled) starter.startNow();
   };
   router.scheduler = scheduler;
+  router.metrics = metrics?.registry;
   router.close = async () => {
     starter.stop();
     await scheduler.close();

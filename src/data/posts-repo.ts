@@ -454,6 +454,25 @@ export class PostsRepo {
     return n === 1;
   }
 
+  /**
+   * Posts waiting to be published, by reason, in one grouped count (metrics, on scrape): `scheduled` (its time has
+   * not come), `due` (its time has come, no worker has it yet), `retry` (a failed attempt waiting for its backoff),
+   * `quota` (waiting for its account's quota window). Posts a worker is publishing right now are not waiting.
+   */
+  async waitingByReason(): Promise<Array<{ reason: string; n: number }>> {
+    const now = this.stamp();
+    const reason = this.deps.knex.raw(
+      "case when error_kind = 'quota' then 'quota' when status = 'publishing' then 'retry' when next_attempt_at <= ? then 'due' else 'scheduled' end",
+      [now],
+    );
+    const rows = await this.q()
+      .whereIn('status', ['scheduled', 'publishing'])
+      .andWhere((w) => w.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now))
+      .groupBy('reason')
+      .select({ reason }, this.deps.knex.raw('count(*) as n'));
+    return rows.map((r: { reason: string; n: number | string }) => ({ reason: r.reason, n: Number(r.n) }));
+  }
+
   /** How many of the user's posts are in `status` (the (wp_user_id, status) index answers it). */
   async countForUser(userId: number, status: PostStatus): Promise<number> {
     const [row] = await this.q().where({ wp_user_id: userId, status }).count({ n: '*' });
