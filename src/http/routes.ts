@@ -17,6 +17,7 @@ import {
   scheduleBody, toPostEdit, toPublishRequest,
 } from './validation';
 import type { PostEditor } from '../services/post-editor';
+import { openApiDocument } from './openapi';
 
 export interface RouteDeps {
   authenticate: RequestHandler;
@@ -52,6 +53,13 @@ export function createRoutes(d: RouteDeps): Router {
     // The flow is over either way: its state is used up.
     if (state && nonce !== undefined) d.oauthCookie.clear(res, state);
     res.redirect(302, location);
+  });
+
+  // The machine-readable contract (no auth): generated from the schemas that validate requests.
+  let doc: object | undefined;
+  r.get('/openapi.json', (_req, res) => {
+    doc ??= openApiDocument();
+    res.json(doc);
   });
 
   // 1. List connected accounts
