@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { LookupFunction } from 'node:net';
 import cron from 'node-cron';
 import pino from 'pino';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { OptionsError } from './errors';
 import { unknownOptionIssues } from './options-check';
@@ -150,6 +151,12 @@ export interface SocialRouterOptions {
    * HTTP auth with them [off: no CORS headers, same-origin only]
    */
   cors?: false | { origins: string[] | '*'; credentials?: boolean; maxAgeSeconds?: number };
+  /**
+   * Prometheus metrics (prom-client): the `registry` to register them on (the host serves it where it likes, e.g.
+   * `GET /metrics` with `registry.metrics()`), and the metric names' `prefix` [the router's own registry, exposed as
+   * `router.metrics`; prefix 'aurareels_social_']. false registers none.
+   */
+  metrics?: false | { registry?: Registry; prefix?: string };
   logger?: Logger;
   /** The clock every read and write of time goes through [() => new Date()] */
   now?: () => Date;
@@ -323,6 +330,15 @@ const schema = z.object({
       }).refine((c) => !(c.credentials && c.origins === '*'), { message: "browsers refuse credentials with '*': list the origins", path: ['credentials'] }),
     ])
     .default(false),
+  metrics: z
+    .union([
+      z.literal(false),
+      z.object({
+        registry: z.custom<Registry>((v) => !!v && typeof (v as Registry).registerMetric === 'function' && typeof (v as Registry).metrics === 'function', "must be a prom-client Registry").optional(),
+        prefix: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name prefix').default('aurareels_social_'),
+      }),
+    ])
+    .default({ prefix: 'aurareels_social_' }),
   logger: z
     .custom<Logger>((v) => !!v && typeof (v as Logger).info === 'function' && typeof (v as Logger).error === 'function', 'must have pino\'s methods')
     .optional(),

@@ -26,7 +26,13 @@ import { PublishService } from './services/publish-service';
 import { PublishWorker } from './services/publish-worker';
 import { N8nNotifier } from './services/n8n-notifier';
 import { PostActions } from './services/post-actions';
+import { PostEditor } from './services/post-editor';
+import { IdempotencyRepo } from './data/idempotency-repo';
+import { idempotent, IDEMPOTENCY_TTL_MS } from './http/idempotency';
 import { Scheduler } from './services/scheduler';
+import type { Registry } from 'prom-client';
+import { SocialMetrics } from './metrics';
+import { requestContext, requestId, withRequestId } from './http/request-id';
 import { TokenService } from './services/token-service';
 
 export const API_BASE = '/aurareels/v1/social';
@@ -46,34 +52,37 @@ export interface SocialRouter extends Router {
    * Rejects with a message saying what to fix. Checks afresh on every call; once it resolves the scanner starts.
    */
   ready(): Promise<void>;
+  /** The registry the router's Prometheus metrics are on (the host's `metrics.registry`, or its own); undefined with `metrics: false`. */
+  metrics: Registry | undefined;
 }
 
 export { unrefSleep } from './options';
 
 /** The repositories, adapters and publish worker everything else is built on (the bench's baseline uses them too). */
 export function createPublishingCore(o: ResolvedOptions) {
-  const { db: knex, now, logger, sleep } = o;
+  const { db: knex, now, sleep } = o;
+  const logger = withRequestId(o.logger);
   const t = tableNames(o.tablePrefix);
   const cipher = new TokenCipher(o.encryptionKey, o.previousEncryptionKeys);
   const accounts = new AccountsRepo({ knex, table: t.accounts, now });
   const posts = new PostsRepo({ knex, table: t.posts, accountsTable: t.accounts, now });
   const steps = new PostStepsRepo({ knex, table: t.postSteps, now });
-  const adapters = createAdapters(o);
+  const metrics = o.metrics ? new SocialMetrics({ registry: o.metrics.registry, prefix: o.metrics.prefix, waiting: () => posts.waitingByReason() }) : undefined;
+  const adapters = createAdapters(o, metrics?.observeCall);
   const tokens = new TokenService({ accounts, cipher, adapters, now, logger, sleep });
   const worker = new PublishWorker({
     posts, steps, accounts, tokens, adapters, now, logger, sleep,
-    leaseSeconds: o.scheduler.leaseSeconds, retry: o.retry, quotas: o.quotas,
+    leaseSeconds: o.scheduler.leaseSeconds, retry: o.retry, quotas: o.quotas, observer: metrics,
   });
-  return { t, cipher, accounts, posts, steps, adapters, tokens, worker };
+  return { t, cipher, accounts, posts, steps, adapters, tokens, worker, metrics, logger };
 }
 
 export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const o = resolveOptions(input);
   const knex = o.db;
   const now = o.now;
-  const logger = o.logger;
 
-  const { t, cipher, accounts, posts, adapters, tokens, worker, steps } = createPublishingCore(o);
+  const { t, cipher, accounts, posts, adapters, tokens, worker, steps, metrics, logger } = createPublishingCore(o);
   const states = new OAuthStatesRepo({ knex, table: t.oauthStates, now });
   const videoJobs = new VideoJobsReader({ knex, config: o.videoJobs });
   const accountsService = new AccountsService({
@@ -94,10 +103,12 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   });
 
   const api = Router();
+  api.use(requestId);
   if (o.cors) api.use(createCors(o.cors));
   api.use(helmet());
   api.use(requireUtf8Body);
   api.use(express.json({ limit: o.bodyLimit }));
+  api.use(requestContext);
   const limitWrites: RequestHandler = o.rateLimit
     ? createWriteLimiter({ ...o.rateLimit, now, store: new KnexRateLimitStore({ knex, table: t.rateLimits, now }) })
     : (_req, _res, next) => next();
@@ -114,6 +125,8 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(keys.inbound, keyFailures), limitWrites,
     limitCallbacks, oauthCookie,
     accountsService, publishService, postActions, scheduler, posts, accounts, now,
+    postEditor: new PostEditor({ posts, publishService, worker, notifier }),
+    idempotent: idempotent(new IdempotencyRepo({ knex, table: t.idempotency, now, ttlMs: IDEMPOTENCY_TTL_MS })),
   }));
   api.use(notFoundRoute);
   api.use(createErrorHandler(logger));
@@ -127,6 +140,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     if (o.scheduler.enabled) starter.startNow();
   };
   router.scheduler = scheduler;
+  router.metrics = metrics?.registry;
   router.close = async () => {
     starter.stop();
     await scheduler.close();

@@ -43,6 +43,7 @@ export interface TableNames {
   oauthStates: string;
   postSteps: string;
   rateLimits: string;
+  idempotency: string;
   migrations: string;
 }
 
@@ -55,6 +56,7 @@ export function tableNames(prefix: string): TableNames {
     oauthStates: `${base}oauth_states`,
     postSteps: `${base}post_steps`,
     rateLimits: `${base}rate_limits`,
+    idempotency: `${base}idempotency`,
     migrations: `${base}migrations`,
   };
 }

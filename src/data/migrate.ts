@@ -10,6 +10,7 @@ import * as oauthStateBrowser from '../../migrations/20261206000100_oauth_state_
 import * as tiktokPostDisclosure from '../../migrations/20261206000300_tiktok_post_disclosure';
 import * as quotaReservation from '../../migrations/20261206000500_quota_reservation';
 import * as postPublishedBy from '../../migrations/20261206000700_post_published_by';
+import * as idempotencyKeys from '../../migrations/20261206000900_idempotency_keys';
 
 interface PackageMigration {
   name: string;
@@ -18,7 +19,7 @@ interface PackageMigration {
 }
 
 /** In order; a new migration is appended here and as a file in migrations/. */
-const MIGRATIONS: PackageMigration[] = [createSocialTables, createRateLimits, indexQuotaCount, oauthStateBrowser, tiktokPostDisclosure, quotaReservation, postPublishedBy];
+const MIGRATIONS: PackageMigration[] = [createSocialTables, createRateLimits, indexQuotaCount, oauthStateBrowser, tiktokPostDisclosure, quotaReservation, postPublishedBy, idempotencyKeys];
 
 /** A Knex migration source bound to a table prefix, for `migrate()` and for knexfile.ts (knex CLI). */
 export function createMigrationSource(prefix: string): Knex.MigrationSource<PackageMigration> {

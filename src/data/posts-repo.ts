@@ -90,6 +90,23 @@ export interface QuotaWindow {
   times: Date[];
 }
 
+/** What PATCH /posts/{id} may change; absent fields stay as they are. */
+export interface EditableFields {
+  caption?: string;
+  hashtags?: string[];
+  mentions?: string[];
+  location?: string | null;
+  privacyLevel?: string;
+  allowComments?: boolean;
+  allowDuet?: boolean;
+  allowStitch?: boolean;
+  brandContentToggle?: boolean;
+  brandOrganicToggle?: boolean;
+  videoDurationSeconds?: number | null;
+  /** Schedules a draft, or moves a scheduled post. */
+  scheduledAt?: Date;
+}
+
 export interface PostFilters {
   status?: PostStatus;
   platform?: string;
@@ -296,10 +313,9 @@ export class PostsRepo {
    * Posts of an account that count against a platform quota: published since `since`, or holding a quota slot
    * taken since then (about to call the platform, or waiting for a retry). A post merely claimed does not count.
    */
-  private countedTowardsQuota(q: Knex.QueryBuilder, accountId: number, since: Date): Knex.QueryBuilder {
+  private countedTowardsQuota(q: Knex.QueryBuilder, accountId: number | number[], since: Date): Knex.QueryBuilder {
     const sinceStr = toDbTime(since);
-    return q
-      .where('social_account_id', accountId)
+    return (Array.isArray(accountId) ? q.whereIn('social_account_id', accountId) : q.where('social_account_id', accountId))
       .andWhere((w) =>
         w.where((p) => p.where('status', 'published').andWhere('published_at', '>', sinceStr))
           .orWhere((p) => p.where('status', 'publishing').andWhere('quota_reserved_at', '>', sinceStr)));
@@ -316,6 +332,56 @@ export class PostsRepo {
       .filter((d: Date | null): d is Date => d !== null)
       .sort((a: Date, b: Date) => a.getTime() - b.getTime());
     return { count: rows.length, times };
+  }
+
+  /** The quota windows of several accounts in one query (GET /accounts): each account's window, oldest first. */
+  async quotaWindows(accountIds: number[], since: Date): Promise<Map<number, QuotaWindow>> {
+    const windows = new Map<number, QuotaWindow>(accountIds.map((id) => [id, { count: 0, times: [] }]));
+    if (accountIds.length === 0) return windows;
+    const rows = await this.countedTowardsQuota(this.q(), accountIds, since).select('social_account_id', 'published_at', 'quota_reserved_at', 'status');
+    for (const r of rows as Array<{ social_account_id: number; status: string; published_at: unknown; quota_reserved_at: unknown }>) {
+      const w = windows.get(Number(r.social_account_id));
+      if (!w) continue;
+      w.count++;
+      const at = fromDbTime(r.status === 'published' ? r.published_at : r.quota_reserved_at);
+      if (at) w.times.push(at);
+    }
+    for (const w of windows.values()) w.times.sort((a, b) => a.getTime() - b.getTime());
+    return windows;
+  }
+
+  /**
+   * Changes the content (and, when given, the time) of a post that is still a draft or scheduled; a draft given a
+   * time becomes scheduled. False when the post is no longer in one of those states (or not the user's).
+   */
+  async updateEditable(id: number, userId: number, from: PostStatus, fields: EditableFields): Promise<boolean> {
+    const values: Record<string, unknown> = { updated_at: this.stamp() };
+    if (fields.caption !== undefined) values.caption = fields.caption;
+    if (fields.hashtags !== undefined) values.hashtags = JSON.stringify(fields.hashtags);
+    if (fields.mentions !== undefined) values.mentions = JSON.stringify(fields.mentions);
+    if (fields.location !== undefined) values.location = fields.location;
+    if (fields.privacyLevel !== undefined) values.privacy_level = fields.privacyLevel;
+    if (fields.allowComments !== undefined) values.allow_comments = fields.allowComments;
+    if (fields.allowDuet !== undefined) values.allow_duet = fields.allowDuet;
+    if (fields.allowStitch !== undefined) values.allow_stitch = fields.allowStitch;
+    if (fields.brandContentToggle !== undefined) values.brand_content_toggle = fields.brandContentToggle;
+    if (fields.brandOrganicToggle !== undefined) values.brand_organic_toggle = fields.brandOrganicToggle;
+    if (fields.videoDurationSeconds !== undefined) values.video_duration_seconds = fields.videoDurationSeconds;
+    if (fields.scheduledAt) {
+      const when = toDbTime(fields.scheduledAt);
+      Object.assign(values, { status: 'scheduled', scheduled_at: when, next_attempt_at: when, error_message: null, error_kind: null });
+    }
+    const n = await this.q().where({ id, wp_user_id: userId, status: from }).update(values);
+    return n === 1;
+  }
+
+  /** Starts publishing a draft now, leased to `owner`. False when it is no longer a draft. */
+  async publishDraft(id: number, userId: number, owner: string, until: Date): Promise<boolean> {
+    const now = this.stamp();
+    const n = await this.q().where({ id, wp_user_id: userId, status: 'draft' }).update({
+      status: 'publishing', next_attempt_at: now, lease_owner: owner, lease_expires_at: toDbTime(until), updated_at: now,
+    });
+    return n === 1;
   }
 
   /**
@@ -408,6 +474,25 @@ export class PostsRepo {
       updated_at: now,
     });
     return n === 1;
+  }
+
+  /**
+   * Posts waiting to be published, by reason, in one grouped count (metrics, on scrape): `scheduled` (its time has
+   * not come), `due` (its time has come, no worker has it yet), `retry` (a failed attempt waiting for its backoff),
+   * `quota` (waiting for its account's quota window). Posts a worker is publishing right now are not waiting.
+   */
+  async waitingByReason(): Promise<Array<{ reason: string; n: number }>> {
+    const now = this.stamp();
+    const reason = this.deps.knex.raw(
+      "case when error_kind = 'quota' then 'quota' when status = 'publishing' then 'retry' when next_attempt_at <= ? then 'due' else 'scheduled' end",
+      [now],
+    );
+    const rows = await this.q()
+      .whereIn('status', ['scheduled', 'publishing'])
+      .andWhere((w) => w.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now))
+      .groupBy('reason')
+      .select({ reason }, this.deps.knex.raw('count(*) as n'));
+    return rows.map((r: { reason: string; n: number | string }) => ({ reason: r.reason, n: Number(r.n) }));
   }
 
   /** How many of the user's posts are in `status` (the (wp_user_id, status) index answers it). */

@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isConnectionError } from '../data/db';
 import { DatabaseUnavailableError, RateLimitError, ShuttingDownError, SocialError } from '../errors';
 import type { Logger } from '../options';
+import { requestIdOf } from './request-id';
 
 function toSocialError(err: unknown): SocialError | undefined {
   if (err instanceof SocialError) return err;
@@ -40,12 +41,12 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = toSocialError(err);
     if (!known || known.status >= 500) {
-      logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), method: req.method, path: req.path }, 'request failed');
+      logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), method: req.method, path: req.path, request_id: requestIdOf(req) }, 'request failed');
     }
     const error = known ?? new SocialError('Internal error. Please try again.', { code: 'rest_internal_error', status: 500 });
     if (res.headersSent) return;
     if (error instanceof RateLimitError || error instanceof ShuttingDownError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    res.status(error.status).json({ success: false, code: error.code, message: error.message, data: { status: error.status, ...error.details } });
+    res.status(error.status).json({ success: false, code: error.code, message: error.message, data: { status: error.status, ...error.details, request_id: requestIdOf(req) } });
   };
 }
 

@@ -13,9 +13,11 @@ import type { OAuthCookie } from './oauth-cookie';
 import { userIdOf } from './request-user';
 import { accountResponse, postDetail, postListItem } from './serialize';
 import {
-  accountsQuery, bulkScheduleBody, internalPublishBody, parse, pathId, platformParam, postsQuery, publishBody, rescheduleBody,
-  scheduleBody, toPublishRequest,
+  accountsQuery, bulkScheduleBody, editBody, internalPublishBody, parse, pathId, platformParam, postsQuery, publishBody, rescheduleBody,
+  scheduleBody, toPostEdit, toPublishRequest,
 } from './validation';
+import type { PostEditor } from '../services/post-editor';
+import { openApiDocument } from './openapi';
 
 export interface RouteDeps {
   authenticate: RequestHandler;
@@ -33,6 +35,9 @@ export interface RouteDeps {
   publishService: PublishService;
   posts: PostsRepo;
   accounts: AccountsRepo;
+  postEditor: PostEditor;
+  /** The Idempotency-Key handling of the create endpoints (after authentication). */
+  idempotent: RequestHandler;
 }
 
 export function createRoutes(d: RouteDeps): Router {
@@ -50,11 +55,27 @@ export function createRoutes(d: RouteDeps): Router {
     res.redirect(302, location);
   });
 
+  // The machine-readable contract (no auth): generated from the schemas that validate requests.
+  let doc: object | undefined;
+  r.get('/openapi.json', (_req, res) => {
+    doc ??= openApiDocument();
+    res.json(doc);
+  });
+
   // 1. List connected accounts
   r.get('/accounts', auth, async (req, res) => {
     const q = parse(accountsQuery, req.query);
     const accounts = await d.accountsService.list(userIdOf(req), q);
-    res.json({ success: true, accounts: accounts.map((a) => accountResponse(a, d.now())) });
+    const quotas = await d.publishService.quotas(accounts);
+    res.json({ success: true, accounts: accounts.map((a) => ({ ...accountResponse(a, d.now()), quota: quotas.get(Number(a.id)) })) });
+  });
+
+  // One account, with its quota (404 for another user's)
+  r.get('/accounts/:id', auth, async (req, res) => {
+    const id = pathId(req.params.id, 'Account', 'aurareels_account_not_found');
+    const account = await d.accountsService.get(userIdOf(req), id);
+    const quotas = await d.publishService.quotas([account]);
+    res.json({ success: true, account: { ...accountResponse(account, d.now()), quota: quotas.get(Number(account.id)) } });
   });
 
   // 2. Start connecting an account
@@ -87,7 +108,7 @@ export function createRoutes(d: RouteDeps): Router {
   });
 
   // 6. Publish now
-  r.post('/publish', write, async (req, res) => {
+  r.post('/publish', write, d.idempotent, async (req, res) => {
     const body = parse(publishBody, req.body);
     const posts = await d.publishService.publishNow(userIdOf(req), toPublishRequest(body));
     res.json({
@@ -98,17 +119,24 @@ export function createRoutes(d: RouteDeps): Router {
   });
 
   // 7. Schedule for later
-  r.post('/schedule', write, async (req, res) => {
+  r.post('/schedule', write, d.idempotent, async (req, res) => {
     const body = parse(scheduleBody(d.now), req.body);
     const posts = await d.publishService.schedule(userIdOf(req), toPublishRequest(body), body.scheduled_at);
     res.json({ success: true, message: 'Posts scheduled successfully', posts: posts.map(createdPost) });
   });
 
   // Bulk scheduling (seed 004): all posts validated before any is created.
-  r.post('/schedule/bulk', write, async (req, res) => {
+  r.post('/schedule/bulk', write, d.idempotent, async (req, res) => {
     const items = parse(bulkScheduleBody(d.now), req.body);
     const posts = await d.publishService.scheduleMany(userIdOf(req), items);
     res.json({ success: true, message: `${posts.length} posts scheduled successfully`, posts: posts.map(createdPost) });
+  });
+
+  // Save as drafts (one per account), validated like a publish; scheduled or published later through /posts/{id}.
+  r.post('/drafts', write, d.idempotent, async (req, res) => {
+    const body = parse(publishBody, req.body);
+    const posts = await d.publishService.saveDrafts(userIdOf(req), toPublishRequest(body));
+    res.json({ success: true, message: 'Drafts saved successfully', posts: posts.map(createdPost) });
   });
 
   // Scheduling summary (seed 004): counts by status and platform, the next due posts, the scanner's last run.
@@ -156,6 +184,24 @@ export function createRoutes(d: RouteDeps): Router {
     res.json({ success: true, message: 'Post rescheduled successfully', post: { id: Number(post.id), status: post.status, scheduled_at: toApiTime(post.scheduled_at) } });
   });
 
+  // Edit a draft or a scheduled post (content, and time: a draft given scheduled_at becomes scheduled)
+  r.patch('/posts/:id', write, async (req, res) => {
+    const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
+    const body = parse(editBody(d.now), req.body);
+    const given = new Set(Object.keys(req.body as object));
+    const edit = Object.fromEntries(Object.entries(toPostEdit(body)).filter(([k]) => given.has(snake(k)))) as ReturnType<typeof toPostEdit>;
+    const post = await d.postEditor.edit(userIdOf(req), id, edit);
+    const account = await d.accounts.findById(post.social_account_id);
+    res.json({ success: true, message: 'Post updated successfully', post: postDetail(post, account) });
+  });
+
+  // Publish a draft now
+  r.post('/posts/:id/publish', write, async (req, res) => {
+    const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
+    const post = await d.postEditor.publishDraft(userIdOf(req), id);
+    res.json({ success: true, message: 'Publishing initiated', post: { id: Number(post.id), platform: post.platform, status: post.status } });
+  });
+
   // 11. Cancel a scheduled post, or delete a draft
   r.delete('/posts/:id', write, async (req, res) => {
     const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
@@ -187,6 +233,9 @@ export function createRoutes(d: RouteDeps): Router {
 
   return r;
 }
+
+/** privacyLevel → privacy_level: the body field a PostEdit field came from. */
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 function createdPost(p: { id: number; platform: string; status: string; accountName: string; scheduledAt: Date | null }) {
   return { id: p.id, platform: p.platform, status: p.status, account_name: p.accountName, scheduled_at: p.scheduledAt ? toApiTime(p.scheduledAt) : null };

@@ -5,6 +5,7 @@ import { PLATFORMS } from '../options';
 import { POST_STATUSES } from '../data/posts-repo';
 import { normalizeHashtag } from '../platforms/caption';
 import type { PublishRequest } from '../services/publish-service';
+import type { PostEdit } from '../services/post-editor';
 
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
@@ -204,3 +205,36 @@ export const internalPublishBody = z.object({
       return d;
     }),
 }, { error: 'the body must be a JSON object' });
+
+const unchangeable = z.never({ error: 'cannot be changed; create a new post for another video or account' }).optional();
+
+/**
+ * PATCH /posts/{id}: any of the publish fields, validated as on creation, without defaults (absent stays as is);
+ * `scheduled_at` schedules a draft or moves a scheduled post.
+ */
+export function editBody(now: () => Date) {
+  const fields = Object.fromEntries(
+    Object.entries(publishBody.omit({ video_job_id: true, accounts: true }).shape)
+      .map(([k, s]) => [k, (s instanceof z.ZodDefault ? s.unwrap() : s).optional()]),
+  ) as unknown as { [K in Exclude<keyof typeof publishBody.shape, 'video_job_id' | 'accounts'>]: z.ZodOptional<z.ZodType<z.output<typeof publishBody>[K]>> };
+  return z.object(
+    { ...fields, scheduled_at: scheduledAtField(now).optional(), video_job_id: unchangeable, accounts: unchangeable },
+    { error: 'the body must be a JSON object' },
+  );
+}
+
+export function toPostEdit(b: z.output<ReturnType<typeof editBody>>): PostEdit {
+  return {
+    caption: b.caption,
+    hashtags: b.hashtags,
+    mentions: b.mentions,
+    location: b.location,
+    privacyLevel: b.privacy_level,
+    allowComments: b.allow_comments,
+    allowDuet: b.allow_duet,
+    allowStitch: b.allow_stitch,
+    brandContentToggle: b.brand_content_toggle,
+    brandOrganicToggle: b.brand_organic_toggle,
+    scheduledAt: b.scheduled_at,
+  };
+}

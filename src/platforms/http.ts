@@ -30,7 +30,20 @@ export interface PlatformRequest {
   idempotent: boolean;
   /** What the call does, for error messages: "creating the TikTok post". */
   action: string;
+  /** Told when the call ends, answered or not (the router's metrics). */
+  observe?: CallObserver;
 }
+
+/** One platform call as metrics see it: `status` is the HTTP status, or 'error' when no answer came. */
+export interface CallInfo {
+  platform: string;
+  method: string;
+  url: string;
+  status: number | 'error';
+  seconds: number;
+}
+
+export type CallObserver = (call: CallInfo) => void;
 
 /** Codes meaning the request never reached the platform, so repeating it cannot duplicate anything. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -57,6 +70,8 @@ export async function callPlatform(req: PlatformRequest): Promise<PlatformRespon
   let headers: ResponseHeaders;
   let text: string;
   const timeout = callTimeout(req.timeoutMs);
+  const started = performance.now();
+  const observe = (answered: number | 'error') => req.observe?.({ platform: req.platform, method: req.method, url: req.url, status: answered, seconds: (performance.now() - started) / 1000 });
   try {
     const res = await request(req.url, {
       method: req.method,
@@ -67,7 +82,9 @@ export async function callPlatform(req: PlatformRequest): Promise<PlatformRespon
     status = res.statusCode;
     headers = res.headers;
     text = await res.body.text();
+    observe(status);
   } catch (err) {
+    observe('error');
     const code = networkCode(err);
     const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
     const what = timedOut ? `timed out after ${req.timeoutMs} ms` : `failed (${code ?? (err as Error)?.message ?? 'network error'})`;

@@ -2,6 +2,7 @@
 import type { AccountRow, AccountsRepo } from '../data/accounts-repo';
 import type { NewPost, PostsRepo } from '../data/posts-repo';
 import type { VideoJobsReader } from '../data/video-jobs';
+import { toApiTime } from '../data/db';
 import { ConflictError, NotFoundError, PlatformRuleError, RateLimitError, SocialError, ValidationError } from '../errors';
 import { composeText } from '../platforms/caption';
 import type { AccountOptions, PlatformAdapter } from '../platforms/types';
@@ -23,6 +24,15 @@ export interface PublishRequest {
   /** TikTok's commercial-content disclosure: a paid partnership for a third party / promoting the creator's own business. */
   brandContentToggle: boolean;
   brandOrganicToggle: boolean;
+}
+
+/** GET /accounts: what an account's platform quota still allows. */
+export interface AccountQuota {
+  limit: number | null;
+  used: number;
+  remaining: number | null;
+  /** UTC 'YYYY-MM-DD HH:mm:ss' when the next slot opens; null while one is free. */
+  next_slot_at: string | null;
 }
 
 export interface CreatedPost {
@@ -172,7 +182,7 @@ export class PublishService {
   }
 
   /** A publish now that would go past an account's 24 h quota is refused with 429 and when to try again. */
-  private async checkQuotas(accounts: AccountRow[]): Promise<void> {
+  async checkQuotas(accounts: AccountRow[]): Promise<void> {
     const now = this.deps.now().getTime();
     for (const a of accounts) {
       const limit = this.deps.quotas[a.platform]?.postsPer24h;
@@ -188,6 +198,36 @@ export class PublishService {
         );
       }
     }
+  }
+
+  /** Saves drafts: validated like a publish (so the draft can be published as saved), created `draft`, nothing started. */
+  async saveDrafts(userId: number, req: PublishRequest): Promise<CreatedPost[]> {
+    this.checkPostsPerRequest(req.accountIds.length);
+    const checked = await this.validate(userId, req);
+    return this.create(userId, req, checked, { status: 'draft', scheduledAt: null });
+  }
+
+  /**
+   * Each account's quota in the moving 24 hours: its limit, the posts counted (published, or holding a slot),
+   * what is left, and when the next slot opens (null while one is free). One query for all the accounts.
+   */
+  async quotas(accounts: AccountRow[]): Promise<Map<number, AccountQuota>> {
+    const now = this.deps.now().getTime();
+    const windows = await this.deps.posts.quotaWindows(accounts.map((a) => Number(a.id)), new Date(now - DAY_MS));
+    const out = new Map<number, AccountQuota>();
+    for (const a of accounts) {
+      const limit = this.deps.quotas[a.platform]?.postsPer24h ?? null;
+      const w = windows.get(Number(a.id)) ?? { count: 0, times: [] };
+      if (limit === null) {
+        out.set(Number(a.id), { limit: null, used: w.count, remaining: null, next_slot_at: null });
+        continue;
+      }
+      const remaining = Math.max(0, limit - w.count);
+      // Full: a slot opens when enough counted posts have aged out of the window to bring the count below the limit.
+      const frees = remaining > 0 ? null : w.times[w.count - limit];
+      out.set(Number(a.id), { limit, used: w.count, remaining, next_slot_at: frees ? toApiTime(new Date(frees.getTime() + DAY_MS)) : null });
+    }
+    return out;
   }
 
   /** Schedules for later: validated like a publish, created `scheduled`, n8n told (without waiting for it). */
@@ -232,7 +272,7 @@ export class PublishService {
    * before the insert, so two requests of one user at the same instant may together pass it by at most one
    * request's posts (itself bounded by postsPerRequest, and the write rate limit bounds how often that can happen).
    */
-  private async checkScheduledPerUser(userId: number, adding: number): Promise<void> {
+  async checkScheduledPerUser(userId: number, adding: number): Promise<void> {
     const limit = this.deps.limits.scheduledPostsPerUser;
     const pending = await this.deps.posts.countForUser(userId, 'scheduled');
     if (pending + adding <= limit) return;

@@ -7,7 +7,8 @@ import { PlatformError, ShuttingDownError } from '../errors';
 import type { Logger } from '../options';
 import { composeText } from '../platforms/caption';
 import { capitalize } from '../platforms/http';
-import { isConnectionError, toDbTime } from '../data/db';
+import { fromDbTime, isConnectionError, toDbTime } from '../data/db';
+import type { PublishObserver } from '../metrics';
 import type { PlatformAdapter, PublishContext, StepStore } from '../platforms/types';
 import { RATE_LIMITED } from '../platforms/types';
 import type { TokenService } from './token-service';
@@ -27,6 +28,8 @@ export interface PublishWorkerDeps {
   logger: Logger;
   /** Names this process in leases [a random id] */
   workerId?: string;
+  /** Told of each publish's start and outcome (metrics). */
+  observer?: PublishObserver;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -175,6 +178,11 @@ export class PublishWorker {
       const ctx = await this.context(post, account, '', log);
       if (!(await this.takeQuotaSlot(post, Object.keys(ctx.stepsSaved).length > 0, log))) return;
       ctx.accessToken = await this.deps.tokens.accessTokenFor(account);
+      const scheduledAt = fromDbTime(post.scheduled_at);
+      // The lag is measured once, when a scheduled post first goes to its platform (not on retries or resumes).
+      if (scheduledAt && post.attempts === 0 && Object.keys(ctx.stepsSaved).length === 0) {
+        this.deps.observer?.started(post.platform, (this.deps.now().getTime() - scheduledAt.getTime()) / 1000);
+      }
       log.info({ attempt: post.attempts + 1 }, 'publishing');
       const result = await adapter.publish(ctx);
       const done = await posts.finish(post.id, this.workerId, {
@@ -183,6 +191,7 @@ export class PublishWorker {
         platformPostUrl: result.platformPostUrl,
         publishedAt: this.deps.now(),
       });
+      if (done) this.deps.observer?.outcome(post.platform, 'published');
       log.info({ platformPostId: result.platformPostId, recorded: done }, 'published');
     } catch (err) {
       if (err instanceof LeaseLostError) {
@@ -229,6 +238,7 @@ export class PublishWorker {
     const until = new Date(Math.max((frees?.getTime() ?? now.getTime()) + DAY_MS, now.getTime() + 60_000));
     const reason = `Waiting for the ${capitalize(post.platform)} limit of ${limit} posts per 24 hours on this account; it will be published after ${toDbTime(until)} UTC.`;
     await this.deps.posts.defer(post.id, this.workerId, { until, reason });
+    this.deps.observer?.outcome(post.platform, 'deferred');
     log.info({ until }, 'deferred for quota');
     return false;
   }
@@ -245,6 +255,7 @@ export class PublishWorker {
     if (perr && QUOTA_CODES.has(perr.platformCode ?? '')) {
       const until = new Date(now + Math.max(perr.retryAfterSeconds ?? 0, 3600) * 1000);
       await posts.defer(post.id, this.workerId, { until, reason: `${message} Waiting until ${toDbTime(until)} UTC.` });
+      this.deps.observer?.outcome(post.platform, 'deferred');
       log.info({ code: perr.platformCode, until }, 'deferred: platform quota');
       return;
     }
@@ -265,11 +276,13 @@ export class PublishWorker {
         errorMessage: `Attempt ${attempt} of ${maxAttempts} failed: ${message} Retrying after ${toDbTime(at)} UTC.`,
         errorKind: kind,
       });
+      this.deps.observer?.outcome(post.platform, 'retry');
       log.warn({ kind, code: perr?.platformCode, attempt, at }, 'publish attempt failed; will retry');
       return;
     }
     const final = kind === 'retryable' ? `${message} (gave up after ${attempt} attempts)` : message;
     await posts.finish(post.id, this.workerId, { status: 'failed', errorMessage: final, errorKind: kind });
+    this.deps.observer?.outcome(post.platform, 'failed');
     log.warn({ kind, code: perr?.platformCode, message: final }, 'publish failed');
   }
 

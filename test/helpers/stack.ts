@@ -13,6 +13,9 @@ import { createTikTokSimulator, type TikTokSimulator, type TikTokSimulatorOption
 import { createInstagramSimulator, type InstagramSimulator, type InstagramSimulatorOptions } from '../../src/simulators/instagram';
 import { createXSimulator, type XSimulator, type XSimulatorOptions } from '../../src/simulators/x';
 import { Browser } from './browser';
+import { contractChecker } from './contract';
+
+const API_PATH = '/wp-json/aurareels/v1/social';
 import { createTestDb, type TestDb } from './db';
 
 export const JWT_SECRET = 'test-jwt-secret-of-the-wordpress-site';
@@ -50,6 +53,8 @@ export interface Stack {
   logs: string[];
   /** Every response body the router sent, for leak checks. */
   responses: string[];
+  /** Responses that did not fit the OpenAPI document (test/helpers/contract.ts); close() fails when there are any. */
+  contractViolations: string[];
   token(userId: number, claims?: object): string;
   auth(userId: number): { Authorization: string };
   /** A new browser window with its own cookies (test/helpers/browser.ts). */
@@ -119,10 +124,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const app = express();
   if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
   const responses: string[] = [];
-  app.use((_req, res, next) => {
+  const contract = contractChecker();
+  const contractViolations: string[] = [];
+  app.use((req, res, next) => {
     const end = res.end.bind(res);
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
       if (chunk) responses.push(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+      // Every JSON answer of the router is checked against its OpenAPI document.
+      const path = req.originalUrl.split('?')[0];
+      if (chunk && path.startsWith(API_PATH) && /json/.test(String(res.getHeader('content-type') ?? ''))) {
+        let body: unknown;
+        try { body = JSON.parse(String(chunk)); } catch { body = undefined; }
+        const problem = body === undefined ? undefined : contract.check(req.method, path.slice(API_PATH.length), res.statusCode, body);
+        if (problem) contractViolations.push(problem);
+      }
       const location = res.getHeader('location');
       if (location) responses.push(String(location));
       return (end as (...a: unknown[]) => unknown)(chunk, ...rest);
@@ -233,6 +248,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     db, media, tiktok, instagram, x, router, baseUrl, api, logs, responses, token, auth, connectTikTok, connectInstagram, connectX, followOAuth, addVideo, waitForPost,
     browser: () => new Browser(), startConnect,
+    contractViolations,
     close: async () => {
       await router.close();
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
@@ -241,6 +257,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await x.close();
       await media.close();
       if (!opts.db) await db.destroy();
+      if (contractViolations.length) throw new Error(`responses that do not fit the OpenAPI document:\n${contractViolations.join('\n')}`);
     },
   };
 }

@@ -5,6 +5,7 @@ import { PlatformError } from '../../errors';
 import type { ResolvedInstagramOptions } from '../../options';
 import { extractHashtags, extractMentions } from '../caption';
 import { callPlatform, type PlatformResponse } from '../http';
+import type { CallObserver } from '../http';
 import { pollUntilDone } from '../polling';
 import type { LoginAccount, OAuthLogin, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
 import { containerErrorSubcode, graphFailure, needsNewContainer, remedyFor } from './errors';
@@ -28,6 +29,8 @@ export interface InstagramAdapterDeps {
   timeoutMs: number;
   statusPoll: { firstDelayMs: number; maxDelayMs: number; timeoutMs: number };
   now: () => Date;
+  /** Told of every publishing call's duration and status (metrics). */
+  observeCall?: CallObserver;
 }
 
 const STEP = { container: 'instagram.container', polling: 'instagram.polling', publishSent: 'instagram.publish_sent', media: 'instagram.media' } as const;
@@ -62,6 +65,7 @@ export class InstagramAdapter implements PlatformAdapter {
       headers: method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : undefined,
       body: method === 'POST' ? query : undefined,
       timeoutMs: this.deps.timeoutMs,
+      observe: this.deps.observeCall,
       idempotent,
       action,
     });

@@ -5,6 +5,7 @@ import type { ResolvedTikTokOptions } from '../../options';
 import { extractHashtags } from '../caption';
 import { readMp4Duration } from '../mp4-duration';
 import { callPlatform, type PlatformResponse } from '../http';
+import type { CallObserver } from '../http';
 import { pollUntilDone } from '../polling';
 import type { VideoSource } from '../video-source';
 import type {
@@ -26,6 +27,8 @@ export interface TikTokAdapterDeps {
   now: () => Date;
   /** Where the video's bytes come from (FILE_UPLOAD). */
   video: VideoSource;
+  /** Told of every publishing call's duration and status (metrics). */
+  observeCall?: CallObserver;
 }
 
 /** Step names saved on the post, in order. */
@@ -127,6 +130,7 @@ export class TikTokAdapter implements PlatformAdapter {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(form),
       timeoutMs: this.deps.timeoutMs,
+      observe: this.deps.observeCall,
       idempotent: true,
       action,
     });
@@ -173,6 +177,7 @@ export class TikTokAdapter implements PlatformAdapter {
       headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json; charset=UTF-8' },
       body: JSON.stringify(body ?? {}),
       timeoutMs: this.deps.timeoutMs,
+      observe: this.deps.observeCall,
       idempotent,
       action,
     });
@@ -385,6 +390,7 @@ export class TikTokAdapter implements PlatformAdapter {
           headers: { 'Content-Type': contentType, 'Content-Length': String(chunk.byteLength), 'Content-Range': `bytes ${first}-${last}/${total}` },
           body: chunk,
           timeoutMs,
+          observe: this.deps.observeCall,
           idempotent: true,
           action: `uploading bytes ${first}-${last}`,
         });

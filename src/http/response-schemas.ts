@@ -1,0 +1,95 @@
+// The response bodies of the REST contract as zod schemas: the OpenAPI document is generated from them, and the tests
+// check every response against that document.
+import { z } from 'zod';
+
+const time = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/).describe('UTC, YYYY-MM-DD HH:mm:ss');
+const nullableTime = time.nullable();
+
+export const errorResponse = z.object({
+  success: z.literal(false),
+  code: z.string(),
+  message: z.string(),
+  data: z.looseObject({ status: z.number().int(), request_id: z.string().optional(), params: z.record(z.string(), z.string()).optional() }),
+});
+
+export const quota = z.object({
+  limit: z.number().int().nullable(),
+  used: z.number().int(),
+  remaining: z.number().int().nullable(),
+  next_slot_at: nullableTime.describe('When the next slot opens; null while one is free'),
+});
+
+export const account = z.object({
+  id: z.number().int(),
+  platform: z.string(),
+  account_name: z.string().nullable(),
+  account_username: z.string().nullable(),
+  profile_picture_url: z.string().nullable(),
+  is_active: z.boolean(),
+  status_reason: z.string().nullable(),
+  token_expires_at: nullableTime,
+  last_token_refresh: nullableTime,
+  created_at: nullableTime,
+  needs_reconnect_by: nullableTime,
+  reconnect_warning: z.string().nullable(),
+  quota: quota.optional(),
+});
+
+const createdPost = z.object({ id: z.number().int(), platform: z.string(), status: z.string(), account_name: z.string().nullable(), scheduled_at: nullableTime.optional() });
+
+const postFields = {
+  id: z.number().int(),
+  platform: z.string(),
+  status: z.string(),
+  caption: z.string().nullable(),
+  hashtags: z.array(z.string()),
+  platform_post_id: z.string().nullable(),
+  platform_post_url: z.string().nullable(),
+  scheduled_at: nullableTime,
+  published_at: nullableTime,
+  video_job_id: z.string(),
+  social_account_id: z.number().int(),
+  error_message: z.string().nullable(),
+  retry_count: z.number().int(),
+  created_at: nullableTime,
+};
+
+export const postListItem = z.looseObject({ ...postFields, account_name: z.string().nullable() });
+
+export const postDetail = z.looseObject({
+  ...postFields,
+  mentions: z.array(z.string()),
+  location: z.string().nullable(),
+  privacy_level: z.string().nullable(),
+  allow_comments: z.boolean(),
+  allow_duet: z.boolean(),
+  allow_stitch: z.boolean(),
+  brand_content_toggle: z.boolean(),
+  brand_organic_toggle: z.boolean(),
+  video_url: z.string(),
+  thumbnail_url: z.string().nullable(),
+  last_retry_at: nullableTime,
+  due_at: nullableTime,
+  waiting_reason: z.string().nullable(),
+  updated_at: nullableTime,
+  account: z.looseObject({ id: z.number().int(), platform: z.string(), is_active: z.boolean() }).nullable(),
+});
+
+const ok = <S extends z.core.$ZodLooseShape>(shape: S) => z.looseObject({ success: z.literal(true), ...shape });
+
+/** Each endpoint's 200 body. Objects are loose: a field added later does not break a client. */
+export const responses = {
+  accounts: ok({ accounts: z.array(account) }),
+  account: ok({ account }),
+  connect: ok({ auth_url: z.string(), state: z.string() }),
+  refresh: ok({ message: z.string(), expires_at: z.string().nullable() }),
+  creatorInfo: ok({ privacy_level_options: z.array(z.string()), max_video_post_duration_sec: z.number().nullable() }),
+  message: ok({ message: z.string() }),
+  created: ok({ message: z.string(), posts: z.array(createdPost) }),
+  stats: ok({ total: z.number().int(), by_status: z.record(z.string(), z.number()), by_platform: z.record(z.string(), z.record(z.string(), z.number())), next_due: z.array(z.looseObject({ id: z.number().int() })) }),
+  posts: ok({ total: z.number().int(), limit: z.number().int(), offset: z.number().int(), posts: z.array(postListItem) }),
+  post: ok({ post: postDetail }),
+  postUpdated: ok({ message: z.string(), post: postDetail }),
+  postState: ok({ message: z.string(), post: z.looseObject({ id: z.number().int(), status: z.string() }) }),
+  internalPublish: ok({ post_id: z.number().int(), status: z.string(), message: z.string() }),
+};
