@@ -139,6 +139,11 @@ export interface SocialRouterOptions {
    * HTTP auth with them [off: no CORS headers, same-origin only]
    */
   cors?: false | { origins: string[] | '*'; credentials?: boolean; maxAgeSeconds?: number };
+  /**
+   * The live stream `GET /events`: how often this instance reads new events from the database (one query for all
+   * its open streams) [500], and the heartbeat comment sent on an idle stream so proxies keep it open [15]
+   */
+  events?: { pollIntervalMs?: number; heartbeatSeconds?: number };
   logger?: Logger;
   /** The clock every read and write of time goes through [() => new Date()] */
   now?: () => Date;
@@ -294,6 +299,12 @@ const schema = z.object({
       }).refine((c) => !(c.credentials && c.origins === '*'), { message: "browsers refuse credentials with '*': list the origins", path: ['credentials'] }),
     ])
     .default(false),
+  events: z
+    .object({
+      pollIntervalMs: z.number().int().min(50).max(60_000).default(500),
+      heartbeatSeconds: z.number().min(0.01).max(300).default(15),
+    })
+    .prefault({}),
   logger: z
     .custom<Logger>((v) => !!v && typeof (v as Logger).info === 'function' && typeof (v as Logger).error === 'function', 'must have pino\'s methods')
     .optional(),

@@ -27,6 +27,11 @@ import { PublishWorker } from './services/publish-worker';
 import { N8nNotifier } from './services/n8n-notifier';
 import { PostActions } from './services/post-actions';
 import { Scheduler } from './services/scheduler';
+import { PostEventsRepo } from './data/post-events-repo';
+import { createEventRecorder } from './services/post-events';
+import { EventFeed } from './services/event-feed';
+import { EventStreams } from './http/events-stream';
+import { createEventRoutes } from './http/events-routes';
 import { TokenService } from './services/token-service';
 
 export const API_BASE = '/aurareels/v1/social';
@@ -46,6 +51,8 @@ export interface SocialRouter extends Router {
    * Rejects with a message saying what to fix. Checks afresh on every call; once it resolves the scanner starts.
    */
   ready(): Promise<void>;
+  /** How many `GET /events` streams this instance holds open (for a host's health page). */
+  openStreams(): number;
 }
 
 export { unrefSleep } from './options';
@@ -60,11 +67,13 @@ export function createPublishingCore(o: ResolvedOptions) {
   const steps = new PostStepsRepo({ knex, table: t.postSteps, now });
   const adapters = createAdapters(o);
   const tokens = new TokenService({ accounts, cipher, adapters, now, logger, sleep });
+  const events = new PostEventsRepo({ knex, table: t.postEvents, now });
+  const recordEvent = createEventRecorder(events, logger);
   const worker = new PublishWorker({
-    posts, steps, accounts, tokens, adapters, now, logger, sleep,
+    posts, steps, accounts, tokens, adapters, now, logger, sleep, recordEvent,
     leaseSeconds: o.scheduler.leaseSeconds, retry: o.retry, quotas: o.quotas,
   });
-  return { t, cipher, accounts, posts, steps, adapters, tokens, worker };
+  return { t, cipher, accounts, posts, steps, adapters, tokens, worker, events, recordEvent };
 }
 
 export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
@@ -73,7 +82,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const now = o.now;
   const logger = o.logger;
 
-  const { t, cipher, accounts, posts, adapters, tokens, worker, steps } = createPublishingCore(o);
+  const { t, cipher, accounts, posts, adapters, tokens, worker, steps, events, recordEvent } = createPublishingCore(o);
   const states = new OAuthStatesRepo({ knex, table: t.oauthStates, now });
   const videoJobs = new VideoJobsReader({ knex, config: o.videoJobs });
   const accountsService = new AccountsService({
@@ -82,8 +91,11 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     allowSharedPlatformAccounts: o.allowSharedPlatformAccounts,
   });
   const notifier = new N8nNotifier({ webhookUrl: o.n8n.schedulerWebhookUrl, apiKey: o.n8n.apiKey, concurrency: o.n8n.concurrency, logger });
-  const publishService = new PublishService({ accounts, posts, videoJobs, adapters, worker, notifier, tokens, quotas: o.quotas, limits: o.limits, now });
-  const postActions = new PostActions({ posts, steps, worker, notifier, now });
+  const publishService = new PublishService({ accounts, posts, videoJobs, adapters, worker, notifier, tokens, quotas: o.quotas, limits: o.limits, now, recordEvent });
+  const postActions = new PostActions({ posts, steps, worker, notifier, now, recordEvent });
+  const feed = new EventFeed({ repo: events, logger, pollIntervalMs: o.events.pollIntervalMs });
+  const streams = new EventStreams({ feed, repo: events, heartbeatMs: o.events.heartbeatSeconds * 1000, logger });
+  let closed = false;
   const scheduler = new Scheduler({ posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency });
 
   const api = Router();
@@ -103,6 +115,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     ? createFailureLimiter({ windowSeconds: byAddress.windowSeconds, maxFailures: byAddress.maxFailedApiKeys, now, store: addressStore('n8n-key:') })
     : undefined;
   const oauthCookie = new OAuthCookie({ publicUrl: o.publicUrl, apiBase: API_BASE, sameSite: o.oauthCookie.sameSite, domain: o.oauthCookie.domain, maxAgeMs: STATE_TTL_MS });
+  api.use(createEventRoutes({ authenticate: createAuthMiddleware(o.auth), posts, events, streams, isClosed: () => closed }));
   api.use(createRoutes({
     authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(o.n8n.apiKey, keyFailures), limitWrites,
     limitCallbacks, oauthCookie,
@@ -120,7 +133,11 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     if (o.scheduler.enabled) starter.startNow();
   };
   router.scheduler = scheduler;
+  router.openStreams = () => streams.openCount;
   router.close = async () => {
+    closed = true;
+    streams.closeAll();
+    feed.close();
     starter.stop();
     await scheduler.close();
     await worker.close();

@@ -43,6 +43,8 @@ export interface TableNames {
   oauthStates: string;
   postSteps: string;
   rateLimits: string;
+  postEvents: string;
+  webhookDeliveries: string;
   migrations: string;
 }
 
@@ -55,6 +57,8 @@ export function tableNames(prefix: string): TableNames {
     oauthStates: `${base}oauth_states`,
     postSteps: `${base}post_steps`,
     rateLimits: `${base}rate_limits`,
+    postEvents: `${base}post_events`,
+    webhookDeliveries: `${base}webhook_deliveries`,
     migrations: `${base}migrations`,
   };
 }

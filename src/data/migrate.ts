@@ -9,6 +9,7 @@ import * as indexQuotaCount from '../../migrations/20261123000300_index_quota_co
 import * as oauthStateBrowser from '../../migrations/20261206000100_oauth_state_browser';
 import * as tiktokPostDisclosure from '../../migrations/20261206000300_tiktok_post_disclosure';
 import * as quotaReservation from '../../migrations/20261206000500_quota_reservation';
+import * as postEventsWebhooks from '../../migrations/20261206001000_post_events_webhooks';
 
 interface PackageMigration {
   name: string;
@@ -17,7 +18,7 @@ interface PackageMigration {
 }
 
 /** In order; a new migration is appended here and as a file in migrations/. */
-const MIGRATIONS: PackageMigration[] = [createSocialTables, createRateLimits, indexQuotaCount, oauthStateBrowser, tiktokPostDisclosure, quotaReservation];
+const MIGRATIONS: PackageMigration[] = [createSocialTables, createRateLimits, indexQuotaCount, oauthStateBrowser, tiktokPostDisclosure, quotaReservation, postEventsWebhooks];
 
 /** A Knex migration source bound to a table prefix, for `migrate()` and for knexfile.ts (knex CLI). */
 export function createMigrationSource(prefix: string): Knex.MigrationSource<PackageMigration> {
