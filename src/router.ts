@@ -32,6 +32,10 @@ import { createEventRecorder } from './services/post-events';
 import { EventFeed } from './services/event-feed';
 import { EventStreams } from './http/events-stream';
 import { createEventRoutes } from './http/events-routes';
+import { createWebhookRoutes } from './http/webhook-routes';
+import { WebhookQueue } from './services/webhooks/webhook-queue';
+import { WebhookDeliveriesRepo } from './data/webhook-deliveries-repo';
+import { WebhookTargetsRepo } from './data/webhook-targets-repo';
 import { TokenService } from './services/token-service';
 
 export const API_BASE = '/aurareels/v1/social';
@@ -102,6 +106,14 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   if (o.cors) api.use(createCors(o.cors));
   api.use(helmet());
   api.use(requireUtf8Body);
+  const webhookQueue = new WebhookQueue({ deliveries: new WebhookDeliveriesRepo({ knex, table: t.webhookDeliveries, now }), logger });
+  const targets = new WebhookTargetsRepo({ knex, posts: t.posts, steps: t.postSteps, accounts: t.accounts, now });
+  // Signed over the raw body: mounted before the JSON parser.
+  api.use(createWebhookRoutes({
+    tiktok: o.platforms.tiktok, instagram: o.platforms.instagram, metaVerifyToken: o.webhooks.meta.verifyToken,
+    toleranceSeconds: o.webhooks.toleranceSeconds, bodyLimit: o.bodyLimit, now, queue: webhookQueue, logger,
+    tiktokDeps: { targets, accounts, recordEvent }, metaDeps: { targets, accounts, recordEvent },
+  }));
   api.use(express.json({ limit: o.bodyLimit }));
   const limitWrites: RequestHandler = o.rateLimit
     ? createWriteLimiter({ ...o.rateLimit, now, store: new KnexRateLimitStore({ knex, table: t.rateLimits, now }) })
@@ -142,6 +154,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     await scheduler.close();
     await worker.close();
     await notifier.drain();
+    await webhookQueue.drain();
   };
   if (o.scheduler.enabled) starter.begin();
   return router;
