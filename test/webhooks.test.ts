@@ -98,8 +98,8 @@ describe('TikTok webhooks', () => {
     await s.api.get(`${API}/webhooks/instagram`).query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'wrong-token-xyz', 'hub.challenge': '1' }).expect(403);
 
     const { accountIds } = await s.connectInstagram(4);
-    const list = (await s.api.get(`${API}/accounts?platform=instagram`).set(s.auth(4)).expect(200)).body.accounts as Array<Record<string, any>>;
-    const igId = list[0].account_id as string;
+    const row = await s.db.knex(s.db.tables.accounts).where({ id: accountIds[0] }).first();
+    const igId = String(row.account_id);
     const body = JSON.stringify({ object: 'permissions', entry: [{ id: igId, time: 1, changes: [{ field: 'instagram_content_publish', value: { verb: 'revoked' } }] }] });
     const send = (b: string, sig: string) => s.api.post(`${API}/webhooks/instagram`).set('Content-Type', 'application/json').set('X-Hub-Signature-256', sig).send(b);
     await send(body, metaSignature('wrong-secret', body)).expect(401);
@@ -109,7 +109,7 @@ describe('TikTok webhooks', () => {
     expect(acc.is_active).toBe(true);
     for (let i = 0; i < 3; i++) await send(body, metaSignature(IG_APP_SECRET, body)).expect(200);
     for (;;) {
-      acc = (await s.api.get(`${API}/accounts?platform=instagram`).set(s.auth(4)).expect(200)).body.accounts.find((a: any) => a.account_id === igId);
+      acc = (await s.api.get(`${API}/accounts?platform=instagram`).set(s.auth(4)).expect(200)).body.accounts.find((a: any) => a.id === accountIds[0]);
       if (!acc.is_active) break;
       await new Promise((r) => setTimeout(r, 20));
     }
