@@ -11,9 +11,10 @@ export class WebhookTargetsRepo {
   /** The TikTok post whose publish has this publish_id (from its saved init step, or its stored post id). */
   async tiktokPostByPublishId(publishId: string): Promise<PostRow | undefined> {
     const { knex, posts, steps } = this.deps;
-    const escaped = publishId.replace(/[\\%_]/g, (c) => `\\${c}`);
+    // '!' as the LIKE escape: a backslash would need escaping differently on MySQL and SQLite.
+    const escaped = publishId.replace(/[!%_]/g, (c) => `!${c}`);
     const candidates = await table(knex, steps).where({ step: 'tiktok.init' })
-      .andWhereRaw("result like ? escape '\\'", [`%${escaped}%`]).select('post_id', 'result').limit(20);
+      .andWhereRaw("result like ? escape '!'", [`%${escaped}%`]).select('post_id', 'result').limit(20);
     for (const c of candidates as Array<{ post_id: number; result: string }>) {
       try {
         if ((JSON.parse(c.result) as { publishId?: string }).publishId === publishId) {
