@@ -157,6 +157,17 @@ export interface SocialRouterOptions {
    * `router.metrics`; prefix 'aurareels_social_']. false registers none.
    */
   metrics?: false | { registry?: Registry; prefix?: string };
+  /**
+   * The live stream `GET /events`: how often this instance reads new events from the database (one query for all
+   * its open streams) [500], and the heartbeat comment sent on an idle stream so proxies keep it open [15]
+   */
+  events?: { pollIntervalMs?: number; heartbeatSeconds?: number };
+  /**
+   * The platforms' webhooks (`/webhooks/tiktok`, signed with the TikTok client secret; `/webhooks/instagram`, signed
+   * with the Instagram app secret): `meta.verifyToken` is the token Meta's subscription check must send (without it
+   * the check is refused); `toleranceSeconds` is how far a TikTok signature's time may be from now [300]
+   */
+  webhooks?: { toleranceSeconds?: number; meta?: { verifyToken?: string } };
   logger?: Logger;
   /** The clock every read and write of time goes through [() => new Date()] */
   now?: () => Date;
@@ -339,6 +350,18 @@ const schema = z.object({
       }),
     ])
     .default({ prefix: 'aurareels_social_' }),
+  webhooks: z
+    .object({
+      toleranceSeconds: z.number().int().min(10).max(3600).default(300),
+      meta: z.object({ verifyToken: z.string().min(8, 'must be at least 8 characters').optional() }).prefault({}),
+    })
+    .prefault({}),
+  events: z
+    .object({
+      pollIntervalMs: z.number().int().min(50).max(60_000).default(500),
+      heartbeatSeconds: z.number().min(0.01).max(300).default(15),
+    })
+    .prefault({}),
   logger: z
     .custom<Logger>((v) => !!v && typeof (v as Logger).info === 'function' && typeof (v as Logger).error === 'function', 'must have pino\'s methods')
     .optional(),

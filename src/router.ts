@@ -33,6 +33,15 @@ import { Scheduler } from './services/scheduler';
 import type { Registry } from 'prom-client';
 import { SocialMetrics } from './metrics';
 import { requestContext, requestId, withRequestId } from './http/request-id';
+import { PostEventsRepo } from './data/post-events-repo';
+import { createEventRecorder } from './services/post-events';
+import { EventFeed } from './services/event-feed';
+import { EventStreams } from './http/events-stream';
+import { createEventRoutes } from './http/events-routes';
+import { createWebhookRoutes } from './http/webhook-routes';
+import { WebhookQueue } from './services/webhooks/webhook-queue';
+import { WebhookDeliveriesRepo } from './data/webhook-deliveries-repo';
+import { WebhookTargetsRepo } from './data/webhook-targets-repo';
 import { TokenService } from './services/token-service';
 
 export const API_BASE = '/aurareels/v1/social';
@@ -54,6 +63,8 @@ export interface SocialRouter extends Router {
   ready(): Promise<void>;
   /** The registry the router's Prometheus metrics are on (the host's `metrics.registry`, or its own); undefined with `metrics: false`. */
   metrics: Registry | undefined;
+  /** How many `GET /events` streams this instance holds open (for a host's health page). */
+  openStreams(): number;
 }
 
 export { unrefSleep } from './options';
@@ -70,11 +81,13 @@ export function createPublishingCore(o: ResolvedOptions) {
   const metrics = o.metrics ? new SocialMetrics({ registry: o.metrics.registry, prefix: o.metrics.prefix, waiting: () => posts.waitingByReason() }) : undefined;
   const adapters = createAdapters(o, metrics?.observeCall);
   const tokens = new TokenService({ accounts, cipher, adapters, now, logger, sleep });
+  const events = new PostEventsRepo({ knex, table: t.postEvents, now });
+  const recordEvent = createEventRecorder(events, logger);
   const worker = new PublishWorker({
-    posts, steps, accounts, tokens, adapters, now, logger, sleep,
+    posts, steps, accounts, tokens, adapters, now, logger, sleep, recordEvent,
     leaseSeconds: o.scheduler.leaseSeconds, retry: o.retry, quotas: o.quotas, observer: metrics,
   });
-  return { t, cipher, accounts, posts, steps, adapters, tokens, worker, metrics, logger };
+  return { t, cipher, accounts, posts, steps, adapters, tokens, worker, metrics, logger, events, recordEvent };
 }
 
 export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
@@ -82,7 +95,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const knex = o.db;
   const now = o.now;
 
-  const { t, cipher, accounts, posts, adapters, tokens, worker, steps, metrics, logger } = createPublishingCore(o);
+  const { t, cipher, accounts, posts, adapters, tokens, worker, steps, metrics, logger, events, recordEvent } = createPublishingCore(o);
   const states = new OAuthStatesRepo({ knex, table: t.oauthStates, now });
   const videoJobs = new VideoJobsReader({ knex, config: o.videoJobs });
   const accountsService = new AccountsService({
@@ -95,18 +108,29 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     logger.warn('n8n.apiKey serves both directions: n8n stores the key the router sends it in every execution, so anyone who can read them could call /internal/publish-scheduled; set n8n.inboundApiKey and n8n.outboundApiKey');
   }
   const notifier = new N8nNotifier({ webhookUrl: o.n8n.schedulerWebhookUrl, apiKey: keys.outbound, concurrency: o.n8n.concurrency, logger });
-  const publishService = new PublishService({ accounts, posts, videoJobs, adapters, worker, notifier, tokens, quotas: o.quotas, limits: o.limits, now });
-  const postActions = new PostActions({ posts, steps, worker, notifier, now });
+  const publishService = new PublishService({ accounts, posts, videoJobs, adapters, worker, notifier, tokens, quotas: o.quotas, limits: o.limits, now, recordEvent });
+  const postActions = new PostActions({ posts, steps, worker, notifier, now, recordEvent });
   const scheduler = new Scheduler({
     posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency,
     n8nMissedCallGraceMs: o.n8n.schedulerWebhookUrl ? o.n8n.missedCallGraceSeconds * 1000 : undefined,
   });
+  const feed = new EventFeed({ repo: events, logger, pollIntervalMs: o.events.pollIntervalMs });
+  const streams = new EventStreams({ feed, repo: events, heartbeatMs: o.events.heartbeatSeconds * 1000, logger });
+  let closed = false;
 
   const api = Router();
   api.use(requestId);
   if (o.cors) api.use(createCors(o.cors));
   api.use(helmet());
   api.use(requireUtf8Body);
+  const webhookQueue = new WebhookQueue({ deliveries: new WebhookDeliveriesRepo({ knex, table: t.webhookDeliveries, now }), logger });
+  const targets = new WebhookTargetsRepo({ knex, posts: t.posts, steps: t.postSteps, accounts: t.accounts, now });
+  // Signed over the raw body: mounted before the JSON parser.
+  api.use(createWebhookRoutes({
+    tiktok: o.platforms.tiktok, instagram: o.platforms.instagram, metaVerifyToken: o.webhooks.meta.verifyToken,
+    toleranceSeconds: o.webhooks.toleranceSeconds, bodyLimit: o.bodyLimit, now, queue: webhookQueue, logger,
+    tiktokDeps: { targets, accounts, recordEvent }, metaDeps: { targets, accounts, recordEvent },
+  }));
   api.use(express.json({ limit: o.bodyLimit }));
   api.use(requestContext);
   const limitWrites: RequestHandler = o.rateLimit
@@ -121,6 +145,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     ? createFailureLimiter({ windowSeconds: byAddress.windowSeconds, maxFailures: byAddress.maxFailedApiKeys, now, store: addressStore('n8n-key:') })
     : undefined;
   const oauthCookie = new OAuthCookie({ publicUrl: o.publicUrl, apiBase: API_BASE, sameSite: o.oauthCookie.sameSite, domain: o.oauthCookie.domain, maxAgeMs: STATE_TTL_MS });
+  api.use(createEventRoutes({ authenticate: createAuthMiddleware(o.auth), posts, events, streams, isClosed: () => closed }));
   api.use(createRoutes({
     authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(keys.inbound, keyFailures), limitWrites,
     limitCallbacks, oauthCookie,
@@ -141,11 +166,16 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   };
   router.scheduler = scheduler;
   router.metrics = metrics?.registry;
+  router.openStreams = () => streams.openCount;
   router.close = async () => {
+    closed = true;
+    streams.closeAll();
+    feed.close();
     starter.stop();
     await scheduler.close();
     await worker.close();
     await notifier.drain();
+    await webhookQueue.drain();
   };
   if (o.scheduler.enabled) starter.begin();
   return router;

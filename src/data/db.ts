@@ -44,6 +44,8 @@ export interface TableNames {
   postSteps: string;
   rateLimits: string;
   idempotency: string;
+  postEvents: string;
+  webhookDeliveries: string;
   migrations: string;
 }
 
@@ -57,6 +59,8 @@ export function tableNames(prefix: string): TableNames {
     postSteps: `${base}post_steps`,
     rateLimits: `${base}rate_limits`,
     idempotency: `${base}idempotency`,
+    postEvents: `${base}post_events`,
+    webhookDeliveries: `${base}webhook_deliveries`,
     migrations: `${base}migrations`,
   };
 }

@@ -60,6 +60,11 @@ export function operations(): Operation[] {
     { method: 'delete', path: '/posts/{id}', summary: 'Cancel a scheduled post, or delete a draft', auth: 'user', response: r.message },
     { method: 'post', path: '/posts/{id}/retry', summary: 'Retry a failed post', auth: 'user', response: r.postState },
     { method: 'post', path: '/internal/publish-scheduled', summary: 'n8n: publish a due post', auth: 'n8n', body: internalPublishBody, response: r.internalPublish },
+    { method: 'get', path: '/posts/{id}/timeline', summary: 'Every step of a post\'s life, oldest first', auth: 'user', response: r.timeline },
+    { method: 'get', path: '/events', summary: 'Server-Sent Events: the user\'s post and account events as they happen (Last-Event-ID resumes)', auth: 'user' },
+    { method: 'post', path: '/webhooks/tiktok', summary: 'TikTok webhooks, signed with TikTok-Signature', auth: 'none' },
+    { method: 'get', path: '/webhooks/instagram', summary: 'Meta\'s webhook subscription check (hub.challenge)', auth: 'none' },
+    { method: 'post', path: '/webhooks/instagram', summary: 'Meta webhooks, signed with X-Hub-Signature-256', auth: 'none' },
   ];
 }
 

@@ -92,4 +92,9 @@ export const responses = {
   postUpdated: ok({ message: z.string(), post: postDetail }),
   postState: ok({ message: z.string(), post: z.looseObject({ id: z.number().int(), status: z.string() }) }),
   internalPublish: ok({ post_id: z.number().int(), status: z.string(), message: z.string() }),
+  timeline: ok({
+    post_id: z.number().int(),
+    status: z.string(),
+    events: z.array(z.looseObject({ id: z.number().int(), post_id: z.number().int().nullable(), kind: z.string(), message: z.string().nullable(), created_at: time })),
+  }),
 };

@@ -6,6 +6,9 @@ import { ConflictError, NotFoundError, SocialError } from '../errors';
 import type { N8nNotifier } from './n8n-notifier';
 import { n8nWaitUntil } from './n8n-time';
 import type { PublishWorker } from './publish-worker';
+import type { RecordEvent } from './post-events';
+import type { NewPostEvent } from '../data/post-events-repo';
+import { toDbTime } from '../data/db';
 
 export interface PostActionsDeps {
   posts: PostsRepo;
@@ -13,6 +16,8 @@ export interface PostActionsDeps {
   worker: PublishWorker;
   notifier: N8nNotifier;
   now: () => Date;
+  /** Writes an entry of the post's timeline [none] */
+  recordEvent?: RecordEvent;
 }
 
 export type ScheduledPublishOutcome =
@@ -30,6 +35,10 @@ export class PostActions {
     return post;
   }
 
+  private event(post: PostRow, kind: NewPostEvent['kind'], message: string, data?: Record<string, unknown>): Promise<void> {
+    return this.deps.recordEvent?.({ userId: Number(post.wp_user_id), postId: Number(post.id), accountId: Number(post.social_account_id), platform: post.platform, kind, message, data }) ?? Promise.resolve();
+  }
+
   private wrongState(post: PostRow, action: string, allowed: string): never {
     throw new ConflictError(`Only ${allowed} posts can be ${action}; this one is ${post.status}.`, 'aurareels_invalid_post_status', { post_status: post.status });
   }
@@ -37,6 +46,7 @@ export class PostActions {
   async reschedule(userId: number, postId: number, at: Date): Promise<PostRow> {
     const post = await this.mine(userId, postId);
     if (!(await this.deps.posts.reschedule(postId, userId, at))) this.wrongState(post, 'rescheduled', 'scheduled');
+    await this.event(post, 'rescheduled', `Rescheduled for ${toDbTime(at)} UTC.`, { scheduled_at: toDbTime(at) });
     this.deps.notifier.notify({ postId, scheduledAt: at.toISOString(), userId });
     return (await this.deps.posts.findById(postId))!;
   }
@@ -45,7 +55,10 @@ export class PostActions {
   async cancel(userId: number, postId: number): Promise<'cancelled' | 'deleted'> {
     const post = await this.mine(userId, postId);
     if (post.status === 'draft' && (await this.deps.posts.deleteDraft(postId, userId))) return 'deleted';
-    if (await this.deps.posts.cancelScheduled(postId, userId)) return 'cancelled';
+    if (await this.deps.posts.cancelScheduled(postId, userId)) {
+      await this.event(post, 'cancelled', 'Cancelled before it was published.');
+      return 'cancelled';
+    }
     return this.wrongState(post, 'cancelled', 'scheduled or draft');
   }
 
@@ -65,6 +78,7 @@ export class PostActions {
     if (post.error_kind === 'unknown_outcome') await steps.clearForManualRetry(postId);
     else await steps.clear(postId, (await this.pollingSteps(postId)));
     if (!(await posts.restartFailed(postId, userId, worker.workerId, worker.leaseUntil()))) this.wrongState(post, 'retried', 'failed');
+    await this.event(post, 'retry_requested', 'Retry requested: publishing again from the saved steps.');
     worker.start(postId);
     return (await posts.findById(postId))!;
   }

@@ -7,6 +7,8 @@ import { ConflictError, NotFoundError, PlatformRuleError, RateLimitError, Social
 import { composeText } from '../platforms/caption';
 import type { AccountOptions, PlatformAdapter } from '../platforms/types';
 import type { N8nNotifier } from './n8n-notifier';
+import type { RecordEvent } from './post-events';
+import { toDbTime } from '../data/db';
 import type { PublishWorker } from './publish-worker';
 import type { TokenService } from './token-service';
 
@@ -50,6 +52,8 @@ export interface PublishServiceDeps {
   adapters: Map<string, PlatformAdapter>;
   worker: PublishWorker;
   notifier: N8nNotifier;
+  /** Writes an entry of each new post's timeline [none] */
+  recordEvent?: RecordEvent;
   tokens: TokenService;
   quotas: Record<string, { postsPer24h: number }>;
   /** Posts one request may create (items × accounts), and scheduled posts one user may have waiting. */
@@ -252,6 +256,7 @@ export class PublishService {
     }
     const rows = items.flatMap((item, i) => this.rows(userId, item.req, checked[i], { status: 'scheduled', scheduledAt: item.scheduledAt }));
     const ids = await this.deps.posts.insertAll(rows.map((r) => r.post));
+    await this.recordCreated(userId, rows, ids);
     const created = rows.map((r, i) => ({ id: ids[i], platform: r.post.platform, status: 'scheduled', accountName: r.accountName, scheduledAt: r.post.scheduledAt }));
     for (const p of created) this.deps.notifier.notify({ postId: p.id, scheduledAt: p.scheduledAt!.toISOString(), userId });
     return created;
@@ -291,7 +296,21 @@ export class PublishService {
   ): Promise<CreatedPost[]> {
     const rows = this.rows(userId, req, checked, how);
     const ids = await this.deps.posts.insertAll(rows.map((r) => r.post));
+    await this.recordCreated(userId, rows, ids);
     return rows.map((r, i) => ({ id: ids[i], platform: r.post.platform, status: how.status, accountName: r.accountName, scheduledAt: how.scheduledAt }));
+  }
+
+  /** The first entries of each new post's timeline. */
+  private async recordCreated(userId: number, rows: Array<{ post: NewPost; accountName: string }>, ids: number[]): Promise<void> {
+    if (!this.deps.recordEvent) return;
+    for (const [i, { post, accountName }] of rows.entries()) {
+      const base = { userId, postId: ids[i], accountId: post.accountId, platform: post.platform };
+      await this.deps.recordEvent({ ...base, kind: 'created', message: `Post created for ${accountName}.` });
+      if (post.scheduledAt) {
+        const at = toDbTime(post.scheduledAt);
+        await this.deps.recordEvent({ ...base, kind: 'scheduled', message: `Scheduled for ${at} UTC.`, data: { scheduled_at: at } });
+      }
+    }
   }
 
   /** One new post per chosen account, in the order of the request's account ids. */

@@ -12,6 +12,8 @@ import type { PublishObserver } from '../metrics';
 import type { PlatformAdapter, PublishContext, StepStore } from '../platforms/types';
 import { RATE_LIMITED } from '../platforms/types';
 import type { TokenService } from './token-service';
+import { platformFacts, type RecordEvent } from './post-events';
+import type { NewPostEvent } from '../data/post-events-repo';
 
 export interface PublishWorkerDeps {
   posts: PostsRepo;
@@ -30,6 +32,8 @@ export interface PublishWorkerDeps {
   workerId?: string;
   /** Told of each publish's start and outcome (metrics). */
   observer?: PublishObserver;
+  /** Writes an entry of the post's timeline [none] */
+  recordEvent?: RecordEvent;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -121,6 +125,13 @@ export class PublishWorker {
     while (this.running.size) await Promise.allSettled([...this.running]);
   }
 
+  /** An entry of the post's timeline; never throws. */
+  private event(post: PostRow, kind: NewPostEvent['kind'], message: string, extra: Partial<NewPostEvent> = {}): Promise<void> {
+    return this.deps.recordEvent?.({
+      userId: Number(post.wp_user_id), postId: Number(post.id), accountId: Number(post.social_account_id), platform: post.platform, kind, message, ...extra,
+    }) ?? Promise.resolve();
+  }
+
   /** A sleep that close() cuts short. */
   private sleep(ms: number): Promise<void> {
     if (this.closed) return Promise.resolve();
@@ -184,6 +195,7 @@ export class PublishWorker {
         this.deps.observer?.started(post.platform, (this.deps.now().getTime() - scheduledAt.getTime()) / 1000);
       }
       log.info({ attempt: post.attempts + 1 }, 'publishing');
+      await this.event(post, 'claimed', `Publishing to ${capitalize(post.platform)} (attempt ${post.attempts + 1} of ${this.deps.retry.maxAttempts}).`, { data: { attempt: post.attempts + 1, worker: this.workerId } });
       const result = await adapter.publish(ctx);
       const done = await posts.finish(post.id, this.workerId, {
         status: 'published',
@@ -193,6 +205,10 @@ export class PublishWorker {
       });
       if (done) this.deps.observer?.outcome(post.platform, 'published');
       log.info({ platformPostId: result.platformPostId, recorded: done }, 'published');
+      if (done) {
+        await this.event(post, 'published', result.platformPostUrl ? `Published: ${result.platformPostUrl}` : `Published on ${capitalize(post.platform)}; its public link is not available yet.`,
+          { data: { platform_post_id: result.platformPostId, platform_post_url: result.platformPostUrl } });
+      }
     } catch (err) {
       if (err instanceof LeaseLostError) {
         log.warn(err.message);
@@ -237,7 +253,7 @@ export class PublishWorker {
     const frees = times[Math.max(0, count - limit)];
     const until = new Date(Math.max((frees?.getTime() ?? now.getTime()) + DAY_MS, now.getTime() + 60_000));
     const reason = `Waiting for the ${capitalize(post.platform)} limit of ${limit} posts per 24 hours on this account; it will be published after ${toDbTime(until)} UTC.`;
-    await this.deps.posts.defer(post.id, this.workerId, { until, reason });
+    if (await this.deps.posts.defer(post.id, this.workerId, { until, reason })) await this.event(post, 'waiting_quota', reason, { data: { until: toDbTime(until) } });
     this.deps.observer?.outcome(post.platform, 'deferred');
     log.info({ until }, 'deferred for quota');
     return false;
@@ -249,12 +265,17 @@ export class PublishWorker {
     const perr = err instanceof PlatformError ? err : undefined;
     const kind = perr?.kind ?? 'permanent';
     const message = perr?.message ?? `Publishing failed: ${(err as Error).message}`;
-    if (kind === 'reconnect' && account?.is_active) await accounts.markInactive(account.id, `Reconnect needed: ${message}`);
+    await this.event(post, 'platform_error', message, { ...platformFacts(err), data: { kind } });
+    if (kind === 'reconnect' && account?.is_active) {
+      await accounts.markInactive(account.id, `Reconnect needed: ${message}`);
+      await this.event(post, 'account_reconnect_needed', `Reconnect needed: ${message}`);
+    }
     const now = this.deps.now().getTime();
 
     if (perr && QUOTA_CODES.has(perr.platformCode ?? '')) {
       const until = new Date(now + Math.max(perr.retryAfterSeconds ?? 0, 3600) * 1000);
-      await posts.defer(post.id, this.workerId, { until, reason: `${message} Waiting until ${toDbTime(until)} UTC.` });
+      const reason = `${message} Waiting until ${toDbTime(until)} UTC.`;
+      if (await posts.defer(post.id, this.workerId, { until, reason })) await this.event(post, 'waiting_quota', reason, { platformCode: perr.platformCode, data: { until: toDbTime(until) } });
       this.deps.observer?.outcome(post.platform, 'deferred');
       log.info({ code: perr.platformCode, until }, 'deferred: platform quota');
       return;
@@ -271,17 +292,18 @@ export class PublishWorker {
     if (kind === 'retryable' && attempt < maxAttempts) {
       const backoff = delaySeconds * 2 ** (attempt - 1);
       const at = new Date(now + Math.max(backoff, perr?.retryAfterSeconds ?? 0) * 1000);
-      await posts.scheduleRetry(post.id, this.workerId, {
-        at,
-        errorMessage: `Attempt ${attempt} of ${maxAttempts} failed: ${message} Retrying after ${toDbTime(at)} UTC.`,
-        errorKind: kind,
-      });
+      const errorMessage = `Attempt ${attempt} of ${maxAttempts} failed: ${message} Retrying after ${toDbTime(at)} UTC.`;
+      if (await posts.scheduleRetry(post.id, this.workerId, { at, errorMessage, errorKind: kind })) {
+        await this.event(post, 'retry_scheduled', errorMessage, { data: { attempt, at: toDbTime(at) } });
+      }
       this.deps.observer?.outcome(post.platform, 'retry');
       log.warn({ kind, code: perr?.platformCode, attempt, at }, 'publish attempt failed; will retry');
       return;
     }
     const final = kind === 'retryable' ? `${message} (gave up after ${attempt} attempts)` : message;
-    await posts.finish(post.id, this.workerId, { status: 'failed', errorMessage: final, errorKind: kind });
+    if (await posts.finish(post.id, this.workerId, { status: 'failed', errorMessage: final, errorKind: kind })) {
+      await this.event(post, 'failed', final, { platformCode: perr?.platformCode ?? null, data: { kind } });
+    }
     this.deps.observer?.outcome(post.platform, 'failed');
     log.warn({ kind, code: perr?.platformCode, message: final }, 'publish failed');
   }
@@ -294,6 +316,7 @@ export class PublishWorker {
       save: async (name, result) => {
         await steps.save(post.id, name, result);
         saved[name] = result;
+        await this.event(post, 'step_saved', `${capitalize(describeStep(name))}.`, { data: { step: name } });
       },
       clear: async (...names) => {
         await steps.clear(post.id, names);
@@ -333,4 +356,20 @@ export class PublishWorker {
       stepsSaved: saved,
     };
   }
+}
+
+/** A saved step in words, for the timeline. */
+const STEP_WORDS: Record<string, string> = {
+  'tiktok.init_sent': 'asking TikTok to start the post',
+  'tiktok.init': 'TikTok accepted the post and gave its publish id',
+  'tiktok.uploaded': 'the video is uploaded to TikTok',
+  'tiktok.polling': 'waiting for TikTok to process the video',
+  'instagram.container': 'Instagram media container created',
+  'instagram.polling': 'waiting for Instagram to process the video',
+  'instagram.publish_sent': 'asking Instagram to publish the container',
+  'instagram.media': 'Instagram published the media',
+};
+
+function describeStep(name: string): string {
+  return STEP_WORDS[name] ?? `step ${name} saved`;
 }

@@ -1,0 +1,40 @@
+// A post's timeline and the live stream of the user's events (both JWT, like every user endpoint).
+import { Router, type RequestHandler } from 'express';
+import type { PostEventsRepo } from '../data/post-events-repo';
+import type { PostsRepo } from '../data/posts-repo';
+import { NotFoundError, ShuttingDownError } from '../errors';
+import type { EventStreams } from './events-stream';
+import { eventJson } from './event-json';
+import { userIdOf } from './request-user';
+import { pathId } from './validation';
+
+export interface EventRouteDeps {
+  authenticate: RequestHandler;
+  posts: PostsRepo;
+  events: PostEventsRepo;
+  streams: EventStreams;
+  /** True once the router's close() was called: no new streams. */
+  isClosed: () => boolean;
+}
+
+export function createEventRoutes(d: EventRouteDeps): Router {
+  const r = Router();
+
+  // Every step of a post's life, oldest first. Another user's post is 404, as everywhere.
+  r.get('/posts/:id/timeline', d.authenticate, async (req, res) => {
+    const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
+    const post = await d.posts.findForUser(id, userIdOf(req));
+    if (!post) throw new NotFoundError('Post', 'aurareels_post_not_found');
+    const events = await d.events.forPost(id);
+    res.json({ success: true, post_id: id, status: post.status, events: events.map(eventJson) });
+  });
+
+  // Server-Sent Events: the user's post and account changes as they happen, from every instance.
+  r.get('/events', d.authenticate, async (req, res) => {
+    const userId = userIdOf(req);
+    if (d.isClosed()) throw new ShuttingDownError();
+    await d.streams.serve(req, res, userId);
+  });
+
+  return r;
+}

@@ -1,0 +1,91 @@
+// The platforms' webhooks: signed over the raw body (so these routes read it raw, before any JSON parsing),
+// answered 200 at once and processed after, idempotently.
+import express, { Router, type Request } from 'express';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { AuthenticationError, SocialError, ValidationError } from '../errors';
+import type { Logger } from '../options';
+import { checkMetaSignature, checkTikTokSignature, type SignatureCheck } from '../services/webhooks/signatures';
+import type { WebhookQueue } from '../services/webhooks/webhook-queue';
+import { applyTikTokEvent, type TikTokDelivery, type TikTokEventDeps } from '../services/webhooks/tiktok-events';
+import { applyMetaDelivery, type MetaDelivery, type MetaEventDeps } from '../services/webhooks/meta-events';
+
+export interface WebhookRouteDeps {
+  tiktok?: { clientKey: string; clientSecret: string };
+  instagram?: { appSecret: string };
+  /** Meta's subscription check answers only this token. */
+  metaVerifyToken?: string;
+  toleranceSeconds: number;
+  bodyLimit: string;
+  now: () => Date;
+  queue: WebhookQueue;
+  tiktokDeps: TikTokEventDeps;
+  metaDeps: MetaEventDeps;
+  logger: Logger;
+}
+
+const notFound = () => new SocialError('No route was found matching the URL and request method.', { code: 'rest_no_route', status: 404 });
+
+function refuse(check: SignatureCheck & { ok: false }, logger: Logger, platform: string): never {
+  logger.warn({ platform, reason: check.reason }, 'webhook delivery refused');
+  throw new AuthenticationError('The webhook signature is missing, stale or does not match.', 'aurareels_invalid_webhook_signature');
+}
+
+function jsonBody(req: Request): unknown {
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ValidationError({ body: 'must be JSON' }, 'The webhook body is not valid JSON.');
+  }
+}
+
+function sameText(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+export function createWebhookRoutes(d: WebhookRouteDeps): Router {
+  const r = Router();
+  const raw = express.raw({ type: () => true, limit: d.bodyLimit });
+  const rawBody = (req: Request) => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+
+  r.post('/webhooks/tiktok', raw, (req, res) => {
+    if (!d.tiktok) throw notFound();
+    const check = checkTikTokSignature(req.get('tiktok-signature'), rawBody(req), d.tiktok.clientSecret, d.now().getTime(), d.toleranceSeconds);
+    if (!check.ok) refuse(check, d.logger, 'tiktok');
+    const body = jsonBody(req) as Partial<TikTokDelivery> | null;
+    if (!body || typeof body !== 'object' || typeof body.event !== 'string' || !body.event) {
+      throw new ValidationError({ event: 'is required' }, 'The webhook body has no event.');
+    }
+    res.json({ success: true });
+    // Another app's event (signed with this secret only if the secret is shared) is not ours to apply.
+    if (body.client_key !== undefined && body.client_key !== d.tiktok.clientKey) return;
+    const delivery = body as TikTokDelivery;
+    d.queue.add('tiktok', delivery.event, rawBody(req), () => applyTikTokEvent(d.tiktokDeps, delivery));
+  });
+
+  // Meta's subscription check (https://developers.facebook.com/docs/graph-api/webhooks/getting-started#verification-requests).
+  r.get('/webhooks/instagram', (req, res) => {
+    if (!d.instagram || !d.metaVerifyToken) throw notFound();
+    const q = req.query;
+    const ok = q['hub.mode'] === 'subscribe' && typeof q['hub.verify_token'] === 'string' && sameText(q['hub.verify_token'], d.metaVerifyToken);
+    if (!ok || typeof q['hub.challenge'] !== 'string') {
+      throw new SocialError('The verify token does not match.', { code: 'aurareels_invalid_verify_token', status: 403 });
+    }
+    res.type('text/plain').send(q['hub.challenge']);
+  });
+
+  r.post('/webhooks/instagram', raw, (req, res) => {
+    if (!d.instagram) throw notFound();
+    const check = checkMetaSignature(req.get('x-hub-signature-256'), rawBody(req), d.instagram.appSecret);
+    if (!check.ok) refuse(check, d.logger, 'instagram');
+    const body = jsonBody(req) as Partial<MetaDelivery> | null;
+    if (!body || typeof body !== 'object' || typeof body.object !== 'string' || !Array.isArray(body.entry)) {
+      throw new ValidationError({ entry: 'is required' }, 'The webhook body has no object and entry.');
+    }
+    res.json({ success: true });
+    const delivery = body as MetaDelivery;
+    d.queue.add('instagram', delivery.object, rawBody(req), () => applyMetaDelivery(d.metaDeps, delivery));
+  });
+
+  return r;
+}

@@ -1,0 +1,28 @@
+// Records the steps of a post's life (and its account's state changes) as events. Recording never fails the work
+// it describes: a lost event is logged, the publish goes on.
+import type { NewPostEvent, PostEventsRepo } from '../data/post-events-repo';
+import { PlatformError } from '../errors';
+import type { Logger } from '../options';
+
+export type RecordEvent = (e: NewPostEvent) => Promise<void>;
+
+export function createEventRecorder(repo: PostEventsRepo, logger: Logger): RecordEvent {
+  return async (e) => {
+    try {
+      await repo.insert(e);
+    } catch (err) {
+      logger.warn({ postId: e.postId, kind: e.kind, err: (err as Error).message }, 'recording a post event failed');
+    }
+  };
+}
+
+/** The platform's own words from an error, for an event: its code, message and request id where it gave them. */
+export function platformFacts(err: unknown): Pick<NewPostEvent, 'platformCode' | 'platformMessage' | 'platformRequestId'> {
+  if (!(err instanceof PlatformError)) return {};
+  const details = err.details as { platform_message?: string; request_id?: string };
+  return {
+    platformCode: err.platformCode ?? null,
+    platformMessage: details.platform_message ?? null,
+    platformRequestId: details.request_id ?? null,
+  };
+}

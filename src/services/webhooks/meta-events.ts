@@ -1,0 +1,44 @@
+// What Meta's webhooks tell about connected Instagram accounts. Meta sends nothing about a published media's
+// state (the Instagram fields are comments, mentions, story_insights, live_comments and messaging:
+// https://developers.facebook.com/docs/instagram-platform/webhooks/fields), so posts are not changed here. A
+// revoked permission (the `permissions` object's fields, one per permission, with verb 'revoked') that publishing
+// needs marks the account for reconnection; other fields are noted on the account's stream.
+import type { AccountsRepo } from '../../data/accounts-repo';
+import type { WebhookTargetsRepo } from '../../data/webhook-targets-repo';
+import type { RecordEvent } from '../post-events';
+
+export interface MetaDelivery {
+  object: string;
+  entry: Array<{ id?: string | number; time?: number; changes?: Array<{ field?: string; value?: unknown }> }>;
+}
+
+export interface MetaEventDeps {
+  targets: WebhookTargetsRepo;
+  accounts: AccountsRepo;
+  recordEvent: RecordEvent;
+}
+
+/** Permissions without which the router cannot publish to Instagram. */
+const NEEDED = new Set(['instagram_basic', 'instagram_content_publish', 'pages_show_list', 'pages_read_engagement']);
+
+export async function applyMetaDelivery(d: MetaEventDeps, delivery: MetaDelivery): Promise<void> {
+  for (const entry of delivery.entry) {
+    if (entry?.id === undefined) continue;
+    const accounts = await d.targets.accountsByPlatformId('instagram', String(entry.id));
+    for (const change of entry.changes ?? []) {
+      const field = String(change.field ?? '');
+      const verb = (change.value as { verb?: string } | undefined)?.verb;
+      for (const account of accounts) {
+        const base = { userId: Number(account.wp_user_id), accountId: Number(account.id), platform: 'instagram' };
+        if (delivery.object === 'permissions' && verb === 'revoked' && NEEDED.has(field)) {
+          if (!account.is_active) continue;
+          const message = `Meta reports that the ${field} permission was revoked; reconnect the account to publish again.`;
+          await d.accounts.markInactive(account.id, `Reconnect needed: ${message}`);
+          await d.recordEvent({ ...base, kind: 'account_reconnect_needed', message, platformCode: `${delivery.object}.${field}` });
+        } else {
+          await d.recordEvent({ ...base, kind: 'webhook', message: `Instagram: ${field || delivery.object} notification.`, platformCode: `${delivery.object}.${field}` });
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,117 @@
+// The platforms' webhooks over real HTTP: TikTok's events update posts and accounts, Meta's verification and
+// signed deliveries; forged, stale, replayed and malformed deliveries change nothing.
+import { IG_APP_SECRET, startStack, TIKTOK_KEY, TIKTOK_SECRET, type Stack } from './helpers/stack';
+import { metaSignature, tiktokSignature } from './helpers/webhook-signing';
+
+const API = '/wp-json/aurareels/v1/social';
+const VERIFY_TOKEN = 'meta-verify-token-123';
+
+function tiktokBody(event: string, openId: string, content: Record<string, unknown>, createTime = Math.floor(Date.now() / 1000)): string {
+  return JSON.stringify({ client_key: TIKTOK_KEY, event, create_time: createTime, user_openid: openId, content: JSON.stringify(content) });
+}
+
+function sendTikTok(s: Stack, body: string, signature = tiktokSignature(TIKTOK_SECRET, body)) {
+  return s.api.post(`${API}/webhooks/tiktok`).set('Content-Type', 'application/json').set('TikTok-Signature', signature).send(body);
+}
+
+async function timeline(s: Stack, userId: number, postId: number): Promise<Array<Record<string, any>>> {
+  return (await s.api.get(`${API}/posts/${postId}/timeline`).set(s.auth(userId)).expect(200)).body.events;
+}
+
+/** Waits until the timeline satisfies `cond` (webhooks are processed after the 200). */
+async function waitTimeline(s: Stack, userId: number, postId: number, cond: (events: Array<Record<string, any>>) => boolean) {
+  for (;;) {
+    const events = await timeline(s, userId, postId);
+    if (cond(events)) return events;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('TikTok webhooks', () => {
+  let s: Stack;
+  beforeAll(async () => {
+    // Moderation holds the public id back far longer than the publish takes.
+    s = await startStack({ tiktok: { moderationMs: 3_600_000 }, router: { webhooks: { meta: { verifyToken: VERIFY_TOKEN } } } });
+  }, 60_000);
+  afterAll(async () => { await s.close(); });
+
+  async function publishedWithoutId(userId: number) {
+    const { accountId } = await s.connectTikTok(userId);
+    const job = await s.addVideo(userId);
+    const postId = (await s.api.post(`${API}/publish`).set(s.auth(userId)).send({ video_job_id: job, accounts: [accountId], caption: 'late id' }).expect(200)).body.posts[0].id;
+    const post = await s.waitForPost(postId, userId, ['published']);
+    const publishId = s.tiktok.publishes().at(-1)!.publishId;
+    expect(post.platform_post_id).toBe(publishId);
+    expect(post.platform_post_url).toBeNull();
+    return { accountId, postId, publishId };
+  }
+
+  it('post.publish.publicly_available gives the post its public id and URL; ten repeats have the effect of one', async () => {
+    const { postId, publishId } = await publishedWithoutId(1);
+    const body = tiktokBody('post.publish.publicly_available', 'open-alice', { publish_id: publishId, post_id: '7321234567890123456', publish_type: 'DIRECT_PUBLISH' });
+    for (let i = 0; i < 10; i++) await sendTikTok(s, body).expect(200, { success: true });
+    const events = await waitTimeline(s, 1, postId, (ev) => ev.some((e) => e.kind === 'post_id_found'));
+    const post = (await s.api.get(`${API}/posts/${postId}`).set(s.auth(1)).expect(200)).body.post;
+    expect(post.platform_post_id).toBe('7321234567890123456');
+    expect(post.platform_post_url).toBe('https://www.tiktok.com/@alice/video/7321234567890123456');
+    // A later distinct delivery is processed after the repeats (one queue), so by then all ten were handled.
+    await sendTikTok(s, tiktokBody('post.publish.complete', 'open-alice', { publish_id: publishId, publish_type: 'DIRECT_PUBLISH' })).expect(200);
+    const after = await waitTimeline(s, 1, postId, (ev) => ev.some((e) => e.platform_code === 'post.publish.complete'));
+    expect(after.filter((e) => e.platform_code === 'post.publish.publicly_available')).toHaveLength(1);
+    expect(after.filter((e) => e.kind === 'post_id_found')).toHaveLength(1);
+    expect(events.find((e) => e.kind === 'post_id_found')!.message).toContain('7321234567890123456');
+  }, 60_000);
+
+  it('authorization.removed marks the account for reconnection', async () => {
+    const { accountId } = await s.connectTikTok(2, 'open-bob');
+    await sendTikTok(s, tiktokBody('authorization.removed', 'open-bob', { reason: 1 })).expect(200);
+    for (;;) {
+      const list = (await s.api.get(`${API}/accounts`).set(s.auth(2)).expect(200)).body.accounts as Array<Record<string, any>>;
+      const acc = list.find((a) => a.id === accountId)!;
+      if (!acc.is_active) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }, 60_000);
+
+  it('forged, stale, malformed and unsigned deliveries are refused and change nothing', async () => {
+    const { postId, publishId } = await publishedWithoutId(3);
+    const body = tiktokBody('post.publish.publicly_available', 'open-alice', { publish_id: publishId, post_id: '7999999999999999999' });
+    await sendTikTok(s, body, tiktokSignature('not-the-secret', body)).expect(401);
+    await sendTikTok(s, body, tiktokSignature(TIKTOK_SECRET, body, Math.floor(Date.now() / 1000) - 3600)).expect(401);
+    await sendTikTok(s, body, 'garbage').expect(401);
+    await s.api.post(`${API}/webhooks/tiktok`).set('Content-Type', 'application/json').send(body).expect(401);
+    // Signed, but the body was changed on the way.
+    await sendTikTok(s, body.replace('7999999999999999999', '7000000000000000000'), tiktokSignature(TIKTOK_SECRET, body)).expect(401);
+    await sendTikTok(s, '{not json').expect(400);
+    await sendTikTok(s, JSON.stringify({ client_key: TIKTOK_KEY })).expect(400);
+    // A valid delivery after them is processed; the refused ones left nothing.
+    await sendTikTok(s, tiktokBody('post.publish.complete', 'open-alice', { publish_id: publishId })).expect(200);
+    const events = await waitTimeline(s, 3, postId, (ev) => ev.some((e) => e.kind === 'webhook'));
+    expect(events.filter((e) => e.kind === 'webhook').map((e) => e.platform_code)).toEqual(['post.publish.complete']);
+    const post = (await s.api.get(`${API}/posts/${postId}`).set(s.auth(3)).expect(200)).body.post;
+    expect(post.platform_post_id).toBe(publishId);
+  }, 60_000);
+
+  it('Meta: the subscription check answers the challenge only with the verify token; deliveries need the app secret', async () => {
+    const ok = await s.api.get(`${API}/webhooks/instagram`).query({ 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY_TOKEN, 'hub.challenge': '1158201444' }).expect(200);
+    expect(ok.text).toBe('1158201444');
+    await s.api.get(`${API}/webhooks/instagram`).query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'wrong-token-xyz', 'hub.challenge': '1' }).expect(403);
+
+    const { accountIds } = await s.connectInstagram(4);
+    const row = await s.db.knex(s.db.tables.accounts).where({ id: accountIds[0] }).first();
+    const igId = String(row.account_id);
+    const body = JSON.stringify({ object: 'permissions', entry: [{ id: igId, time: 1, changes: [{ field: 'instagram_content_publish', value: { verb: 'revoked' } }] }] });
+    const send = (b: string, sig: string) => s.api.post(`${API}/webhooks/instagram`).set('Content-Type', 'application/json').set('X-Hub-Signature-256', sig).send(b);
+    await send(body, metaSignature('wrong-secret', body)).expect(401);
+    await send(body, 'sha1=abc').expect(401);
+    await send('[', metaSignature(IG_APP_SECRET, '[')).expect(400);
+    let acc = (await s.api.get(`${API}/accounts?platform=instagram`).set(s.auth(4)).expect(200)).body.accounts.find((a: any) => a.id === accountIds[0]);
+    expect(acc.is_active).toBe(true);
+    for (let i = 0; i < 3; i++) await send(body, metaSignature(IG_APP_SECRET, body)).expect(200);
+    for (;;) {
+      acc = (await s.api.get(`${API}/accounts?platform=instagram`).set(s.auth(4)).expect(200)).body.accounts.find((a: any) => a.id === accountIds[0]);
+      if (!acc.is_active) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }, 60_000);
+});
