@@ -31,6 +31,7 @@ export class SocialMetrics implements PublishObserver {
   private readonly publishes: Counter<'platform' | 'outcome'>;
   private readonly lag: Histogram<'platform'>;
   private readonly calls: Histogram<'platform' | 'endpoint' | 'status'>;
+  private readonly n8nMissed: Counter;
 
   constructor(opts: { registry?: Registry; prefix: string; waiting: () => Promise<Array<{ reason: string; n: number }>> }) {
     const registry = opts.registry ?? new Registry();
@@ -49,6 +50,10 @@ export class SocialMetrics implements PublishObserver {
       name: `${p}platform_call_duration_seconds`, help: 'Duration of calls to the platforms\' APIs, by endpoint and HTTP status (error: no answer).',
       labelNames: ['platform', 'endpoint', 'status'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry],
     }));
+    this.n8nMissed = once(`${p}n8n_missed_calls_total`, () => new Counter({
+      name: `${p}n8n_missed_calls_total`, help: 'Scheduled posts the scanner published because n8n, though configured, did not call for them in time.',
+      registers: [registry],
+    }));
     once(`${p}posts_waiting`, () => new Gauge({
       name: `${p}posts_waiting`, help: 'Posts waiting to be published, by reason (scheduled, due, retry, quota); read from the database on scrape.',
       labelNames: ['reason'] as const, registers: [registry],
@@ -65,6 +70,11 @@ export class SocialMetrics implements PublishObserver {
 
   started(platform: string, lagSeconds: number): void {
     this.lag.observe({ platform }, Math.max(0, lagSeconds));
+  }
+
+  /** The scanner published a post n8n should have called for. */
+  n8nMissedCall(): void {
+    this.n8nMissed.inc();
   }
 
   readonly observeCall = (c: CallInfo): void => {

@@ -113,6 +113,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const scheduler = new Scheduler({
     posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency,
     n8nMissedCallGraceMs: o.n8n.schedulerWebhookUrl ? o.n8n.missedCallGraceSeconds * 1000 : undefined,
+    onN8nMissedCall: () => metrics?.n8nMissedCall(),
   });
   const feed = new EventFeed({ repo: events, logger, pollIntervalMs: o.events.pollIntervalMs });
   const streams = new EventStreams({ feed, repo: events, heartbeatMs: o.events.heartbeatSeconds * 1000, logger });

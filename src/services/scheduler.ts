@@ -20,6 +20,8 @@ export interface SchedulerDeps {
   batchSize?: number;
   /** Set when n8n is told about scheduled posts: claiming one that n8n left unclaimed this long after it was due logs a warning. */
   n8nMissedCallGraceMs?: number;
+  /** Told of each such post (the metric counts them). */
+  onN8nMissedCall?: () => void;
 }
 
 export interface TickReport {
@@ -144,6 +146,7 @@ export class Scheduler {
       if (!won.has(m.id)) continue;
       this.deps.logger.warn({ postId: m.id, dueAt: m.dueAt.toISOString(), lateSeconds: Math.round((now - m.dueAt.getTime()) / 1000) },
         'n8n did not call for this scheduled post; the scanner publishes it');
+      this.deps.onN8nMissedCall?.();
     }
   }
 
