@@ -123,13 +123,30 @@ async function connectDemoAccounts(api: string, token: string): Promise<Record<'
   const ids = { tiktok: 0, instagram: 0 };
   const usernames = { tiktok: 'demo.creator', instagram: 'demo.reels' };
   for (const platform of ['tiktok', 'instagram'] as const) {
-    const connect = (await (await fetch(`${api}/accounts/connect/${platform}`, { method: 'POST', headers })).json()) as { auth_url: string };
-    const landed = await fetch(connect.auth_url);
-    if (new URL(landed.url).searchParams.get('status') !== 'success') throw new Error(`connecting the demo ${platform} account failed: ${landed.url}`);
+    const started = await fetch(`${api}/accounts/connect/${platform}`, { method: 'POST', headers });
+    // The callback links an account only for the browser that started the connect: the cookie of this answer goes
+    // back to this host with the callback, as a browser's would (the simulator's consent page never sees it).
+    const cookie = started.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const connect = (await started.json()) as { auth_url: string };
+    const landed = await followRedirects(connect.auth_url, new URL(api).origin, cookie);
+    if (landed.searchParams.get('status') !== 'success') throw new Error(`connecting the demo ${platform} account failed: ${landed}`);
     const list = (await (await fetch(`${api}/accounts?platform=${platform}&active=1`, { headers })).json()) as { accounts: Array<{ id: number; account_username: string }> };
     ids[platform] = list.accounts.find((a) => a.account_username?.replace(/^@/, '') === usernames[platform])!.id;
   }
   return ids;
+}
+
+/** Follows redirects from `url` one hop at a time, sending `cookie` to `origin` only; the URL it ends on. */
+async function followRedirects(url: string, origin: string, cookie: string): Promise<URL> {
+  let at = new URL(url);
+  for (let hop = 0; hop < 10; hop++) {
+    const res = await fetch(at, { redirect: 'manual', headers: at.origin === origin && cookie ? { Cookie: cookie } : {} });
+    await res.body?.cancel();
+    const location = res.headers.get('location');
+    if (res.status < 300 || res.status >= 400 || !location) return at;
+    at = new URL(location, at);
+  }
+  throw new Error(`too many redirects from ${url}`);
 }
 
 main().catch((err) => {
