@@ -188,29 +188,29 @@ async function connectDemoAccounts(api: string, token: string): Promise<Record<'
   const usernames = { tiktok: 'demo.creator', instagram: 'demo.reels', x: 'demo_creator' };
   for (const platform of ['tiktok', 'instagram', 'x'] as const) {
     const started = await fetch(`${api}/accounts/connect/${platform}`, { method: 'POST', headers });
+    // The callback links an account only for the browser that started the connect: the cookie of this answer goes
+    // back to this host with the callback, as a browser's would (the simulator's consent page never sees it).
+    const cookie = started.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
     const connect = (await started.json()) as { auth_url: string };
-    const landed = await followAsBrowser(connect.auth_url, started.headers.getSetCookie());
-    if (new URL(landed).searchParams.get('status') !== 'success') throw new Error(`connecting the demo ${platform} account failed: ${landed}`);
+    const landed = await followRedirects(connect.auth_url, new URL(api).origin, cookie);
+    if (landed.searchParams.get('status') !== 'success') throw new Error(`connecting the demo ${platform} account failed: ${landed}`);
     const list = (await (await fetch(`${api}/accounts?platform=${platform}&active=1`, { headers })).json()) as { accounts: Array<{ id: number; account_username: string }> };
     ids[platform] = list.accounts.find((a) => a.account_username?.replace(/^@/, '') === usernames[platform])!.id;
   }
   return ids;
 }
 
-/**
- * Follows the consent redirects as the browser that started the connect would: the OAuth callback links an account
- * only for the browser holding the flow's cookie. Returns the URL the redirects end at.
- */
-async function followAsBrowser(url: string, setCookies: string[]): Promise<string> {
-  const cookie = setCookies.map((c) => c.split(';')[0]).join('; ');
-  for (let hops = 0; hops < 10; hops++) {
-    const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-    const next = res.headers.get('location');
+/** Follows redirects from `url` one hop at a time, sending `cookie` to `origin` only; the URL it ends on. */
+async function followRedirects(url: string, origin: string, cookie: string): Promise<URL> {
+  let at = new URL(url);
+  for (let hop = 0; hop < 10; hop++) {
+    const res = await fetch(at, { redirect: 'manual', headers: at.origin === origin && cookie ? { Cookie: cookie } : {} });
     await res.body?.cancel();
-    if (!next) return url;
-    url = new URL(next, url).toString();
+    const location = res.headers.get('location');
+    if (res.status < 300 || res.status >= 400 || !location) return at;
+    at = new URL(location, at);
   }
-  throw new Error(`too many redirects connecting the demo accounts (last: ${url})`);
+  throw new Error(`too many redirects from ${url}`);
 }
 
 main().catch((err) => {

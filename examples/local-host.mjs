@@ -54,6 +54,8 @@ const social = createSocialRouter({
   },
   statusPoll: { firstDelayMs: 200, maxDelayMs: 1000, timeoutMs: 60000 },
   scheduler: { enabled: false },
+  // The simulated media server is on 127.0.0.1; a real host keeps the default and serves videos from public addresses.
+  videoFetch: { allowPrivateAddresses: true },
 });
 await social.ready();
 app.use('/wp-json', social);
@@ -68,11 +70,21 @@ const call = async (method, path, body) => {
 };
 
 try {
-  // Connect: the simulators consent at once and redirect back, as the platforms do after the user agrees.
+  // Connect: the simulators consent at once and redirect back, as the platforms do after the user agrees. The
+  // callback links an account only for the browser that started the connect, so the cookie the connect answer sets
+  // goes back to this host with the callback, as a browser's would; the redirects are followed one at a time for that.
   for (const platform of ['tiktok', 'instagram']) {
-    const { auth_url } = await call('POST', `/accounts/connect/${platform}`);
-    const landed = await fetch(auth_url);
-    console.log(`connect ${platform}: ${new URL(landed.url).search}`);
+    const started = await fetch(`${api}/accounts/connect/${platform}`, { method: 'POST' });
+    const cookie = started.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    let at = new URL((await started.json()).auth_url);
+    for (let hop = 0; hop < 10; hop++) {
+      const res = await fetch(at, { redirect: 'manual', headers: at.origin === base ? { Cookie: cookie } : {} });
+      await res.body?.cancel();
+      const location = res.headers.get('location');
+      if (!location) break;
+      at = new URL(location, at);
+    }
+    console.log(`connect ${platform}: ${at.search}`);
   }
   const { accounts } = await call('GET', '/accounts?active=1');
   console.log('accounts:', accounts.map((a) => `${a.id} ${a.platform} ${a.account_name}`).join(', '));

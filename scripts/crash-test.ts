@@ -410,7 +410,8 @@ async function main(): Promise<number> {
   const windowStart = scheduleStart;
   const item = (p: PlannedPost) => ({
     video_job_id: p.jobId, accounts: [accounts[p.accountIdx].accountId], caption: p.caption, hashtags: p.hashtags,
-    privacy_level: 'PUBLIC', allow_comments: true, allow_duet: p.index % 2 === 0, allow_stitch: true,
+    // A private account does not offer PUBLIC (its creator_info lists FOLLOWER_OF_CREATOR instead).
+    privacy_level: accounts[p.accountIdx].private ? 'FOLLOWER_OF_CREATOR' : 'PUBLIC', allow_comments: true, allow_duet: p.index % 2 === 0, allow_stitch: true,
   });
   const bulk = async (wpUser: number, body: unknown): Promise<Array<{ id: number }>> => {
     const res = await fetch(`${api}/schedule/bulk`, {

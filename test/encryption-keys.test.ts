@@ -178,9 +178,10 @@ describe('encryption keys', () => {
       expect(a.tiktok.requests()).toHaveLength(calls);
       const [account] = (await a.api.get(`${BASE}/accounts`).set(a.auth(1)).expect(200)).body.accounts;
       expect(account).toMatchObject({ id: alice, is_active: false, status_reason: expect.stringMatching(/^Reconnect needed: The stored token for this account could not be read/) });
-      // Bob's account, whose token was copied, is untouched and still publishes.
+      // Bob's account, whose token was copied, is untouched and still publishes (at a level his private account offers).
       const bobJob = await a.addVideo(2);
-      const bobs = await a.api.post(`${BASE}/publish`).set(a.auth(2)).send({ video_job_id: bobJob, accounts: [bob], caption: 'still mine' }).expect(200);
+      const bobs = await a.api.post(`${BASE}/publish`).set(a.auth(2))
+        .send({ video_job_id: bobJob, accounts: [bob], caption: 'still mine', privacy_level: 'FOLLOWER_OF_CREATOR' }).expect(200);
       expect((await a.waitForPost(bobs.body.posts[0].id, 2)).status).toBe('published');
       // Reconnecting stores fresh tokens and the account publishes again.
       expect((await a.connectTikTok(1, 'alice')).accountId).toBe(alice);

@@ -52,10 +52,10 @@ describe('fan-out bounds', () => {
     // Cancelling one frees a place.
     await s.api.delete(`${BASE}/posts/${first.body.posts[0].id}`).set(s.auth(1)).expect(200);
     await s.api.post(`${BASE}/schedule`).set(s.auth(1)).send(items(1, [accountId])[0]).expect(200);
-    // Another user has their own count.
+    // Another user has their own count (Bob's TikTok account is private: a level it offers).
     const { accountId: other } = await s.connectTikTok(2, 'bob');
     const otherJob = await s.addVideo(2);
-    await bulk(2, { posts: [{ video_job_id: otherJob, accounts: [other], caption: 'mine', scheduled_at: clock.iso(HOUR) }] }).expect(200);
+    await bulk(2, { posts: [{ video_job_id: otherJob, accounts: [other], caption: 'mine', privacy_level: 'FOLLOWER_OF_CREATOR', scheduled_at: clock.iso(HOUR) }] }).expect(200);
     // Clean up for the next test.
     await s.db.knex(s.db.tables.posts).where({ status: 'scheduled' }).update({ status: 'cancelled' });
   });

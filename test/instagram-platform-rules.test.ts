@@ -1,5 +1,6 @@
 // Instagram against Meta's documented rules, over real HTTP against the Graph simulator: tokens that outlive 60 days,
 // errors by their documented remedies, rate limits by the usage headers, Business Manager Pages, permissions at connect.
+import { accountTokenBinding, type AccountTokenColumn } from '../src/crypto/token-binding';
 import { TokenCipher } from '../src/crypto/token-cipher';
 import { resolveOptions } from '../src/options';
 import { createClock, DAY, HOUR, MINUTE, type TestClock } from './helpers/clock';
@@ -7,6 +8,9 @@ import { ENCRYPTION_KEY, startStack, type Stack, type StackOptions } from './hel
 
 const BASE = '/wp-json/aurareels/v1/social';
 const cipher = new TokenCipher(ENCRYPTION_KEY);
+type AccountRow = { wp_user_id: number; platform: string; account_id: string } & Record<AccountTokenColumn, string>;
+/** A stored token in the clear (each value is bound to its account and column: src/crypto/token-binding.ts). */
+const open = (row: AccountRow, column: AccountTokenColumn) => cipher.decrypt(row[column], accountTokenBinding(row, column));
 
 /** A stack whose router and Graph simulator share one clock that moves only when the test says. */
 async function clockedStack(clock: TestClock, opts: StackOptions = {}): Promise<Stack> {
@@ -61,14 +65,14 @@ describe('accounts do not die after 60 days', () => {
     const [id] = (await s.connectInstagram(1)).accountIds;
     const row = await s.db.knex(s.db.tables.accounts).where({ id }).first();
     // The stored access token is the Page's: with it, /me is the Page, not the person.
-    const me = await graphMe(s, cipher.decrypt(row.access_token));
+    const me = await graphMe(s, open(row, 'access_token'));
     expect(me.body.name).toMatch(/^Ivy (Studio|Travels)$/);
     const [account] = (await accountsOf(s, 1)).filter((a) => a.id === id);
     expect(account).toMatchObject({ token_expires_at: null, reconnect_warning: null, needs_reconnect_by: '2030-04-15 12:00:00' });
 
     clock.advance(61 * DAY);
     // The 60-day user token is gone; the Page token made from it is not.
-    expect((await graphMe(s, cipher.decrypt(row.refresh_token))).body.error).toMatchObject({ code: 190, error_subcode: 463 });
+    expect((await graphMe(s, open(row, 'refresh_token'))).body.error).toMatchObject({ code: 190, error_subcode: 463 });
     const post = await settle(s, await publish(s, 1, id, 'day 61'));
     expect(post.status).toBe('published');
     expect(s.instagram.publishedMedia().filter((m) => m.caption === 'day 61')).toHaveLength(1);
@@ -98,10 +102,10 @@ describe('an account connected with a user token only (before Page tokens)', () 
     const [id] = (await s.connectInstagram(2)).accountIds;
     const row = await s.db.knex(s.db.tables.accounts).where({ id }).first();
     // Stored as the package stored it before: the long-lived user token, no refresh token, its 60-day expiry.
-    const userToken = cipher.decrypt(row.refresh_token);
+    const userToken = open(row, 'refresh_token');
     const expires = '2030-03-16 12:00:00'; // 5,183,944 s after connecting, to the second
     await s.db.knex(s.db.tables.accounts).where({ id }).update({
-      access_token: cipher.encrypt(userToken), refresh_token: null, token_expires_at: '2030-03-16 11:59:04', metadata: JSON.stringify({ page_id: 'x' }),
+      access_token: cipher.encrypt(userToken, accountTokenBinding(row, 'access_token')), refresh_token: null, token_expires_at: '2030-03-16 11:59:04', metadata: JSON.stringify({ page_id: 'x' }),
     });
     expect((await accountsOf(s, 2)).find((a) => a.id === id)).toMatchObject({ needs_reconnect_by: '2030-03-16 11:59:04', reconnect_warning: null });
     expect((await settle(s, await publish(s, 2, id, 'legacy works'))).status).toBe('published');
@@ -116,7 +120,7 @@ describe('an account connected with a user token only (before Page tokens)', () 
     await s.connectInstagram(2);
     const moved = (await accountsOf(s, 2)).find((a) => a.id === id)!;
     expect(moved).toMatchObject({ token_expires_at: null, is_active: true });
-    expect((await graphMe(s, cipher.decrypt((await s.db.knex(s.db.tables.accounts).where({ id }).first()).access_token))).body.name).toMatch(/^Ivy /);
+    expect((await graphMe(s, open(await s.db.knex(s.db.tables.accounts).where({ id }).first(), 'access_token'))).body.name).toMatch(/^Ivy /);
   });
 });
 
@@ -296,10 +300,10 @@ describe('Pages managed through Business Manager', () => {
       ]));
 
       // Without business_management only the person's own Pages are found, and the connect still works.
-      const res = await s.api.post(`${BASE}/accounts/connect/instagram`).set(s.auth(2)).expect(200);
-      const url = new URL(res.body.auth_url);
+      const browser = s.browser();
+      const url = new URL((await s.startConnect(2, 'instagram', browser)).authUrl);
       url.searchParams.set('sim_decline', 'business_management');
-      expect((await s.followOAuth(url.toString())).searchParams.get('status')).toBe('success');
+      expect((await s.followOAuth(url.toString(), browser)).searchParams.get('status')).toBe('success');
       expect((await accountsOf(s, 2)).map((a) => a.account_username)).toEqual(['@anna.own']);
     } finally {
       await s.close();
@@ -313,11 +317,11 @@ describe('permissions at connect', () => {
   afterAll(async () => { await s.close(); });
 
   it('a connect without instagram_content_publish is refused naming it, saves nothing, and the next connect asks again', async () => {
-    const res = await s.api.post(`${BASE}/accounts/connect/instagram`).set(s.auth(7)).expect(200);
-    const url = new URL(res.body.auth_url);
+    const browser = s.browser();
+    const url = new URL((await s.startConnect(7, 'instagram', browser)).authUrl);
     expect(url.searchParams.get('auth_type')).toBe('rerequest');
     url.searchParams.set('sim_decline', 'instagram_content_publish');
-    const refused = await s.followOAuth(url.toString());
+    const refused = await s.followOAuth(url.toString(), browser);
     expect(refused.searchParams.get('status')).toBe('error');
     expect(refused.searchParams.get('message')).toMatch(/did not grant instagram_content_publish, which publishing needs/);
     expect(await accountsOf(s, 7)).toEqual([]);

@@ -135,7 +135,8 @@ describe('the packed package in a new host project', () => {
         if (Date.now() > until || child.exitCode !== null) throw new Error(`${file} did not start:\n${output}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      const token = jwt.sign({ data: { user: { id: '7' } } }, env.JWT_AUTH_SECRET_KEY, { algorithm: 'HS256' });
+      // As WordPress's JWT plugins issue it: with an expiry, which the router requires.
+      const token = jwt.sign({ data: { user: { id: '7' } } }, env.JWT_AUTH_SECRET_KEY, { algorithm: 'HS256', expiresIn: '1h' });
       const res = await fetch(`http://localhost:${port}/wp-json/aurareels/v1/social/accounts`, { headers: { Authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ success: true, accounts: [] });

@@ -15,7 +15,8 @@ import { DATABASE_URL, ON_MYSQL } from './helpers/db';
 import { ENCRYPTION_KEY, JWT_SECRET } from './helpers/stack';
 
 const STATS = '/wp-json/aurareels/v1/social/schedule/stats';
-const auth = { Authorization: `Bearer ${jwt.sign({ data: { user: { id: '1' } } }, JWT_SECRET, { algorithm: 'HS256' })}` };
+// WordPress's JWT plugins always set exp, and the router refuses a token without one.
+const auth = { Authorization: `Bearer ${jwt.sign({ data: { user: { id: '1' } } }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}` };
 
 interface Host {
   knex: Knex;

@@ -258,10 +258,10 @@ describe('TikTok tokens, caps, retries, scopes and chunk timeouts', () => {
 
   it('a connect without video.publish is refused, naming it, and saves nothing', async () => {
     const before = await s.db.knex(s.db.tables.accounts).where({ wp_user_id: 9 });
-    const start = await s.api.post(`${BASE}/accounts/connect/tiktok`).set(s.auth(9)).expect(200);
-    const url = new URL(start.body.auth_url);
+    const browser = s.browser();
+    const url = new URL((await s.startConnect(9, 'tiktok', browser)).authUrl);
     url.searchParams.set('sim_scopes', 'user.info.basic,video.upload');
-    const redirect = await s.followOAuth(url.toString());
+    const redirect = await s.followOAuth(url.toString(), browser);
     expect(redirect.searchParams.get('status')).toBe('error');
     expect(redirect.searchParams.get('message')).toMatch(/did not grant the permission video\.publish/);
     expect(await s.db.knex(s.db.tables.accounts).where({ wp_user_id: 9 })).toEqual(before);

@@ -12,7 +12,17 @@ function publish(s: Stack, userId: number, body: object) {
 
 describe('publishing to TikTok, FILE_UPLOAD (default)', () => {
   let s: Stack;
-  beforeAll(async () => { s = await startStack({ tiktokRouter: { chunkSizeBytes: 5 * MiB } }); });
+  beforeAll(async () => {
+    s = await startStack({
+      tiktokRouter: { chunkSizeBytes: 5 * MiB },
+      // Carol's TikTok account is connected by one user only, so its disconnect revokes it at TikTok.
+      tiktok: { users: [
+        { openId: 'open-alice', displayName: 'Alice Creates', username: 'alice' },
+        { openId: 'open-bob', displayName: 'Bob Private', username: 'bob', privateAccount: true },
+        { openId: 'open-carol', displayName: 'Carol Alone', username: 'carol' },
+      ] },
+    });
+  });
   afterAll(async () => { await s.close(); });
 
   it('streams a multi-chunk video with Content-Range and reaches published with the post URL', async () => {
@@ -128,7 +138,8 @@ describe('publishing to TikTok, FILE_UPLOAD (default)', () => {
   });
 
   it('disconnect revokes at TikTok and the account can no longer publish', async () => {
-    const { accountId } = await s.connectTikTok(8);
+    // An account no other user holds (the others here share Alice's, whose disconnect revokes nothing).
+    const { accountId } = await s.connectTikTok(8, 'carol');
     const res = await s.api.delete(`${BASE}/accounts/${accountId}`).set(s.auth(8)).expect(200);
     expect(res.body).toEqual({ success: true, message: 'Account disconnected successfully' });
     expect(s.tiktok.requests().some((r) => r.method === 'POST' && r.path.startsWith('/v2/oauth/revoke/'))).toBe(true);

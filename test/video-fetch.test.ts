@@ -40,7 +40,7 @@ describe('video downloads refuse non-public addresses', () => {
     ({ accountId } = await s.connectTikTok(1));
     mediaPort = Number(new URL(s.media.url).port);
     redirector = http.createServer((req, res) => {
-      redirects.push(`${req.method} ${req.url}`);
+      redirects.push(`${req.method}${req.headers.range ? ` ${req.headers.range}` : ''} ${req.url}`);
       const to = new URL(req.url ?? '/', 'http://x').searchParams.get('to') ?? '/';
       res.writeHead(302, { Location: to, 'Content-Length': 0 }).end();
     });
@@ -97,8 +97,9 @@ describe('video downloads refuse non-public addresses', () => {
       expect(post.status).toBe('failed');
       expect(post.error_message).toMatch(/loopback address \(127\.0\.0\.1\), which is not allowed/);
       expect(row).toMatchObject({ error_kind: 'permanent', attempts: 1 });
-      // The allowed server was asked once (the size, by HEAD); the private address never.
-      expect(redirects).toEqual([expect.stringMatching(/^HEAD \/r\?to=/)]);
+      // The allowed server was asked for the MP4 header when the request was checked (TikTok's duration rule; not
+      // readable, so left to the publish), then once for the size, by HEAD, which ends the post; the private address never.
+      expect(redirects).toEqual([expect.stringMatching(/^GET bytes=0-\d+ \/r\?to=/), expect.stringMatching(/^HEAD \/r\?to=/)]);
       expect(s.media.requests()).toBe(served);
     }
   });
@@ -110,14 +111,17 @@ describe('video downloads refuse non-public addresses', () => {
     expect(s.tiktok.publishedPosts().at(-1)).toMatchObject({ mode: 'FILE_UPLOAD', bytesReceived: 200 * 1024 });
     expect(resolved).toEqual(expect.arrayContaining(['cdn.allowed.test', 'media.allowed.test', 'video.internal.test']));
 
-    // Each hop points at the next; after maxRedirects (5) hops the download stops.
+    // Each hop points at the next; after maxRedirects (5) hops the download stops: the request's header read (for
+    // TikTok's duration rule) gives up after 6 requests, and so does the publish's HEAD for the size.
     let loop = `http://cdn.allowed.test:${redirectorPort}/end`;
     for (let i = 0; i < 6; i++) loop = `http://cdn.allowed.test:${redirectorPort}/r?to=${encodeURIComponent(loop)}`;
     redirects.length = 0;
     const looped = await publishUrl(loop);
     expect(looped.post.status).toBe('failed');
     expect(looped.post.error_message).toBe('The video URL redirects more than 5 times.');
-    expect(redirects).toHaveLength(6);
+    expect(redirects.filter((r) => r.startsWith('GET bytes=0-'))).toHaveLength(6);
+    expect(redirects.filter((r) => r.startsWith('HEAD '))).toHaveLength(6);
+    expect(redirects).toHaveLength(12);
   });
 });
 

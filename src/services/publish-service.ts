@@ -90,6 +90,11 @@ export class PublishService {
 
   /** Checks the request against the video job, the accounts and every chosen platform's rules. Writes nothing. */
   async validate(userId: number, req: PublishRequest, cache: LookupCache = newCache()): Promise<Checked> {
+    return this.checkAtPlatforms(req, await this.checkLocally(userId, req), cache);
+  }
+
+  /** The checks that need no platform: the user's own video job and accounts, and each platform's caption rules. */
+  private async checkLocally(userId: number, req: PublishRequest): Promise<Checked> {
     const job = await this.deps.videoJobs.findForUser(req.videoJobId, userId);
     if (!job) throw new NotFoundError('Video job', 'aurareels_video_job_not_found', { params: { video_job_id: 'No such video job for this user.' } });
     if (!job.videoUrl || !/^https?:\/\//i.test(job.videoUrl)) {
@@ -120,22 +125,28 @@ export class PublishService {
       Object.assign(violations, adapter.checkRules({ caption: text, hashtags: req.hashtags, privacyLevel: req.privacyLevel }));
     }
     if (Object.keys(violations).length) throw new PlatformRuleError(violations);
-    let durationSeconds = job.durationSeconds;
-    for (const a of accounts) {
+    return { videoUrl: job.videoUrl, thumbnailUrl: job.thumbnailUrl, durationSeconds: job.durationSeconds, accounts };
+  }
+
+  /** The checks against each account's current options at its platform (TikTok's creator_info, the video's duration). */
+  private async checkAtPlatforms(req: PublishRequest, checked: Checked, cache: LookupCache): Promise<Checked> {
+    const violations: Record<string, string> = {};
+    let durationSeconds = checked.durationSeconds;
+    for (const a of checked.accounts) {
       const adapter = this.deps.adapters.get(a.platform)!;
       if (!adapter.accountOptions || !adapter.checkOptions) continue;
       const options = await this.optionsOf(a, adapter, cache);
       // When the platform cannot be asked now, the publish checks the same rules before it uploads anything.
       if (!options) continue;
       if (durationSeconds === null && options.maxVideoPostDurationSec && adapter.videoDuration) {
-        const url = job.videoUrl;
+        const url = checked.videoUrl;
         if (!cache.durations.has(url)) cache.durations.set(url, adapter.videoDuration(url));
         durationSeconds = (await cache.durations.get(url)) ?? null;
       }
       Object.assign(violations, adapter.checkOptions(options, { privacyLevel: req.privacyLevel, brandContentToggle: req.brandContentToggle, durationSeconds }));
     }
     if (Object.keys(violations).length) throw new PlatformRuleError(violations);
-    return { videoUrl: job.videoUrl, thumbnailUrl: job.thumbnailUrl, durationSeconds, accounts };
+    return { ...checked, durationSeconds };
   }
 
   /** The account's current options at its platform, or undefined when they cannot be read right now. */
@@ -244,22 +255,31 @@ export class PublishService {
     const count = items.reduce((n, item) => n + item.req.accountIds.length, 0);
     this.checkPostsPerRequest(count);
     await this.checkScheduledPerUser(userId, count);
-    const checked: Checked[] = [];
+    // Every item's own checks before any item asks a platform: a request refused for one item's video or account
+    // costs no platform call (creator_info allows 20 a minute).
+    const local = await this.eachItem(items, (item) => this.checkLocally(userId, item.req));
     const cache = newCache();
-    for (const [i, item] of items.entries()) {
-      try {
-        checked.push(await this.validate(userId, item.req, cache));
-      } catch (err) {
-        if (items.length > 1 && err instanceof SocialError) err.details.item = i;
-        throw err;
-      }
-    }
+    const checked = await this.eachItem(items, (item, i) => this.checkAtPlatforms(item.req, local[i], cache));
     const rows = items.flatMap((item, i) => this.rows(userId, item.req, checked[i], { status: 'scheduled', scheduledAt: item.scheduledAt }));
     const ids = await this.deps.posts.insertAll(rows.map((r) => r.post));
     await this.recordCreated(userId, rows, ids);
     const created = rows.map((r, i) => ({ id: ids[i], platform: r.post.platform, status: 'scheduled', accountName: r.accountName, scheduledAt: r.post.scheduledAt }));
     for (const p of created) this.deps.notifier.notify({ postId: p.id, scheduledAt: p.scheduledAt!.toISOString(), userId });
     return created;
+  }
+
+  /** Runs `check` on each item in turn; an error names its item (`item`, from 0) when the request has several. */
+  private async eachItem<I, T>(items: I[], check: (item: I, i: number) => Promise<T>): Promise<T[]> {
+    const out: T[] = [];
+    for (const [i, item] of items.entries()) {
+      try {
+        out.push(await check(item, i));
+      } catch (err) {
+        if (items.length > 1 && err instanceof SocialError) err.details.item = i;
+        throw err;
+      }
+    }
+    return out;
   }
 
   /** One request creates at most `limits.postsPerRequest` posts: 413 naming the limit, before anything is read. */

@@ -45,7 +45,8 @@ describe('access control', () => {
 
     const { accountId: bobTt } = await s.connectTikTok(BOB, 'bob');
     const bobJob = await s.addVideo(BOB);
-    bob = { tt: bobTt, job: bobJob, scheduled: await schedule(BOB, { video_job_id: bobJob, accounts: [bobTt] }) };
+    // Bob's TikTok account is private: his post asks for a level it offers.
+    bob = { tt: bobTt, job: bobJob, scheduled: await schedule(BOB, { video_job_id: bobJob, accounts: [bobTt], privacy_level: 'FOLLOWER_OF_CREATOR' }) };
   }, 60_000);
 
   afterAll(async () => {
@@ -151,7 +152,7 @@ describe('access control', () => {
 
     it('ownership fields in a body are ignored: the post is the caller\'s', async () => {
       const res = await s.api.post(`${BASE}/schedule`).set(s.auth(BOB))
-        .send({ video_job_id: bob.job, accounts: [bob.tt], scheduled_at: inHours(8), wp_user_id: ALICE, user_id: ALICE, userId: ALICE, status: 'published' }).expect(200);
+        .send({ video_job_id: bob.job, accounts: [bob.tt], privacy_level: 'FOLLOWER_OF_CREATOR', scheduled_at: inHours(8), wp_user_id: ALICE, user_id: ALICE, userId: ALICE, status: 'published' }).expect(200);
       const row = await s.db.knex(s.db.tables.posts).where({ id: res.body.posts[0].id }).first();
       expect([Number(row.wp_user_id), row.status]).toEqual([BOB, 'scheduled']);
       refusedAttacks++;

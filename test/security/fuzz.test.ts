@@ -55,7 +55,9 @@ describe('fuzzing every endpoint (10 KB body limit)', () => {
     expect((await s.waitForPost(failed, 1)).status).toBe('failed');
     const published = (await s.api.post(`${BASE}/publish`).set(s.auth(1)).send({ video_job_id: job, accounts: [tt], caption: 'works' }).expect(200)).body.posts[0].id;
     expect((await s.waitForPost(published, 1)).status).toBe('published');
-    const otherPost = (await s.api.post(`${BASE}/schedule`).set(s.auth(2)).send({ video_job_id: otherJob, accounts: [otherAccount], scheduled_at: inHours(6).toISOString() }).expect(200)).body.posts[0].id;
+    // Bob's TikTok account is private: his post asks for a level it offers.
+    const otherPost = (await s.api.post(`${BASE}/schedule`).set(s.auth(2))
+      .send({ video_job_id: otherJob, accounts: [otherAccount], privacy_level: 'FOLLOWER_OF_CREATOR', scheduled_at: inHours(6).toISOString() }).expect(200)).body.posts[0].id;
 
     env = { tt, ig: accountIds[0], job, otherJob, otherAccount, scheduled, failed, published, otherPost };
     fz = new FuzzSession(s);

@@ -264,6 +264,10 @@ export class TikTokAdapter implements PlatformAdapter {
 
   private async initPost(ctx: PublishContext, auth: CallAuth): Promise<InitStep> {
     const creator = await this.creatorInfo(auth);
+    const mode = this.deps.options.uploadMode;
+    // The size first (one HEAD): a URL that cannot be downloaded (a refused address, a redirect loop) ends the post
+    // here with that reason, instead of the header read below taking it as "duration unknown" and going on.
+    const videoSize = mode === 'FILE_UPLOAD' ? await this.deps.video.size(ctx.post.videoUrl, 'tiktok') : undefined;
     // The same rules the request was checked against, on the creator's options as they are now: a scheduled post
     // whose privacy level disappeared meanwhile fails with the message the request would have got.
     const max = creator.max_video_post_duration_sec;
@@ -277,11 +281,10 @@ export class TikTokAdapter implements PlatformAdapter {
       });
     }
     const privacyLevel = tiktokPrivacyLevel(ctx.post.privacyLevel);
-    const mode = this.deps.options.uploadMode;
     let plan: ChunkPlan | undefined;
     let sourceInfo: Record<string, unknown>;
-    if (mode === 'FILE_UPLOAD') {
-      plan = planChunks(await this.deps.video.size(ctx.post.videoUrl, 'tiktok'), this.deps.options.chunkSizeBytes);
+    if (videoSize !== undefined) {
+      plan = planChunks(videoSize, this.deps.options.chunkSizeBytes);
       sourceInfo = { source: 'FILE_UPLOAD', video_size: plan.videoSize, chunk_size: plan.chunkSize, total_chunk_count: plan.totalChunkCount };
     } else {
       sourceInfo = { source: 'PULL_FROM_URL', video_url: ctx.post.videoUrl };
