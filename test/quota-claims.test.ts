@@ -119,6 +119,8 @@ describe('quotas under batched claims on two instances', () => {
       encryptionKey: ENCRYPTION_KEY, publicUrl: `${a.baseUrl}/wp-json`, frontendUrl: 'http://frontend.test',
       platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: a.tiktok.authorizeUrl, apiBaseUrl: a.tiktok.url } },
       statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 30 * MINUTE }, scheduler: { enabled: false }, now: clock.now, quotas,
+      // The media server is on 127.0.0.1.
+      videoFetch: { allowPrivateAddresses: true },
       logger: { info() {}, warn() {}, error() {}, debug() {} },
     });
     express().use('/wp-json', b);

@@ -26,7 +26,7 @@ export function contractChecker(): ContractChecker {
   for (const [path, ops] of Object.entries(document.paths as Json)) {
     for (const [method, op] of Object.entries(ops as Json)) {
       const schema = (op as Json).responses?.['200']?.content?.['application/json']?.schema;
-      routes.push({ method: method.toUpperCase(), path, pattern: new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}$`), ok: schema ? compile(schema) : undefined });
+      routes.push({ method: method.toUpperCase(), path, pattern: new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}/?$`), ok: schema ? compile(schema) : undefined });
     }
   }
   shared = {

@@ -34,7 +34,7 @@ describe('body charsets', () => {
   ])('%s: 415 in the REST shape, and no post is created', async (contentType) => {
     const posts = Number((await s.db.knex(s.db.tables.posts).count({ n: '*' }))[0].n);
     const res = await schedule(contentType).expect(415);
-    expect(res.body).toEqual({ success: false, code: 'rest_invalid_encoding', message: 'The request body must be JSON in UTF-8.', data: { status: 415 } });
+    expect(res.body).toEqual({ success: false, code: 'rest_invalid_encoding', message: 'The request body must be JSON in UTF-8.', data: { status: 415, request_id: expect.any(String) } });
     expect(Number((await s.db.knex(s.db.tables.posts).count({ n: '*' }))[0].n)).toBe(posts);
   });
 
