@@ -1,8 +1,9 @@
 // The re-check for TikTok posts published before their public id existed, for when no webhook brings it.
 // TikTok's status fetch returns publicaly_available_post_id "only if the post is published for public viewership and
 // has been approved by moderation" (https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status),
-// so a post can reach PUBLISH_COMPLETE with only its publish_id. Each post is checked a few times with growing
-// spacing and then left alone: a private post never gets a public id.
+// so a post can reach PUBLISH_COMPLETE with only its publish_id. The same page says moderation "usually finishes
+// within one minute" and "in some cases may take a few hours": hence a first check after a minute, growing spacing,
+// and a cap after which the post is left alone (a private post never gets a public id).
 import type { AccountsRepo } from '../data/accounts-repo';
 import type { LatePostIdsRepo, LatePostRow } from '../data/late-post-ids-repo';
 import type { WebhookTargetsRepo } from '../data/webhook-targets-repo';
