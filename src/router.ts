@@ -42,6 +42,8 @@ import { createWebhookRoutes } from './http/webhook-routes';
 import { WebhookQueue } from './services/webhooks/webhook-queue';
 import { WebhookDeliveriesRepo } from './data/webhook-deliveries-repo';
 import { WebhookTargetsRepo } from './data/webhook-targets-repo';
+import { LatePostIdsRepo } from './data/late-post-ids-repo';
+import { LatePostIds } from './services/late-post-ids';
 import { TokenService } from './services/token-service';
 
 export const API_BASE = '/aurareels/v1/social';
@@ -110,8 +112,12 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const notifier = new N8nNotifier({ webhookUrl: o.n8n.schedulerWebhookUrl, apiKey: keys.outbound, concurrency: o.n8n.concurrency, logger });
   const publishService = new PublishService({ accounts, posts, videoJobs, adapters, worker, notifier, tokens, quotas: o.quotas, limits: o.limits, now, recordEvent });
   const postActions = new PostActions({ posts, steps, worker, notifier, now, recordEvent });
+  const targets = new WebhookTargetsRepo({ knex, posts: t.posts, steps: t.postSteps, accounts: t.accounts, now });
+  const latePostIds = new LatePostIds({
+    repo: new LatePostIdsRepo({ knex, posts: t.posts, now }), targets, accounts, tokens, adapters, recordEvent, logger, now,
+  });
   const scheduler = new Scheduler({
-    posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency,
+    posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency, latePostIds,
     n8nMissedCallGraceMs: o.n8n.schedulerWebhookUrl ? o.n8n.missedCallGraceSeconds * 1000 : undefined,
     onN8nMissedCall: () => metrics?.n8nMissedCall(),
   });
@@ -125,7 +131,6 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   api.use(helmet());
   api.use(requireUtf8Body);
   const webhookQueue = new WebhookQueue({ deliveries: new WebhookDeliveriesRepo({ knex, table: t.webhookDeliveries, now }), logger });
-  const targets = new WebhookTargetsRepo({ knex, posts: t.posts, steps: t.postSteps, accounts: t.accounts, now });
   // Signed over the raw body: mounted before the JSON parser.
   api.use(createWebhookRoutes({
     tiktok: o.platforms.tiktok, instagram: o.platforms.instagram, metaVerifyToken: o.webhooks.meta.verifyToken,

@@ -3,6 +3,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { AccountsRepo } from '../data/accounts-repo';
 import type { PostsRepo } from '../data/posts-repo';
 import type { Logger } from '../options';
+import type { LatePostIds } from './late-post-ids';
 import type { PublishWorker } from './publish-worker';
 import type { TokenService } from './token-service';
 
@@ -22,11 +23,15 @@ export interface SchedulerDeps {
   n8nMissedCallGraceMs?: number;
   /** Told of each such post (the metric counts them). */
   onN8nMissedCall?: () => void;
+  /** Re-checks TikTok posts published before their public id existed. */
+  latePostIds?: LatePostIds;
 }
 
 export interface TickReport {
   claimed: number;
   tokensRefreshed: number;
+  /** Posts whose public id was found by a re-check on this tick. */
+  postIdsFound: number;
 }
 
 /**
@@ -68,6 +73,7 @@ export class Scheduler {
   /** Every scan not yet finished (claimed posts still publishing): close() waits for them. */
   private readonly scans = new Set<Promise<TickReport>>();
   private upkeep?: Promise<number>;
+  private idChecks?: Promise<number>;
   private readonly pool: PublishPool;
   private closed = false;
   /** When the last scan finished claiming: the summary endpoint shows it, so a stalled scheduler is visible. */
@@ -127,9 +133,10 @@ export class Scheduler {
       claimingDone();
     }
     const tokensRefreshed = await this.refreshExpiringTokens();
+    const postIdsFound = await this.checkLatePostIds();
     await Promise.all(publishing);
-    if (claimed || tokensRefreshed) logger.info({ claimed, tokensRefreshed }, 'scheduler tick');
-    return { claimed, tokensRefreshed };
+    if (claimed || tokensRefreshed || postIdsFound) logger.info({ claimed, tokensRefreshed, postIdsFound }, 'scheduler tick');
+    return { claimed, tokensRefreshed, postIdsFound };
   }
 
   /** Of these due posts, the scheduled ones n8n should have claimed by now and has not. */
@@ -165,6 +172,13 @@ export class Scheduler {
   private refreshExpiringTokens(): Promise<number> {
     this.upkeep ??= this.refreshTokensDue().finally(() => (this.upkeep = undefined));
     return this.upkeep;
+  }
+
+  /** Late post id checks, one run at a time however many scans overlap. */
+  private checkLatePostIds(): Promise<number> {
+    if (!this.deps.latePostIds || this.closed) return Promise.resolve(0);
+    this.idChecks ??= this.deps.latePostIds.run().finally(() => (this.idChecks = undefined));
+    return this.idChecks;
   }
 
   /** Refreshes tokens that expire within 24 h ahead of any publish, so a scheduled post finds a live token. */

@@ -493,6 +493,29 @@ describe('FILE_UPLOAD', () => {
     expect(sim.publishedPosts().find((p) => p.privacyLevel === 'SELF_ONLY')!.postId).toBeUndefined();
   });
 
+  it('/__sim/release-public-ids ends moderation at once for one publish, and never for a private post', async () => {
+    await sim.close();
+    sim = await startSim({ moderationMs: 3_600_000 });
+    token = (await connect(sim)).access_token;
+    const ids: string[] = [];
+    for (const privacy of ['PUBLIC_TO_EVERYONE', 'PUBLIC_TO_EVERYONE', 'SELF_ONLY']) {
+      const init = await api(sim, token, INIT, fileInit(MB, MB, { privacy_level: privacy }));
+      await uploadAll(init.body.data.upload_url, mp4(MB), MB);
+      await waitForStatus(sim, token, init.body.data.publish_id);
+      ids.push(init.body.data.publish_id);
+    }
+    const release = (body: object) => fetch(`${sim.url}/__sim/release-public-ids`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect(await (await release({ publish_id: ids[0] })).json()).toEqual({ released: 1 });
+    const status = async (id: string) => (await api(sim, token, STATUS, { publish_id: id })).body.data.publicaly_available_post_id;
+    expect(await status(ids[0])).toHaveLength(1);
+    expect(await status(ids[1])).toEqual([]);
+    // The rest: only the public one is released; a second release changes nothing.
+    expect(sim.releasePublicIds()).toBe(1);
+    expect(sim.releasePublicIds()).toBe(0);
+    expect(await status(ids[1])).toHaveLength(1);
+    expect(await status(ids[2])).toEqual([]);
+  });
+
   it('realisticPostIds sends 19-digit int64 ids as bare JSON numbers', async () => {
     await sim.close();
     sim = await startSim({ realisticPostIds: true });

@@ -280,12 +280,16 @@ export function finishTransfer(state: SimState, rec: PublishRecord): void {
     rec.status = 'PUBLISH_COMPLETE';
     // "post_id is returned only if the post is published for public viewership and has been approved by moderation."
     if (rec.privacyLevel !== 'PUBLIC_TO_EVERYONE') return;
-    const assign = () => {
-      rec.postId = state.config.realisticPostIds ? `7${digits(18)}` : `7${digits(15)}`;
-    };
-    if (state.config.moderationMs <= 0) assign();
-    else later(rec, state.config.moderationMs, assign);
+    if (state.config.moderationMs <= 0) releasePublicId(state, rec);
+    else later(rec, state.config.moderationMs, () => releasePublicId(state, rec));
   });
+}
+
+/** Moderation approved a public post: its id appears in publicaly_available_post_id (once; a second release keeps it). */
+export function releasePublicId(state: SimState, rec: PublishRecord): boolean {
+  if (rec.postId || rec.status !== 'PUBLISH_COMPLETE' || rec.privacyLevel !== 'PUBLIC_TO_EVERYONE') return false;
+  rec.postId = state.config.realisticPostIds ? `7${digits(18)}` : `7${digits(15)}`;
+  return true;
 }
 
 export function fail(state: SimState, rec: PublishRecord, reason: string): void {

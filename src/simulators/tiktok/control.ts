@@ -28,6 +28,11 @@ export function handleControl(ex: Exchange, sim: TikTokSimulator): Promise<void>
         sim.setProcessingMs(ms);
         return { ok: true };
       },
+      'POST /__sim/release-public-ids': async (body) => {
+        const { publish_id: publishId } = await body();
+        if (publishId !== undefined && typeof publishId !== 'string') throw new TypeError('publish_id must be a string');
+        return { released: sim.releasePublicIds(publishId) };
+      },
       'POST /__sim/expire-tokens': () => {
         sim.expireAccessTokens();
         return { ok: true };

@@ -4,7 +4,7 @@ import { startLocalServer } from '../local-server';
 import { Exchange } from './exchange';
 import { handleAuthorize, handleRevoke, handleToken } from './oauth';
 import { handleUserInfo } from './user-info';
-import { handleCancel, handleCreatorInfo, handleInit, handleStatus, stopAllWork } from './content-posting';
+import { handleCancel, handleCreatorInfo, handleInit, handleStatus, releasePublicId, stopAllWork } from './content-posting';
 import { handleUpload } from './upload';
 import { applyFault } from './faults';
 import { handleControl } from './control';
@@ -53,6 +53,13 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
     expireAccessTokens() {
       const now = state.now();
       for (const t of state.tokens.values()) if (t.kind === 'access' && t.expiresAt > now) t.expiresAt = now;
+    },
+    releasePublicIds(publishId) {
+      let released = 0;
+      for (const rec of state.publishes.values()) {
+        if ((publishId === undefined || rec.publishId === publishId) && releasePublicId(state, rec)) released++;
+      }
+      return released;
     },
     publishes: () => [...state.publishes.values()].map(snapshot),
     publishedPosts: () => [...state.publishes.values()].filter((p) => p.status === 'PUBLISH_COMPLETE').map(snapshot),

@@ -178,6 +178,11 @@ export interface TikTokSimulator {
   setProcessingMs(ms: number): void;
   /** Make every access token issued so far expired now. */
   expireAccessTokens(): void;
+  /**
+   * Moderation approves now: published public posts still held back by moderationMs get their
+   * publicaly_available_post_id (only the one with this publish_id when given). Returns how many were released.
+   */
+  releasePublicIds(publishId?: string): number;
   publishes(): SimPublish[];
   /** Only PUBLISH_COMPLETE ones: what a creator would see on their profile. */
   publishedPosts(): SimPublish[];
