@@ -7,7 +7,8 @@ import path from 'node:path';
 import { describeSql, runApiPhase, type ApiEndpointResult } from './api/phase';
 import { runBurstPhase, type BurstResult } from './burst/phase';
 import { runLagPhase, type LagResult } from './lag/phase';
-import { type BenchArgs, LOG_DIR, parseArgs, REPO_DIR, RESULTS_DIR, VIDEO_BYTES } from './lib/common';
+import { runStreamsPhase, type StreamsResult } from './streams/phase';
+import { type BenchArgs, LOG_DIR, type Phase, parseArgs, REPO_DIR, RESULTS_DIR, VIDEO_BYTES } from './lib/common';
 import { compileChildren } from './lib/ipc';
 import { note, progress, progressDone } from './lib/progress';
 import {
@@ -20,6 +21,7 @@ interface Results {
   api?: ApiEndpointResult[];
   burst?: BurstResult;
   lag?: LagResult;
+  streams?: StreamsResult;
   errors: Array<{ phase: string; message: string }>;
   table?: string;
 }
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
     progress('setup · checkpoint / analyze');
     await settleDb(db);
     results.meta = { ...meta(args, db, startedAt), children: compileProblem ? 'tsx (compile failed)' : 'compiled JavaScript on plain node' };
-    const phase = async <T>(name: 'api' | 'burst' | 'lag', fn: () => Promise<T>): Promise<T | undefined> => {
+    const phase = async <T>(name: Phase, fn: () => Promise<T>): Promise<T | undefined> => {
       if (!args.phases.has(name)) return undefined;
       const load = (results.meta.loadAverage ??= {}) as Record<string, number[]>;
       load[`${name}Start`] = os.loadavg().map((x) => Math.round(x * 100) / 100);
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     results.api = await phase('api', () => runApiPhase({ args, env, db: db!, accounts }));
     results.burst = await phase('burst', () => runBurstPhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
     results.lag = await phase('lag', () => runLagPhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
+    results.streams = await phase('streams', () => runStreamsPhase({ args, env }));
     results.meta.finishedAt = new Date().toISOString();
     results.meta.totalSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   } finally {
@@ -221,9 +224,27 @@ function render(r: Results): string {
     out.push(table(rows));
     out.push('   Lag has no same-run baseline: its target is absolute (the scan runs on a 1 s tick, DATETIME has 1 s resolution).');
   }
+  if (r.streams) {
+    const s = r.streams;
+    const c = s.changes;
+    out.push('');
+    out.push(`4. Live streams · ${fmt(s.streams)} GET /events streams of ${s.users} users held by a client process (opened in ${s.openSeconds} s) · router in its own server process · events.pollIntervalMs ${s.pollIntervalMs}`);
+    const rows = [['figure', 'value', 'target', '']];
+    rows.push(['server RSS per stream', `${fmt(s.memory.rssPerStreamKb, 1)} KB`, '', '']);
+    rows.push(['server heap per stream', `${fmt(s.memory.heapPerStreamKb, 1)} KB`, '', '']);
+    rows.push(['server RSS / heap: no stream · 10 open · all open', `${mb(s.memory.none.rss)} / ${mb(s.memory.none.heapUsed)} · ${mb(s.memory.few.rss)} / ${mb(s.memory.few.heapUsed)} · ${mb(s.memory.all.rss)} / ${mb(s.memory.all.heapUsed)}`, '', '']);
+    rows.push([`queries/s at rest, 10 streams · all (${s.rest.seconds} s each)`, `${fmt(s.rest.fewQps, 2)} · ${fmt(s.rest.allQps, 2)}`, `≈ ${fmt(s.rest.expectedQps, 2)} (1/poll)`, ok(s.pass.restIndependentOfN)]);
+    rows.push([`change → event, p50 / p90 / p99 / max (${fmt(c.delivered)} deliveries)`, `${fmt(c.delayMs.p50)} / ${fmt(c.delayMs.p90)} / ${fmt(c.delayMs.p99)} / ${fmt(c.delayMs.max)} ms`, '', '']);
+    rows.push(['change → its last stream, p50 / p99 / max', `${fmt(c.lastStreamDelayMs.p50)} / ${fmt(c.lastStreamDelayMs.p99)} / ${fmt(c.lastStreamDelayMs.max)} ms`, '', '']);
+    rows.push([`changes · missing / duplicated / wrong stream`, `${fmt(c.count)} at ${fmt(c.perSecond)}/s · ${c.missing} / ${c.duplicates} / ${c.wrongStream}`, '0 / 0 / 0', ok(s.pass.exactlyOnce)]);
+    rows.push(['queries/s while changes were made', fmt(c.qps, 2), '', '']);
+    out.push(table(rows));
+    out.push('   Per stream = (server after two full GCs with all streams open − with the first 10 open) ÷ the streams in between. A change is a post');
+    out.push(`   event written through the product's recorder from the client process (write p50 ${fmt(c.writeMs.p50, 1)} ms); its delay runs from just before the write to its arrival on each of its user's streams.`);
+  }
   const load = m.loadAverage as Record<string, number[]> | undefined;
   if (load) {
-    const phases = ['api', 'burst', 'lag'].filter((p) => load[`${p}Start`]);
+    const phases = ['api', 'burst', 'lag', 'streams'].filter((p) => load[`${p}Start`]);
     out.push('');
     out.push(`Machine load (1-min load average at the start → end of each phase, ${m.cpus} CPUs; other work on the machine shows here): ${phases.map((p) => `${p} ${load[`${p}Start`][0]} → ${load[`${p}End`]?.[0] ?? '?'}`).join(', ')}`);
   }

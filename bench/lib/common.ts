@@ -66,10 +66,13 @@ export function isMysqlUrl(url: string): boolean {
   return /^(mysql|mariadb):/i.test(url);
 }
 
+export const PHASES = ['api', 'burst', 'lag', 'streams'] as const;
+export type Phase = (typeof PHASES)[number];
+
 export interface BenchArgs {
   dbUrl: string | null;
   quick: boolean;
-  phases: Set<'api' | 'burst' | 'lag'>;
+  phases: Set<Phase>;
   keep: boolean;
   /** Experiments on the bench's own tables, to size a recommended product change (never the default). */
   whatIf: Set<'quota-index'>;
@@ -81,6 +84,14 @@ export interface BenchArgs {
   scannerNodeFlags: string[];
   lagMinutes: number;
   lagPerMinute: number;
+  /** Live streams: how many are opened, over how many users; seconds at rest per measurement; changes made and their rate. */
+  streams: number;
+  streamUsers: number;
+  streamRestSeconds: number;
+  streamChanges: number;
+  streamChangeRate: number;
+  /** events.pollIntervalMs of the streams' server; null = the product's default. */
+  streamPollMs: number | null;
   tablePosts: number;
   usersWithPosts: number;
   accountsPerUser: number;
@@ -96,8 +107,8 @@ const HELP = `npm run bench -- [options]
 
   --db <url>            database: mysql://user:pass@host:3306/db or sqlite:path (default: env BENCH_DATABASE_URL,
                         else a fresh SQLite file in bench/results/)
-  --quick               a few minutes: shorter API runs, a 2,000-post burst, 1 minute of lag
-  --only <list>         phases to run, comma-separated: api,burst,lag (default all)
+  --quick               a few minutes: shorter API runs, a 2,000-post burst, 1 minute of lag, 250 stream changes
+  --only <list>         phases to run, comma-separated: api,burst,lag,streams (default all)
   --api-seconds <n>     length of one measured autocannon run (default 10; quick 4)
   --connections <n>     autocannon connections (default 64)
   --burst <n>           posts due at once in the burst (default 10000; quick 2000)
@@ -108,6 +119,12 @@ const HELP = `npm run bench -- [options]
                         about 4x the live heap before collecting it)
   --lag-minutes <n>     how long posts keep falling due (default 3; quick 1)
   --lag-rate <n>        posts falling due per minute (default 1000)
+  --streams <n>         live streams (GET /events) held open (default 1000)
+  --stream-users <n>    users the streams belong to, each with its own JWT (default 100)
+  --stream-rest <s>     seconds the server's queries are counted at rest (default 10; quick 5)
+  --stream-changes <n>  changes made while the streams are open (default 500; quick 250)
+  --stream-rate <n>     changes per second (default 50)
+  --stream-poll-ms <n>  events.pollIntervalMs of the streams' server (default: the product's)
   --keep                leave the bench's tables (MariaDB) in place
   --what-if quota-index experiment: add the index recommended for the quota count to the bench's posts table
                         (social_account_id, status, published_at) to measure its effect; not the product's schema
@@ -118,7 +135,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = {
     dbUrl: process.env.BENCH_DATABASE_URL || null,
     quick,
-    phases: new Set(['api', 'burst', 'lag']),
+    phases: new Set(PHASES),
     keep: false,
     whatIf: new Set(),
     apiSeconds: quick ? 4 : 10,
@@ -128,6 +145,12 @@ export function parseArgs(argv: string[]): BenchArgs {
     scannerNodeFlags: DEFAULT_SCANNER_NODE_FLAGS.split(' '),
     lagMinutes: quick ? 1 : 3,
     lagPerMinute: 1000,
+    streams: 1000,
+    streamUsers: 100,
+    streamRestSeconds: quick ? 5 : 10,
+    streamChanges: quick ? 250 : 500,
+    streamChangeRate: 50,
+    streamPollMs: null,
     tablePosts: 100_000,
     usersWithPosts: 10,
     accountsPerUser: 10,
@@ -156,8 +179,8 @@ export function parseArgs(argv: string[]): BenchArgs {
       }
       case '--only': {
         const list = value().split(',').map((s) => s.trim());
-        for (const p of list) if (!['api', 'burst', 'lag'].includes(p)) throw new Error(`unknown phase ${p}`);
-        args.phases = new Set(list as Array<'api' | 'burst' | 'lag'>);
+        for (const p of list) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`unknown phase ${p}`);
+        args.phases = new Set(list as Phase[]);
         break;
       }
       case '--api-seconds': args.apiSeconds = num(); break;
@@ -167,6 +190,12 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--scanner-node-flags': args.scannerNodeFlags = value().split(' ').filter(Boolean); break;
       case '--lag-minutes': args.lagMinutes = num(); break;
       case '--lag-rate': args.lagPerMinute = Math.round(num()); break;
+      case '--streams': args.streams = Math.round(num()); break;
+      case '--stream-users': args.streamUsers = Math.round(num()); break;
+      case '--stream-rest': args.streamRestSeconds = num(); break;
+      case '--stream-changes': args.streamChanges = Math.round(num()); break;
+      case '--stream-rate': args.streamChangeRate = num(); break;
+      case '--stream-poll-ms': args.streamPollMs = Math.round(num()); break;
       case '--help': case '-h': console.log(HELP); process.exit(0); break;
       default: throw new Error(`unknown option ${a}\n\n${HELP}`);
     }
