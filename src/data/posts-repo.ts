@@ -131,7 +131,9 @@ export class PostsRepo {
   /** Inserts all posts or none. */
   async insertAll(posts: NewPost[]): Promise<number[]> {
     const now = this.stamp();
-    return this.deps.knex.transaction(async (trx) => {
+    // The foreign key check locks the account row that a publish taking its quota slot holds: MariaDB may pick this
+    // insert as a deadlock victim, and it rolled back whole, so it is simply run again.
+    return retryingDeadlocks(() => this.deps.knex.transaction(async (trx) => {
       const ids: number[] = [];
       for (const p of posts) {
         const [id] = await this.q(trx).insert({
@@ -165,7 +167,7 @@ export class PostsRepo {
         ids.push(Number(id));
       }
       return ids;
-    });
+    }));
   }
 
   async listForUser(userId: number, filters: PostFilters, limit: number, offset: number): Promise<{ total: number; rows: PostListRow[] }> {
@@ -254,15 +256,8 @@ export class PostsRepo {
     if (ids.length === 0) return [];
     const now = this.stamp();
     const untilStr = toDbTime(until);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.whereDue(this.q().whereIn('id', ids), now)
-          .update({ status: 'publishing', lease_owner: owner, lease_expires_at: untilStr, published_by: 'scanner', updated_at: now });
-        break;
-      } catch (err) {
-        if (attempt >= 5 || !isDeadlock(err)) throw err;
-      }
-    }
+    await retryingDeadlocks(() => this.whereDue(this.q().whereIn('id', ids), now)
+      .update({ status: 'publishing', lease_owner: owner, lease_expires_at: untilStr, published_by: 'scanner', updated_at: now }));
     const won = await this.q().whereIn('id', ids).andWhere({ status: 'publishing', lease_owner: owner, lease_expires_at: untilStr }).select('id');
     return won.map((r: { id: number }) => Number(r.id));
   }
@@ -406,19 +401,13 @@ export class PostsRepo {
     const limit = r.limit;
 
     if (isMysql(knex)) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await knex.transaction(async (trx): Promise<QuotaSlot> => {
-            await table(trx, accountsTable).where({ id: r.accountId }).forUpdate().select('id');
-            const window = await this.quotaWindow(r.accountId, r.since, id, trx);
-            if (window.count >= limit) return { outcome: 'full', window };
-            return (await mine(this.q(trx)).update(values)) === 1 ? { outcome: 'reserved' } : { outcome: 'lease_lost' };
-            // Read committed: the count sees every slot committed by whoever held the account row before.
-          }, { isolationLevel: 'read committed' });
-        } catch (err) {
-          if (attempt >= 5 || !isDeadlock(err)) throw err;
-        }
-      }
+      return retryingDeadlocks(() => knex.transaction(async (trx): Promise<QuotaSlot> => {
+        await table(trx, accountsTable).where({ id: r.accountId }).forUpdate().select('id');
+        const window = await this.quotaWindow(r.accountId, r.since, id, trx);
+        if (window.count >= limit) return { outcome: 'full', window };
+        return (await mine(this.q(trx)).update(values)) === 1 ? { outcome: 'reserved' } : { outcome: 'lease_lost' };
+        // Read committed: the count sees every slot committed by whoever held the account row before.
+      }, { isolationLevel: 'read committed' }));
     }
 
     const counted = this.countedTowardsQuota(knex(this.deps.table).count('*'), r.accountId, r.since).andWhereNot('id', id);
@@ -537,6 +526,17 @@ export class PostsRepo {
             attempts: this.deps.knex.raw('attempts + 1') };
     const n = await this.q().where({ id, lease_owner: owner, status: 'publishing' }).update(values);
     return n === 1;
+  }
+}
+
+/** Runs a statement or transaction again (up to 5 times) when the database picked it as a deadlock victim. */
+async function retryingDeadlocks<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (attempt >= 5 || !isDeadlock(err)) throw err;
+    }
   }
 }
 
