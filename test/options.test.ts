@@ -162,3 +162,11 @@ describe('cors option', () => {
     expect(issuesOf({ ...valid, cors: { origins: ['https://app.example.com/dashboard'] } })[0]).toMatch(/^cors\.origins\.0: must be an origin/);
   });
 });
+
+describe('the sleep option', () => {
+  it('takes a function and refuses anything else, naming the field', async () => {
+    const router = createSocialRouter({ ...valid, sleep: () => Promise.resolve() });
+    await router.close();
+    expect(() => createSocialRouter({ ...valid, sleep: 1000 as never })).toThrow(/sleep: must be a function returning a Promise/);
+  });
+});
