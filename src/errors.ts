@@ -89,23 +89,26 @@ export class PlatformError extends SocialError {
   readonly platform: string;
   readonly platformCode?: string;
   readonly retryAfterSeconds?: number;
+  /** The platform's own id of the failed request (TikTok's log_id, Meta's fbtrace_id), which its support asks for. */
+  readonly requestId?: string;
 
   constructor(
     platform: string,
     kind: PlatformErrorKind,
     message: string,
-    extra: { platformCode?: string; httpStatus?: number; retryAfterSeconds?: number; cause?: unknown } = {},
+    extra: { platformCode?: string; httpStatus?: number; retryAfterSeconds?: number; requestId?: string; cause?: unknown } = {},
   ) {
     super(message, {
       code: 'aurareels_platform_error',
       status: 502,
-      details: { platform, platform_code: extra.platformCode, kind },
+      details: { platform, platform_code: extra.platformCode, kind, ...(extra.requestId ? { request_id: extra.requestId } : {}) },
       cause: extra.cause,
     });
     this.kind = kind;
     this.platform = platform;
     this.platformCode = extra.platformCode;
     this.retryAfterSeconds = extra.retryAfterSeconds;
+    this.requestId = extra.requestId;
   }
 }
 

@@ -53,6 +53,9 @@ describe('a post\'s timeline', () => {
     const events = (await s.api.get(`${API}/posts/${postId}/timeline`).set(s.auth(3)).expect(200)).body.events as Array<Record<string, any>>;
     const error = events.find((e) => e.kind === 'platform_error');
     expect(error).toMatchObject({ platform_code: 'file_format_check_failed', message: expect.any(String) });
+    // The status answer that reported FAILED is the request TikTok's support would look up.
+    const statusCheck = s.tiktok.requests().filter((r) => r.path === '/v2/post/publish/status/fetch/').pop();
+    expect(error!.platform_request_id).toBe(statusCheck!.requestId);
     expect(events[events.length - 1]).toMatchObject({ kind: 'failed', platform_code: 'file_format_check_failed' });
 
     const job = await s.addVideo(3);
@@ -63,6 +66,34 @@ describe('a post\'s timeline', () => {
     await s.api.delete(`${API}/posts/${scheduled}`).set(s.auth(3)).expect(200);
     const kinds = (await s.api.get(`${API}/posts/${scheduled}/timeline`).set(s.auth(3)).expect(200)).body.events.map((e: { kind: string }) => e.kind);
     expect(kinds).toEqual(['created', 'scheduled', 'rescheduled', 'cancelled']);
+  }, 60_000);
+
+  it('keeps TikTok\'s log_id of the request that failed as the entry\'s platform_request_id', async () => {
+    const { accountId } = await s.connectTikTok(4);
+    // The post init refuses the token and the refresh is refused too: the post ends, needing a reconnect.
+    s.tiktok.injectFault({ endpoint: 'init', kind: 'token_invalid' });
+    s.tiktok.injectFault({ endpoint: 'token', kind: 'token_invalid' });
+    const postId = await publish(s, 4, accountId);
+    await s.waitForPost(postId, 4, ['failed']);
+    const refused = s.tiktok.requests().filter((r) => r.path === '/v2/oauth/token/').pop();
+    expect(refused?.requestId).toMatch(/^\d{14}[0-9A-F]{20}$/);
+    const events = (await s.api.get(`${API}/posts/${postId}/timeline`).set(s.auth(4)).expect(200)).body.events as Array<Record<string, any>>;
+    expect(events.find((e) => e.kind === 'platform_error')).toMatchObject({ platform_code: 'invalid_grant', platform_request_id: refused!.requestId });
+    expect(events[events.length - 1]).toMatchObject({ kind: 'failed', platform_request_id: refused!.requestId });
+  }, 60_000);
+
+  it('keeps Graph\'s fbtrace_id of the request that failed as the entry\'s platform_request_id', async () => {
+    const { accountIds } = await s.connectInstagram(5);
+    s.instagram.injectFault({ endpoint: 'media_publish', kind: 'ig_error', subcode: 2207051 });
+    const postId = await publish(s, 5, accountIds[0]);
+    await s.waitForPost(postId, 5, ['failed']);
+    const refused = s.instagram.requests().filter((r) => r.path.endsWith('/media_publish')).pop();
+    expect(refused?.requestId).toMatch(/^[A-Za-z0-9_-]{23}$/);
+    const events = (await s.api.get(`${API}/posts/${postId}/timeline`).set(s.auth(5)).expect(200)).body.events as Array<Record<string, any>>;
+    expect(events.find((e) => e.kind === 'platform_error')).toMatchObject({ platform_code: '4/2207051', platform_request_id: refused!.requestId });
+    expect(events[events.length - 1]).toMatchObject({ kind: 'failed', platform_request_id: refused!.requestId });
+    // A token never takes the id's place.
+    expect(JSON.stringify(events)).not.toMatch(/access_token|EAA/);
   }, 60_000);
 });
 

@@ -1,7 +1,7 @@
 // The platforms' webhooks over real HTTP: TikTok's events update posts and accounts, Meta's verification and
 // signed deliveries; forged, stale, replayed and malformed deliveries change nothing.
 import { IG_APP_SECRET, startStack, TIKTOK_KEY, TIKTOK_SECRET, type Stack } from './helpers/stack';
-import { metaSignature, tiktokSignature } from './helpers/webhook-signing';
+import { metaSignature, metaSignedRequest, tiktokSignature } from './helpers/webhook-signing';
 
 const API = '/wp-json/aurareels/v1/social';
 const VERIFY_TOKEN = 'meta-verify-token-123';
@@ -113,5 +113,49 @@ describe('TikTok webhooks', () => {
       if (!acc.is_active) break;
       await new Promise((r) => setTimeout(r, 20));
     }
+  }, 60_000);
+
+  /** The user's Instagram accounts with their active flag, once `until` holds for them. */
+  async function igAccounts(userId: number, until: (accounts: Array<Record<string, any>>) => boolean = () => true) {
+    for (;;) {
+      const accounts = (await s.api.get(`${API}/accounts?platform=instagram`).set(s.auth(userId)).expect(200)).body.accounts as Array<Record<string, any>>;
+      if (until(accounts)) return accounts;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('Meta: a permissions revocation naming the Facebook user marks every Instagram account it connected', async () => {
+    const { accountIds } = await s.connectInstagram(5);
+    expect(accountIds.length).toBe(2);
+    const rows = await s.db.knex(s.db.tables.accounts).whereIn('id', accountIds);
+    // Ivy, the simulator's Facebook user who manages both Pages.
+    expect(rows.map((r: any) => JSON.parse(r.metadata).facebook_user_id)).toEqual(['10000000000001', '10000000000001']);
+    const other = (await s.connectTikTok(5)).accountId;
+
+    const body = JSON.stringify({ object: 'permissions', entry: [{ id: '10000000000001', time: 2, changes: [{ field: 'instagram_basic', value: { verb: 'revoked' } }] }] });
+    await s.api.post(`${API}/webhooks/instagram`).set('Content-Type', 'application/json').set('X-Hub-Signature-256', metaSignature(IG_APP_SECRET, body)).send(body).expect(200);
+    const accounts = await igAccounts(5, (list) => list.filter((a) => accountIds.includes(a.id)).every((a) => !a.is_active));
+    expect(accounts.filter((a) => accountIds.includes(a.id))).toHaveLength(2);
+    const tiktok = (await s.api.get(`${API}/accounts?platform=tiktok`).set(s.auth(5)).expect(200)).body.accounts.find((a: any) => a.id === other);
+    expect(tiktok.is_active).toBe(true);
+  }, 60_000);
+
+  it('Meta: the deauthorize callback marks the user\'s accounts; a forged or malformed signed_request changes nothing', async () => {
+    const { accountIds } = await s.connectInstagram(6);
+    const send = (signed: string) => s.api.post(`${API}/webhooks/instagram/deauthorize`).type('form').send({ signed_request: signed });
+    const payload = { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: '10000000000001' };
+    await send(metaSignedRequest('wrong-secret', payload)).expect(401);
+    const good = metaSignedRequest(IG_APP_SECRET, payload);
+    // The payload swapped for another user under the first one's signature.
+    const swapped = `${good.split('.')[0]}.${Buffer.from(JSON.stringify({ ...payload, user_id: '10000000000002' })).toString('base64url')}`;
+    await send(swapped).expect(401);
+    await send('not-a-signed-request').expect(401);
+    await send(metaSignedRequest(IG_APP_SECRET, { ...payload, algorithm: 'none' })).expect(401);
+    await s.api.post(`${API}/webhooks/instagram/deauthorize`).type('form').send({}).expect(401);
+    // A refused callback is answered before anything is queued, so there is nothing left to wait for.
+    expect((await igAccounts(6)).filter((a) => accountIds.includes(a.id)).every((a) => a.is_active)).toBe(true);
+
+    await send(good).expect(200);
+    await igAccounts(6, (list) => list.filter((a) => accountIds.includes(a.id)).every((a) => !a.is_active));
   }, 60_000);
 });

@@ -33,6 +33,23 @@ export class WebhookTargetsRepo {
   }
 
   /**
+   * Instagram accounts (of every user) connected by this Facebook user (its app-scoped id, kept in the account's
+   * metadata as facebook_user_id at connect): Meta's permissions webhook and deauthorize callback name the user.
+   */
+  async instagramAccountsByFacebookUser(facebookUserId: string): Promise<AccountRow[]> {
+    const escaped = JSON.stringify(facebookUserId).replace(/[!%_]/g, (c) => `!${c}`);
+    const candidates: AccountRow[] = await table(this.deps.knex, this.deps.accounts).where({ platform: 'instagram' })
+      .andWhereRaw("metadata like ? escape '!'", [`%"facebook_user_id":${escaped}%`]);
+    return candidates.filter((a) => {
+      try {
+        return (JSON.parse(a.metadata ?? '{}') as { facebook_user_id?: unknown }).facebook_user_id === facebookUserId;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /**
    * Gives a published post its public id and URL (TikTok's moderation can hold the id back). Only replaces what
    * is not a public id yet: the publish_id stand-in, or nothing. Ends the post's re-checks.
    */

@@ -65,6 +65,7 @@ export function operations(): Operation[] {
     { method: 'post', path: '/webhooks/tiktok', summary: 'TikTok webhooks, signed with TikTok-Signature', auth: 'none' },
     { method: 'get', path: '/webhooks/instagram', summary: 'Meta\'s webhook subscription check (hub.challenge)', auth: 'none' },
     { method: 'post', path: '/webhooks/instagram', summary: 'Meta webhooks, signed with X-Hub-Signature-256', auth: 'none' },
+    { method: 'post', path: '/webhooks/instagram/deauthorize', summary: 'Meta\'s deauthorize callback (signed_request form field)', auth: 'none' },
   ];
 }
 

@@ -4,10 +4,10 @@ import express, { Router, type Request } from 'express';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { AuthenticationError, SocialError, ValidationError } from '../errors';
 import type { Logger } from '../options';
-import { checkMetaSignature, checkTikTokSignature, type SignatureCheck } from '../services/webhooks/signatures';
+import { checkMetaSignature, checkTikTokSignature, parseMetaSignedRequest, type SignatureCheck } from '../services/webhooks/signatures';
 import type { WebhookQueue } from '../services/webhooks/webhook-queue';
 import { applyTikTokEvent, type TikTokDelivery, type TikTokEventDeps } from '../services/webhooks/tiktok-events';
-import { applyMetaDelivery, type MetaDelivery, type MetaEventDeps } from '../services/webhooks/meta-events';
+import { applyMetaDeauthorization, applyMetaDelivery, type MetaDelivery, type MetaEventDeps } from '../services/webhooks/meta-events';
 
 export interface WebhookRouteDeps {
   tiktok?: { clientKey: string; clientSecret: string };
@@ -85,6 +85,16 @@ export function createWebhookRoutes(d: WebhookRouteDeps): Router {
     res.json({ success: true });
     const delivery = body as MetaDelivery;
     d.queue.add('instagram', delivery.object, rawBody(req), () => applyMetaDelivery(d.metaDeps, delivery));
+  });
+
+  // Meta's deauthorize callback: the person removed the app, named by a signed_request form field.
+  r.post('/webhooks/instagram/deauthorize', raw, (req, res) => {
+    if (!d.instagram) throw notFound();
+    const field = new URLSearchParams(rawBody(req).toString('utf8')).get('signed_request');
+    const parsed = parseMetaSignedRequest(field, d.instagram.appSecret);
+    if (!parsed.ok) refuse(parsed, d.logger, 'instagram');
+    res.json({ success: true });
+    d.queue.add('instagram', 'deauthorize', rawBody(req), () => applyMetaDeauthorization(d.metaDeps, parsed.userId));
   });
 
   return r;

@@ -19,10 +19,10 @@ export function createEventRecorder(repo: PostEventsRepo, logger: Logger): Recor
 /** The platform's own words from an error, for an event: its code, message and request id where it gave them. */
 export function platformFacts(err: unknown): Pick<NewPostEvent, 'platformCode' | 'platformMessage' | 'platformRequestId'> {
   if (!(err instanceof PlatformError)) return {};
-  const details = err.details as { platform_message?: string; request_id?: string };
+  const details = err.details as { platform_message?: string };
   return {
     platformCode: err.platformCode ?? null,
     platformMessage: details.platform_message ?? null,
-    platformRequestId: details.request_id ?? null,
+    platformRequestId: err.requestId ?? null,
   };
 }

@@ -275,7 +275,7 @@ export class PublishWorker {
     if (perr && QUOTA_CODES.has(perr.platformCode ?? '')) {
       const until = new Date(now + Math.max(perr.retryAfterSeconds ?? 0, 3600) * 1000);
       const reason = `${message} Waiting until ${toDbTime(until)} UTC.`;
-      if (await posts.defer(post.id, this.workerId, { until, reason })) await this.event(post, 'waiting_quota', reason, { platformCode: perr.platformCode, data: { until: toDbTime(until) } });
+      if (await posts.defer(post.id, this.workerId, { until, reason })) await this.event(post, 'waiting_quota', reason, { platformCode: perr.platformCode, platformRequestId: perr.requestId ?? null, data: { until: toDbTime(until) } });
       this.deps.observer?.outcome(post.platform, 'deferred');
       log.info({ code: perr.platformCode, until }, 'deferred: platform quota');
       return;
@@ -302,7 +302,7 @@ export class PublishWorker {
     }
     const final = kind === 'retryable' ? `${message} (gave up after ${attempt} attempts)` : message;
     if (await posts.finish(post.id, this.workerId, { status: 'failed', errorMessage: final, errorKind: kind })) {
-      await this.event(post, 'failed', final, { platformCode: perr?.platformCode ?? null, data: { kind } });
+      await this.event(post, 'failed', final, { platformCode: perr?.platformCode ?? null, platformRequestId: perr?.requestId ?? null, data: { kind } });
     }
     this.deps.observer?.outcome(post.platform, 'failed');
     log.warn({ kind, code: perr?.platformCode, message: final }, 'publish failed');

@@ -645,7 +645,7 @@ describe('the simulator object and its control endpoints', () => {
     expect(sim.requests()).toEqual([]);
     // Control requests are not logged; Graph requests are, without their query strings.
     await graph(sim, 'GET', '/me', {}, { token });
-    expect(sim.requests()).toEqual([{ method: 'GET', path: '/v27.0/me', at: expect.any(Number) }]);
+    expect(sim.requests()).toEqual([{ method: 'GET', path: '/v27.0/me', at: expect.any(Number), requestId: expect.any(String) }]);
   });
 
   it('lists every token and code it issued', async () => {

@@ -173,6 +173,8 @@ export class InstagramAdapter implements PlatformAdapter {
     }
     const user = await this.longLived(login.accessToken);
     const dataAccessEnds = await this.dataAccessExpiry(user.accessToken);
+    // Meta's permissions webhook and deauthorize callback name this user, not the Pages or Instagram accounts.
+    const me = await this.call('GET', '/me', { fields: 'id', access_token: user.accessToken }, idResponse, 'reading the Facebook user');
     const scope = [...granted].sort().join(',');
     const accounts: LoginAccount[] = [];
     for (const p of await this.pagesOf(user.accessToken, granted.has('business_management'))) {
@@ -194,6 +196,7 @@ export class InstagramAdapter implements PlatformAdapter {
         profilePictureUrl: ig.profile_picture_url ?? null,
         tokens,
         metadata: {
+          facebook_user_id: me.id,
           page_id: p.id,
           page_name: p.name ?? null,
           ...(p.businessId ? { business_id: p.businessId } : {}),

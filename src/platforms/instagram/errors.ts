@@ -109,6 +109,15 @@ export function usageWaitSeconds(headers: ResponseHeaders): number | undefined {
   return minutes === undefined ? undefined : Math.ceil(minutes * 60);
 }
 
+/**
+ * Meta's id of a request, which its support asks for: `fbtrace_id` in the error body
+ * (https://developers.facebook.com/docs/graph-api/guides/error-handling), else the x-fb-trace-id header every
+ * Graph answer carries.
+ */
+export function traceIdOf(res: PlatformResponse, bodyTraceId?: string): string | undefined {
+  return bodyTraceId || headerValue(res.headers, 'x-fb-trace-id') || undefined;
+}
+
 export function graphFailure(res: PlatformResponse, action: string, now: Date): PlatformError {
   const parsed = graphError.safeParse(res.json);
   if (!parsed.success) {
@@ -116,6 +125,7 @@ export function graphFailure(res: PlatformResponse, action: string, now: Date): 
     return new PlatformError('instagram', kind, `Instagram error while ${action}: HTTP ${res.status}.`, {
       platformCode: `http_${res.status}`,
       retryAfterSeconds: retryAfterSeconds(res.headers, now),
+      requestId: traceIdOf(res),
     });
   }
   const e = parsed.data.error;
@@ -129,6 +139,7 @@ export function graphFailure(res: PlatformResponse, action: string, now: Date): 
   return new PlatformError('instagram', kind, `Instagram error while ${action}: ${text} (code ${code}).${hint ? ` ${hint}` : ''}`, {
     platformCode: code,
     retryAfterSeconds: wait,
+    requestId: traceIdOf(res, e.fbtrace_id),
   });
 }
 

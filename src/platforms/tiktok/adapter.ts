@@ -423,7 +423,7 @@ export class TikTokAdapter implements PlatformAdapter {
     const res = await this.authedCall(a, '/v2/post/publish/status/fetch/', { publish_id: publishId }, 'checking the post status', true);
     const parsed = statusResponse.safeParse(res.json);
     if (!parsed.success) throw new PlatformError('tiktok', 'retryable', 'TikTok answered the status check with an unexpected body.');
-    return { ...parsed.data.data, postIds: rawPostIds(res.text) };
+    return { ...parsed.data.data, postIds: rawPostIds(res.text), logId: parsed.data.error.log_id };
   }
 
   /** Polls the status with backoff until TikTok says PUBLISH_COMPLETE or FAILED, bounded by statusPoll.timeoutMs. */
@@ -438,7 +438,7 @@ export class TikTokAdapter implements PlatformAdapter {
           // FAILED is final at TikTok and nothing was posted: a retry starts a new publish (new creator_info, new
           // init) instead of reading this publish_id's failure again.
           await ctx.steps.clear(STEP.initSent, STEP.init, STEP.uploaded, STEP.polling);
-          throw failReasonError(status.fail_reason);
+          throw failReasonError(status.fail_reason, status.logId);
         }
         if (status.status !== 'PUBLISH_COMPLETE' && status.status !== 'SEND_TO_USER_INBOX') return undefined;
         const postId = status.postIds[0];

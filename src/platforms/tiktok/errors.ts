@@ -1,6 +1,6 @@
 // TikTok's error codes and fail reasons, classified as retryable, needs-reconnect or permanent.
 import { PlatformError, type PlatformErrorKind } from '../../errors';
-import { retryAfterSeconds, type PlatformResponse } from '../http';
+import { headerValue, retryAfterSeconds, type PlatformResponse } from '../http';
 import { errorEnvelope, oauthError } from './schemas';
 
 // https://developers.tiktok.com/doc/tiktok-api-v2-error-handling and the Content Posting API references.
@@ -53,6 +53,15 @@ const FAIL_REASONS: Record<string, { kind: PlatformErrorKind; text: string }> = 
   spam_risk: { kind: 'permanent', text: 'TikTok flagged the post as spam.' },
 };
 
+/**
+ * TikTok's id of a request: `log_id` in every error struct ("the unique id associated with every request for
+ * debugging purpose", which TikTok support asks for: https://developers.tiktok.com/doc/tiktok-api-v2-error-handling,
+ * https://developers.tiktok.com/doc/oauth-error-handling), else the X-Tt-Logid header its answers carry.
+ */
+function logIdOf(res: PlatformResponse, bodyLogId: string | undefined): string | undefined {
+  return bodyLogId || headerValue(res.headers, 'x-tt-logid') || undefined;
+}
+
 /** A PlatformError for an API answer that is not `error.code == "ok"`. */
 export function apiFailure(res: PlatformResponse, action: string, now: Date): PlatformError {
   const parsed = errorEnvelope.safeParse(res.json);
@@ -62,7 +71,11 @@ export function apiFailure(res: PlatformResponse, action: string, now: Date): Pl
   if (res.status === 401 && !(code in API_CODES)) kind = 'reconnect';
   const hint = API_HINTS[code];
   const message = `TikTok error while ${action}: ${code}${platformMessage ? ` — ${platformMessage}` : ''}${hint ? ` ${hint}` : ''}`;
-  return new PlatformError('tiktok', kind, message, { platformCode: code, retryAfterSeconds: retryAfterSeconds(res.headers, now) });
+  return new PlatformError('tiktok', kind, message, {
+    platformCode: code,
+    retryAfterSeconds: retryAfterSeconds(res.headers, now),
+    requestId: logIdOf(res, parsed.success ? parsed.data.error.log_id : undefined),
+  });
 }
 
 /** A PlatformError for an error from the OAuth token or revoke endpoints ({error, error_description}). */
@@ -75,12 +88,16 @@ export function oauthFailure(res: PlatformResponse, action: string): PlatformErr
       : code === 'server_error' || code === 'temporarily_unavailable' || res.status >= 500 || res.status === 429 ? 'retryable'
         : 'permanent';
   const hint = kind === 'reconnect' ? ' Reconnect the TikTok account.' : '';
-  return new PlatformError('tiktok', kind, `TikTok error while ${action}: ${code}${description ? ` — ${description}` : ''}.${hint}`, { platformCode: code });
+  return new PlatformError('tiktok', kind, `TikTok error while ${action}: ${code}${description ? ` — ${description}` : ''}.${hint}`, {
+    platformCode: code,
+    requestId: logIdOf(res, parsed.success ? parsed.data.log_id : undefined),
+  });
 }
 
-export function failReasonError(reason: string | null | undefined): PlatformError {
+/** A FAILED publish status; `logId` is the status answer's, the request that reported the failure. */
+export function failReasonError(reason: string | null | undefined, logId?: string): PlatformError {
   const key = reason ?? 'unknown';
   const known = FAIL_REASONS[key];
   const text = known?.text ?? 'TikTok could not publish the video.';
-  return new PlatformError('tiktok', known?.kind ?? 'permanent', `TikTok publish failed: ${key} — ${text}`, { platformCode: key });
+  return new PlatformError('tiktok', known?.kind ?? 'permanent', `TikTok publish failed: ${key} — ${text}`, { platformCode: key, requestId: logId || undefined });
 }

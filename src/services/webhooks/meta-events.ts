@@ -3,7 +3,7 @@
 // https://developers.facebook.com/docs/instagram-platform/webhooks/fields), so posts are not changed here. A
 // revoked permission (the `permissions` object's fields, one per permission, with verb 'revoked') that publishing
 // needs marks the account for reconnection; other fields are noted on the account's stream.
-import type { AccountsRepo } from '../../data/accounts-repo';
+import type { AccountRow, AccountsRepo } from '../../data/accounts-repo';
 import type { WebhookTargetsRepo } from '../../data/webhook-targets-repo';
 import type { RecordEvent } from '../post-events';
 
@@ -21,24 +21,48 @@ export interface MetaEventDeps {
 /** Permissions without which the router cannot publish to Instagram. */
 const NEEDED = new Set(['instagram_basic', 'instagram_content_publish', 'pages_show_list', 'pages_read_engagement']);
 
+/**
+ * The accounts an entry is about: the Instagram account with that id and, as the permissions object's entries name
+ * the Facebook user (https://developers.facebook.com/docs/graph-api/webhooks/reference/permissions/), every
+ * Instagram account that user connected.
+ */
+async function accountsOf(d: MetaEventDeps, entryId: string): Promise<AccountRow[]> {
+  const byId = await d.targets.accountsByPlatformId('instagram', entryId);
+  const byUser = await d.targets.instagramAccountsByFacebookUser(entryId);
+  const seen = new Set(byId.map((a) => Number(a.id)));
+  return [...byId, ...byUser.filter((a) => !seen.has(Number(a.id)))];
+}
+
+async function markForReconnect(d: MetaEventDeps, account: AccountRow, message: string, platformCode: string): Promise<void> {
+  if (!account.is_active) return;
+  await d.accounts.markInactive(account.id, `Reconnect needed: ${message}`);
+  await d.recordEvent({ userId: Number(account.wp_user_id), accountId: Number(account.id), platform: 'instagram', kind: 'account_reconnect_needed', message, platformCode });
+}
+
 export async function applyMetaDelivery(d: MetaEventDeps, delivery: MetaDelivery): Promise<void> {
   for (const entry of delivery.entry) {
     if (entry?.id === undefined) continue;
-    const accounts = await d.targets.accountsByPlatformId('instagram', String(entry.id));
+    const accounts = await accountsOf(d, String(entry.id));
     for (const change of entry.changes ?? []) {
       const field = String(change.field ?? '');
       const verb = (change.value as { verb?: string } | undefined)?.verb;
       for (const account of accounts) {
         const base = { userId: Number(account.wp_user_id), accountId: Number(account.id), platform: 'instagram' };
         if (delivery.object === 'permissions' && verb === 'revoked' && NEEDED.has(field)) {
-          if (!account.is_active) continue;
           const message = `Meta reports that the ${field} permission was revoked; reconnect the account to publish again.`;
-          await d.accounts.markInactive(account.id, `Reconnect needed: ${message}`);
-          await d.recordEvent({ ...base, kind: 'account_reconnect_needed', message, platformCode: `${delivery.object}.${field}` });
+          await markForReconnect(d, account, message, `${delivery.object}.${field}`);
         } else {
           await d.recordEvent({ ...base, kind: 'webhook', message: `Instagram: ${field || delivery.object} notification.`, platformCode: `${delivery.object}.${field}` });
         }
       }
     }
+  }
+}
+
+/** The person removed the app (Meta's deauthorize callback): every Instagram account they connected needs a reconnect. */
+export async function applyMetaDeauthorization(d: MetaEventDeps, facebookUserId: string): Promise<void> {
+  const message = 'The Facebook user removed this app; reconnect the account to publish again.';
+  for (const account of await d.targets.instagramAccountsByFacebookUser(facebookUserId)) {
+    await markForReconnect(d, account, message, 'deauthorize');
   }
 }

@@ -42,3 +42,29 @@ export function checkMetaSignature(header: string | undefined, rawBody: Buffer, 
   const expected = createHmac('sha256', appSecret).update(rawBody).digest('hex');
   return sameHex(expected, m[1]) ? { ok: true } : { ok: false, reason: 'X-Hub-Signature-256 does not match' };
 }
+
+/**
+ * Meta's signed_request (the deauthorize callback's form field): `<signature>.<payload>`, both base64url, where the
+ * signature is the HMAC-SHA256 of the encoded payload with the app secret and the payload is JSON with
+ * `algorithm: "HMAC-SHA256"` and the app-scoped `user_id`
+ * (https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow#deauth-callback,
+ * https://developers.facebook.com/docs/development/create-an-app/app-dashboard/data-deletion-callback/).
+ */
+export function parseMetaSignedRequest(signedRequest: unknown, appSecret: string): { ok: true; userId: string } | { ok: false; reason: string } {
+  if (typeof signedRequest !== 'string' || !signedRequest) return { ok: false, reason: 'missing signed_request' };
+  const m = /^([A-Za-z0-9_-]+={0,2})\.([A-Za-z0-9_-]+={0,2})$/.exec(signedRequest.trim());
+  if (!m) return { ok: false, reason: 'malformed signed_request' };
+  const given = Buffer.from(m[1], 'base64url');
+  const expected = createHmac('sha256', appSecret).update(m[2]).digest();
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signed_request signature does not match' };
+  let payload: { algorithm?: unknown; user_id?: unknown };
+  try {
+    payload = JSON.parse(Buffer.from(m[2], 'base64url').toString('utf8')) as typeof payload;
+  } catch {
+    return { ok: false, reason: 'signed_request payload is not JSON' };
+  }
+  if (String(payload?.algorithm ?? '').toUpperCase() !== 'HMAC-SHA256') return { ok: false, reason: 'signed_request algorithm is not HMAC-SHA256' };
+  const userId = typeof payload.user_id === 'string' || typeof payload.user_id === 'number' ? String(payload.user_id) : '';
+  if (!/^\d+$/.test(userId)) return { ok: false, reason: 'signed_request has no user_id' };
+  return { ok: true, userId };
+}

@@ -88,6 +88,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
     exchange: (req, res) => new Exchange(req, res, park, config.graphVersion),
     control: (ex) => handleControl(ex, sim),
     log: state.requestLog,
+    requestId: (ex) => ex.fbtraceId,
     now: () => state.now(),
     dispatch,
     onError: (ex, err) => {

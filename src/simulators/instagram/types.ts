@@ -197,7 +197,7 @@ export interface InstagramSimulator {
   /** Every access token (user, page, app) and authorization code ever issued, for leak-scan tests. */
   issuedSecrets(): string[];
   /** Every request except /__sim/ ones; path without the query string. */
-  requests(): Array<{ method: string; path: string; at: number }>;
+  requests(): Array<{ method: string; path: string; at: number; requestId?: string }>;
   /** Clear faults, containers, media, quota counters, the request log and hung sockets; keep users and tokens. */
   reset(): void;
   /** Ends every open (also hung) connection and every download in flight. */

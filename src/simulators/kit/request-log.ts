@@ -6,13 +6,15 @@ export interface LoggedRequest {
   path: string;
   /** ms, from the simulator's clock. */
   at: number;
+  /** The platform's id of this request as its answer carries it (TikTok's log_id, Graph's fbtrace_id), if it has one. */
+  requestId?: string;
 }
 
 export class RequestLog {
   private readonly entries: LoggedRequest[] = [];
 
-  record(method: string, path: string, at: number): void {
-    this.entries.push({ method, path, at });
+  record(method: string, path: string, at: number, requestId?: string): void {
+    this.entries.push(requestId === undefined ? { method, path, at } : { method, path, at, requestId });
   }
 
   /** Copies, oldest first. */

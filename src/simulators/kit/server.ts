@@ -10,6 +10,8 @@ export interface ServeOptions<Ex extends BaseExchange> {
   /** Handles /__sim/… paths. */
   control(ex: Ex): Promise<void>;
   log: RequestLog;
+  /** The platform's id of the request, recorded in the log so tests can match it with what a client kept. */
+  requestId?(ex: Ex): string;
   now(): number;
   /** The platform's routing, faults and handlers. */
   dispatch(ex: Ex): Promise<void>;
@@ -23,7 +25,7 @@ export function serveRequests<Ex extends BaseExchange>(local: LocalServer, o: Se
     const run = async () => {
       const path = ex.url.pathname;
       if (path.startsWith('/__sim/')) return o.control(ex);
-      o.log.record(ex.method, path, o.now());
+      o.log.record(ex.method, path, o.now(), o.requestId?.(ex));
       return o.dispatch(ex);
     };
     run().catch((err: unknown) => {

@@ -95,6 +95,7 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
     exchange: (req, res) => new Exchange(req, res, state.now(), park),
     control: (ex) => handleControl(ex, sim),
     log: state.requestLog,
+    requestId: (ex) => ex.logId,
     now: () => state.now(),
     dispatch,
     onError: (ex, err) => ex.apiError(500, 'internal_error', `simulator bug: ${(err as Error)?.message ?? String(err)}`),

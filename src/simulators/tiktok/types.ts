@@ -189,7 +189,7 @@ export interface TikTokSimulator {
   /** Every access token, refresh token and authorization code ever issued. */
   issuedSecrets(): string[];
   /** Every request except the /__sim/ control endpoints; path without the query string. */
-  requests(): Array<{ method: string; path: string; at: number }>;
+  requests(): Array<{ method: string; path: string; at: number; requestId?: string }>;
   /** The configured users with generated ids filled in. */
   users(): ResolvedTikTokSimUser[];
   /** Change a user's account settings as they would in the TikTok app (creator_info reflects them at once). */
