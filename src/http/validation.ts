@@ -64,10 +64,11 @@ export const publishBody = z
     { error: 'the body must be a JSON object' },
   );
 
-export function toPublishRequest(b: z.output<typeof publishBody>): PublishRequest {
+/** A post's content fields, as the services name them: creating a post and editing one take the same fields. */
+function contentOf(b: z.output<typeof publishBody>): Omit<PublishRequest, 'videoJobId' | 'accountIds'>;
+function contentOf(b: z.output<ReturnType<typeof editBody>>): Omit<PostEdit, 'scheduledAt'>;
+function contentOf(b: Partial<z.output<typeof publishBody>>) {
   return {
-    videoJobId: b.video_job_id,
-    accountIds: b.accounts,
     caption: b.caption,
     hashtags: b.hashtags,
     mentions: b.mentions,
@@ -79,6 +80,10 @@ export function toPublishRequest(b: z.output<typeof publishBody>): PublishReques
     brandContentToggle: b.brand_content_toggle,
     brandOrganicToggle: b.brand_organic_toggle,
   };
+}
+
+export function toPublishRequest(b: z.output<typeof publishBody>): PublishRequest {
+  return { videoJobId: b.video_job_id, accountIds: b.accounts, ...contentOf(b) };
 }
 
 const queryFlag = z.enum(['1', '0', 'true', 'false'], { error: 'must be 1 or 0' }).transform((v) => v === '1' || v === 'true');
@@ -224,17 +229,5 @@ export function editBody(now: () => Date) {
 }
 
 export function toPostEdit(b: z.output<ReturnType<typeof editBody>>): PostEdit {
-  return {
-    caption: b.caption,
-    hashtags: b.hashtags,
-    mentions: b.mentions,
-    location: b.location,
-    privacyLevel: b.privacy_level,
-    allowComments: b.allow_comments,
-    allowDuet: b.allow_duet,
-    allowStitch: b.allow_stitch,
-    brandContentToggle: b.brand_content_toggle,
-    brandOrganicToggle: b.brand_organic_toggle,
-    scheduledAt: b.scheduled_at,
-  };
+  return { ...contentOf(b), scheduledAt: b.scheduled_at };
 }
