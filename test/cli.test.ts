@@ -36,7 +36,7 @@ describe('aurareels-social migrate', () => {
       const t = tableNames(prefix);
       expect(await knex.schema.hasTable(t.posts)).toBe(true);
       if (ON_MYSQL) {
-        for (const name of [t.postSteps, t.analytics, t.posts, t.oauthStates, t.accounts, t.rateLimits, t.migrations, `${t.migrations}_lock`]) {
+        for (const name of [t.postSteps, t.analyticsSnapshots, t.analytics, t.posts, t.oauthStates, t.accounts, t.rateLimits, t.migrations, `${t.migrations}_lock`]) {
           await knex.schema.dropTableIfExists(name);
         }
       }

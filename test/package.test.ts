@@ -113,7 +113,7 @@ describe('the packed package in a new host project', () => {
     const db = knexFactory(knexConfigFor(DATABASE_URL));
     try {
       const t = tableNames(prefix);
-      for (const name of [t.postSteps, t.analytics, t.posts, t.oauthStates, t.accounts, t.rateLimits, t.migrations, `${t.migrations}_lock`]) {
+      for (const name of [t.postSteps, t.analyticsSnapshots, t.analytics, t.posts, t.oauthStates, t.accounts, t.rateLimits, t.migrations, `${t.migrations}_lock`]) {
         await db.schema.dropTableIfExists(name);
       }
     } finally {

@@ -55,7 +55,7 @@ async function startHost(jobColumns: string[] = ['job_id', 'user_id', 'mp4_url',
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
       if (ON_MYSQL) {
         const t = tableNames(prefix);
-        for (const name of [t.postSteps, t.analytics, t.posts, t.oauthStates, t.accounts, t.rateLimits, t.migrations, `${t.migrations}_lock`, jobsTable]) {
+        for (const name of [t.postSteps, t.analyticsSnapshots, t.analytics, t.posts, t.oauthStates, t.accounts, t.rateLimits, t.migrations, `${t.migrations}_lock`, jobsTable]) {
           await knex.schema.dropTableIfExists(name);
         }
       }

@@ -40,6 +40,7 @@ export interface TableNames {
   accounts: string;
   posts: string;
   analytics: string;
+  analyticsSnapshots: string;
   oauthStates: string;
   postSteps: string;
   rateLimits: string;
@@ -55,6 +56,7 @@ export function tableNames(prefix: string): TableNames {
     accounts: `${base}accounts`,
     posts: `${base}posts`,
     analytics: `${base}analytics`,
+    analyticsSnapshots: `${base}analytics_snapshots`,
     oauthStates: `${base}oauth_states`,
     postSteps: `${base}post_steps`,
     rateLimits: `${base}rate_limits`,

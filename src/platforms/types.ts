@@ -106,6 +106,50 @@ export interface PostDraft {
   privacyLevel: string;
 }
 
+/** A published post's numbers at the platform; null where the platform does not report that figure. */
+export interface PostMetrics {
+  views: number | null;
+  likes: number | null;
+  comments: number | null;
+  shares: number | null;
+  saves: number | null;
+  reach: number | null;
+}
+
+/** An account's profile and audience at the platform, refreshed on a schedule. */
+export interface AccountProfile {
+  followers: number | null;
+  accountName: string | null;
+  accountUsername: string | null;
+  profilePictureUrl: string | null;
+}
+
+/** What an analytics call needs: a valid token and the account it belongs to. */
+export interface AnalyticsContext {
+  account: AccountForPublish;
+  accessToken: string;
+}
+
+/** What the dashboard shows of a platform's rules (GET /platforms). */
+export interface PlatformRules {
+  /** The longest caption the platform takes, in its own counting (X weighs characters). */
+  captionMaxLength: number;
+  /** Platforms that title a video (YouTube): the longest title. */
+  titleMaxLength?: number;
+  hashtagsMax?: number;
+  privacyLevels: string[];
+  video: {
+    minDurationSeconds?: number;
+    maxDurationSeconds: number | null;
+    maxSizeBytes: number | null;
+    formats: string[];
+  };
+  /** The OAuth scopes a connect asks for. */
+  scopes: string[];
+  /** Pages documenting these rules. */
+  docs: string[];
+}
+
 export interface PlatformAdapter {
   readonly platform: Platform;
   /** A passport-oauth2 strategy for this platform, using the given state store. */
@@ -126,7 +170,20 @@ export interface PlatformAdapter {
   videoDuration?(videoUrl: string): Promise<number | undefined>;
   /** Runs (or resumes) the platform's publish steps until the platform says the post is published. */
   publish(ctx: PublishContext): Promise<PublishResult>;
+  /** The platform's rules, for the dashboard (GET /platforms). */
+  rules(): PlatformRules;
+  /**
+   * The current numbers of published posts, by platform post id; ids the platform no longer knows are absent.
+   * Rejects with a PlatformError coded ANALYTICS_SCOPE_MISSING when the account's grant lacks the scope analytics
+   * needs (connected before it was asked for), and RATE_LIMITED (retryAfterSeconds) when the platform says to wait.
+   */
+  fetchPostMetrics?(ctx: AnalyticsContext, platformPostIds: string[]): Promise<Map<string, PostMetrics>>;
+  /** The account's followers and profile now; the same errors as fetchPostMetrics. */
+  fetchAccountProfile?(ctx: AnalyticsContext): Promise<AccountProfile>;
 }
+
+/** The platformCode of a PlatformError when the account's grant lacks a scope analytics needs: reconnect to enable. */
+export const ANALYTICS_SCOPE_MISSING = 'analytics_scope_missing';
 
 /**
  * The platformCode of a PlatformError for a platform's rate limit or quota that names when it resets (in

@@ -52,7 +52,7 @@ function wrap(knex: Knex, prefix: string, url: string, owner: boolean): TestDb {
     },
     destroy: async () => {
       if (owner && /^(mysql|mariadb):/i.test(url)) {
-        for (const name of [tables.postEvents, tables.webhookDeliveries, tables.postSteps, tables.analytics, tables.posts, tables.oauthStates, tables.accounts, tables.rateLimits, tables.migrations, `${tables.migrations}_lock`, videoJobsTable]) {
+        for (const name of [tables.postEvents, tables.webhookDeliveries, tables.postSteps, tables.analyticsSnapshots, tables.analytics, tables.posts, tables.oauthStates, tables.accounts, tables.rateLimits, tables.migrations, `${tables.migrations}_lock`, videoJobsTable]) {
           await knex.schema.dropTableIfExists(name);
         }
       }

@@ -7,13 +7,13 @@ import { extractHashtags, extractMentions } from '../caption';
 import { callPlatform, type PlatformResponse } from '../http';
 import type { CallObserver } from '../http';
 import { pollUntilDone } from '../polling';
-import type { LoginAccount, OAuthLogin, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
+import type { LoginAccount, OAuthLogin, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
 import { containerErrorSubcode, graphFailure, needsNewContainer, remedyFor } from './errors';
 import {
   businessesResponse, containerStatusResponse, debugTokenResponse, idResponse, igUserResponse, pageResponse, pagesResponse,
   permalinkResponse, permissionsResponse, publishingLimitResponse, recentMediaResponse, tokenResponse,
 } from './schemas';
-import { FacebookLoginStrategy, REQUIRED_SCOPES } from './strategy';
+import { FacebookLoginStrategy, INSTAGRAM_SCOPES, REQUIRED_SCOPES } from './strategy';
 
 export const INSTAGRAM_CAPTION_LIMIT = 2200;
 export const INSTAGRAM_HASHTAG_LIMIT = 30;
@@ -243,6 +243,21 @@ export class InstagramAdapter implements PlatformAdapter {
   /** Removes the app's permissions; that takes the person's user token (with a Page token /me is the Page). */
   async revoke(current: { accessToken: string; refreshToken: string | null }): Promise<void> {
     await this.call('DELETE', '/me/permissions', { access_token: current.refreshToken ?? current.accessToken }, permalinkResponse.passthrough(), 'revoking access', true);
+  }
+
+  /** Reels published through the API: 3 s to 15 min, up to 1 GB; Instagram has no per-post privacy level. */
+  rules(): PlatformRules {
+    return {
+      captionMaxLength: INSTAGRAM_CAPTION_LIMIT,
+      hashtagsMax: INSTAGRAM_HASHTAG_LIMIT,
+      privacyLevels: [],
+      video: { minDurationSeconds: 3, maxDurationSeconds: 15 * 60, maxSizeBytes: 1024 ** 3, formats: ['mp4', 'mov'] },
+      scopes: INSTAGRAM_SCOPES,
+      docs: [
+        'https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media',
+        'https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/content-publishing',
+      ],
+    };
   }
 
   checkRules(draft: PostDraft): Record<string, string> {

@@ -9,13 +9,13 @@ import type { CallObserver } from '../http';
 import { pollUntilDone } from '../polling';
 import type { VideoSource } from '../video-source';
 import type {
-  AccountOptions, LoginAccount, OAuthLogin, OptionsDraft, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet,
+  AccountOptions, LoginAccount, OAuthLogin, OptionsDraft, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet,
 } from '../types';
-import { chunkRange, planChunks, type ChunkPlan } from './chunking';
+import { chunkRange, MAX_VIDEO_BYTES, planChunks, type ChunkPlan } from './chunking';
 import { apiFailure, failReasonError, oauthFailure } from './errors';
 import { CONTRACT_PRIVACY_LEVELS, TIKTOK_PRIVACY_LEVELS, optionViolations, tiktokPrivacyLevel } from './privacy';
 import { creatorInfoResponse, initResponse, statusResponse, tokenResponse, type CreatorInfo } from './schemas';
-import { REQUIRED_SCOPES, TikTokStrategy } from './strategy';
+import { REQUIRED_SCOPES, TIKTOK_SCOPES, TikTokStrategy } from './strategy';
 
 export const TIKTOK_CAPTION_LIMIT = 2200;
 export const TIKTOK_HASHTAG_LIMIT = 30;
@@ -153,6 +153,21 @@ export class TikTokAdapter implements PlatformAdapter {
     const { clientKey, clientSecret } = this.deps.options;
     const res = await this.formCall('/v2/oauth/revoke/', { client_key: clientKey, client_secret: clientSecret, token: current.accessToken }, 'revoking access');
     if (res.status !== 200) throw oauthFailure(res, 'revoking access');
+  }
+
+  /** The longest video depends on the creator (creator_info's max_video_post_duration_sec), hence no fixed maximum. */
+  rules(): PlatformRules {
+    return {
+      captionMaxLength: TIKTOK_CAPTION_LIMIT,
+      hashtagsMax: TIKTOK_HASHTAG_LIMIT,
+      privacyLevels: [...CONTRACT_PRIVACY_LEVELS, ...TIKTOK_PRIVACY_LEVELS],
+      video: { maxDurationSeconds: null, maxSizeBytes: MAX_VIDEO_BYTES, formats: ['mp4', 'webm', 'mov'] },
+      scopes: TIKTOK_SCOPES,
+      docs: [
+        'https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide',
+        'https://developers.tiktok.com/doc/content-posting-api-reference-query-creator-info',
+      ],
+    };
   }
 
   checkRules(draft: PostDraft): Record<string, string> {

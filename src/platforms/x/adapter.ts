@@ -6,7 +6,7 @@ import type { ResolvedXOptions } from '../../options';
 import { callPlatform, type PlatformResponse } from '../http';
 import { readMp4Duration } from '../mp4-duration';
 import { pollUntilDone } from '../polling';
-import type { AccountOptions, LoginAccount, OAuthLogin, OptionsDraft, PlatformAdapter, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
+import type { AccountOptions, LoginAccount, OAuthLogin, OptionsDraft, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
 import type { VideoSource } from '../video-source';
 import { apiFailure, oauthFailure } from './errors';
 import { initializeResponse, mediaStatusResponse, meResponse, tokenResponse, tweetResponse } from './schemas';
@@ -110,6 +110,20 @@ export class XAdapter implements PlatformAdapter {
       const res = await this.oauthCall('/2/oauth2/revoke', { token, token_type_hint: hint }, 'revoking access');
       if (res.status !== 200) throw oauthFailure(res, 'revoking access');
     }
+  }
+
+  /** X posts have no privacy level; the caption length is X's weighted count. */
+  rules(): PlatformRules {
+    return {
+      captionMaxLength: X_MAX_WEIGHTED_LENGTH,
+      privacyLevels: [],
+      video: { minDurationSeconds: 0.5, maxDurationSeconds: X_MAX_VIDEO_SECONDS, maxSizeBytes: X_MAX_VIDEO_BYTES, formats: ['mp4', 'mov'] },
+      scopes: X_SCOPES,
+      docs: [
+        'https://docs.x.com/fundamentals/counting-characters',
+        'https://developer.x.com/en/docs/twitter-api/v1/media/upload-media/uploading-media/media-best-practices',
+      ],
+    };
   }
 
   checkRules(draft: PostDraft): Record<string, string> {
