@@ -12,11 +12,12 @@ import { VideoJobsReader } from './data/video-jobs';
 import { createApiKeyMiddleware, createAuthMiddleware } from './http/auth';
 import { createErrorHandler, notFoundRoute } from './http/error-handler';
 import { createRoutes } from './http/routes';
+import { platformCatalog } from './services/platform-catalog';
 import { createCallbackLimiter, createFailureLimiter, createWriteLimiter } from './http/rate-limit';
 import { requireUtf8Body } from './http/body-charset';
 import { OAuthCookie } from './http/oauth-cookie';
 import { KnexRateLimitStore } from './data/rate-limit-store';
-import { n8nKeys, resolveOptions, type ResolvedOptions, type SocialRouterOptions } from './options';
+import { n8nKeys, PLATFORMS, resolveOptions, type ResolvedOptions, type SocialRouterOptions } from './options';
 import { checkReadiness } from './services/readiness';
 import { ScannerStarter } from './services/scanner-starter';
 import { createAdapters } from './platforms/registry';
@@ -157,6 +158,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     limitCallbacks, oauthCookie,
     accountsService, publishService, postActions, scheduler, posts, accounts, now,
     postEditor: new PostEditor({ posts, publishService, worker, notifier }),
+    platforms: platformCatalog({ platforms: PLATFORMS, adapters, quotas: o.quotas }),
     idempotent: idempotent(new IdempotencyRepo({ knex, table: t.idempotency, now, ttlMs: IDEMPOTENCY_TTL_MS })),
   }));
   api.use(notFoundRoute);

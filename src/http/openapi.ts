@@ -41,6 +41,7 @@ export function operations(): Operation[] {
   return [
     { method: 'get', path: '/openapi.json', summary: 'This document', auth: 'none' },
     { method: 'get', path: '/callback/{platform}', summary: 'OAuth redirect target: redirects to the frontend with the outcome', auth: 'none' },
+    { method: 'get', path: '/platforms', summary: 'Every platform: configured or not, its rules, quota and scopes', auth: 'user', response: r.platforms },
     { method: 'get', path: '/accounts', summary: 'Connected accounts, each with its quota in the moving 24 hours', auth: 'user', query: accountsQuery, response: r.accounts },
     { method: 'get', path: '/accounts/{id}', summary: 'One account, with its quota', auth: 'user', response: r.account },
     { method: 'post', path: '/accounts/connect/{platform}', summary: 'Start connecting an account', auth: 'user', response: r.connect },

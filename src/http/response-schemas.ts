@@ -75,11 +75,33 @@ export const postDetail = z.looseObject({
   account: z.looseObject({ id: z.number().int(), platform: z.string(), is_active: z.boolean() }).nullable(),
 });
 
+export const platform = z.object({
+  platform: z.string(),
+  name: z.string(),
+  configured: z.boolean(),
+  posts_per_24h: z.number().int().nullable().describe('The per-account quota this site applies in any moving 24 hours'),
+  rules: z.object({
+    caption_max_length: z.number().int(),
+    title_max_length: z.number().int().nullable(),
+    hashtags_max: z.number().int().nullable(),
+    privacy_levels: z.array(z.string()).describe('Empty where the platform has no per-post privacy level'),
+    video: z.object({
+      min_duration_seconds: z.number().nullable(),
+      max_duration_seconds: z.number().nullable().describe('Null where it depends on the account (TikTok: GET /accounts/{id}/creator-info)'),
+      max_size_bytes: z.number().int().nullable(),
+      formats: z.array(z.string()),
+    }),
+  }).nullable().describe('Null when the platform is not configured'),
+  scopes: z.array(z.string()).describe('The OAuth scopes a connect asks for'),
+  docs: z.array(z.string()).describe('The platform pages these rules come from'),
+});
+
 const ok = <S extends z.core.$ZodLooseShape>(shape: S) => z.looseObject({ success: z.literal(true), ...shape });
 
 /** Each endpoint's 200 body. Objects are loose: a field added later does not break a client. */
 export const responses = {
   accounts: ok({ accounts: z.array(account) }),
+  platforms: ok({ platforms: z.array(platform) }),
   account: ok({ account }),
   connect: ok({ auth_url: z.string(), state: z.string() }),
   refresh: ok({ message: z.string(), expires_at: z.string().nullable() }),

@@ -11,7 +11,8 @@ import type { Scheduler } from '../services/scheduler';
 import { toApiTime } from '../data/db';
 import type { OAuthCookie } from './oauth-cookie';
 import { userIdOf } from './request-user';
-import { accountResponse, postDetail, postListItem } from './serialize';
+import { accountResponse, platformResponse, postDetail, postListItem } from './serialize';
+import type { PlatformEntry } from '../services/platform-catalog';
 import {
   accountsQuery, bulkScheduleBody, editBody, internalPublishBody, parse, pathId, platformParam, postsQuery, publishBody, rescheduleBody,
   scheduleBody, toPostEdit, toPublishRequest,
@@ -36,6 +37,8 @@ export interface RouteDeps {
   posts: PostsRepo;
   accounts: AccountsRepo;
   postEditor: PostEditor;
+  /** GET /platforms: fixed once the router is built. */
+  platforms: PlatformEntry[];
   /** The Idempotency-Key handling of the create endpoints (after authentication). */
   idempotent: RequestHandler;
 }
@@ -60,6 +63,11 @@ export function createRoutes(d: RouteDeps): Router {
   r.get('/openapi.json', (_req, res) => {
     doc ??= openApiDocument();
     res.json(doc);
+  });
+
+  // The platforms the dashboard can offer, with the rules a post must fit.
+  r.get('/platforms', auth, (_req, res) => {
+    res.json({ success: true, platforms: d.platforms.map(platformResponse) });
   });
 
   // 1. List connected accounts

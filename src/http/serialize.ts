@@ -2,6 +2,7 @@
 import type { AccountRow } from '../data/accounts-repo';
 import { fromDbTime, toApiTime } from '../data/db';
 import type { PostListRow, PostRow } from '../data/posts-repo';
+import type { PlatformEntry } from '../services/platform-catalog';
 
 function list(text: string | null): string[] {
   if (!text) return [];
@@ -111,5 +112,30 @@ export function postDetail(p: PostRow, account: AccountRow | undefined) {
     account: account
       ? { id: Number(account.id), platform: account.platform, account_name: account.account_name, account_username: account.account_username, profile_picture_url: account.profile_picture_url, is_active: !!account.is_active }
       : null,
+  };
+}
+
+/** GET /platforms: snake_case like the rest of the contract. */
+export function platformResponse(p: PlatformEntry) {
+  const r = p.rules;
+  return {
+    platform: p.platform,
+    name: p.name,
+    configured: p.configured,
+    posts_per_24h: p.postsPer24h,
+    rules: r && {
+      caption_max_length: r.captionMaxLength,
+      title_max_length: r.titleMaxLength ?? null,
+      hashtags_max: r.hashtagsMax ?? null,
+      privacy_levels: r.privacyLevels,
+      video: {
+        min_duration_seconds: r.video.minDurationSeconds ?? null,
+        max_duration_seconds: r.video.maxDurationSeconds,
+        max_size_bytes: r.video.maxSizeBytes,
+        formats: r.video.formats,
+      },
+    },
+    scopes: r ? r.scopes : [],
+    docs: r ? r.docs : [],
   };
 }
