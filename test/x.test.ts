@@ -126,6 +126,20 @@ describe('posting a video to X', () => {
     expect(JSON.stringify(res.body)).toMatch(/140 seconds/);
     expect(s.x.requests().slice(before).filter((r) => r.path.startsWith('/2/media') || r.path === '/2/tweets')).toEqual([]);
   });
+
+  it('a video over 512 MB is refused with 422 before anything is created (its size from a HEAD request)', async () => {
+    const big = 'x-big';
+    // The media server answers HEAD with the length alone: nothing of the 513 MB is made or sent.
+    await s.db.addVideoJob({ id: big, userId: 1, videoUrl: s.media.videoUrl(big, 513 * 1024 * 1024), thumbnailUrl: null });
+    const before = s.x.requests().length;
+    const res = await s.api.post(`${BASE}/publish`).set(s.auth(1)).send({ video_job_id: big, accounts: [account], caption: 'too big' }).expect(422);
+    expect(res.body.data.params.video_job_id).toBe('X accepts videos of at most 512 MB; this one is 513 MB.');
+    expect(s.x.requests().slice(before).filter((r) => r.path.startsWith('/2/media') || r.path === '/2/tweets')).toEqual([]);
+    // 512 MB exactly fits: the request is accepted (drafts, so nothing is uploaded).
+    const fits = 'x-fits';
+    await s.db.addVideoJob({ id: fits, userId: 1, videoUrl: s.media.videoUrl(fits, 512 * 1024 * 1024), thumbnailUrl: null });
+    await s.api.post(`${BASE}/drafts`).set(s.auth(1)).send({ video_job_id: fits, accounts: [account], caption: 'fits' }).expect(200);
+  });
 });
 
 describe('X rate limits', () => {

@@ -168,6 +168,11 @@ export interface PlatformAdapter {
   checkOptions?(options: AccountOptions, draft: OptionsDraft): Record<string, string>;
   /** The video's duration in seconds from its file, when the platform checks it; undefined when it cannot tell. */
   videoDuration?(videoUrl: string): Promise<number | undefined>;
+  /**
+   * The video's size in bytes, for platforms whose size limit (rules().video.maxSizeBytes) a request is checked
+   * against before anything is created; undefined when it cannot tell.
+   */
+  videoSize?(videoUrl: string): Promise<number | undefined>;
   /** Runs (or resumes) the platform's publish steps until the platform says the post is published. */
   publish(ctx: PublishContext): Promise<PublishResult>;
   /** The platform's rules, for the dashboard (GET /platforms). */

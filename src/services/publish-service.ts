@@ -11,6 +11,7 @@ import type { RecordEvent } from './post-events';
 import { toDbTime } from '../data/db';
 import type { PublishWorker } from './publish-worker';
 import type { TokenService } from './token-service';
+import { PLATFORM_NAMES } from './platform-catalog';
 
 export interface PublishRequest {
   videoJobId: string;
@@ -70,9 +71,10 @@ type Checked = { videoUrl: string; thumbnailUrl: string | null; durationSeconds:
 interface LookupCache {
   options: Map<number, Promise<AccountOptions | undefined>>;
   durations: Map<string, Promise<number | undefined>>;
+  sizes: Map<string, Promise<number | undefined>>;
 }
 
-const newCache = (): LookupCache => ({ options: new Map(), durations: new Map() });
+const newCache = (): LookupCache => ({ options: new Map(), durations: new Map(), sizes: new Map() });
 
 /** The account's TikTok creator options as the dashboard shows them (TikTok's UX guidelines require it). */
 export interface CreatorInfoView {
@@ -134,6 +136,7 @@ export class PublishService {
     let durationSeconds = checked.durationSeconds;
     for (const a of checked.accounts) {
       const adapter = this.deps.adapters.get(a.platform)!;
+      Object.assign(violations, await this.checkSize(adapter, checked.videoUrl, cache));
       if (!adapter.accountOptions || !adapter.checkOptions) continue;
       const options = await this.optionsOf(a, adapter, cache);
       // When the platform cannot be asked now, the publish checks the same rules before it uploads anything.
@@ -147,6 +150,19 @@ export class PublishService {
     }
     if (Object.keys(violations).length) throw new PlatformRuleError(violations);
     return { ...checked, durationSeconds };
+  }
+
+  /** The video's size against the platform's limit, for platforms that check it before anything is created. */
+  private async checkSize(adapter: PlatformAdapter, url: string, cache: LookupCache): Promise<Record<string, string>> {
+    const max = adapter.rules().video.maxSizeBytes;
+    if (!adapter.videoSize || max === null) return {};
+    const key = `${adapter.platform} ${url}`;
+    if (!cache.sizes.has(key)) cache.sizes.set(key, adapter.videoSize(url));
+    // Unknown now: the publish reads the size again before it uploads anything.
+    const size = await cache.sizes.get(key);
+    if (size === undefined || size <= max) return {};
+    const mb = (n: number) => `${Math.ceil(n / (1024 * 1024))} MB`;
+    return { video_job_id: `${PLATFORM_NAMES[adapter.platform]} accepts videos of at most ${mb(max)}; this one is ${mb(size)}.` };
   }
 
   /** The account's current options at its platform, or undefined when they cannot be read right now. */

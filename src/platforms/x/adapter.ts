@@ -140,6 +140,11 @@ export class XAdapter implements PlatformAdapter {
     return readMp4Duration((first, last) => this.deps.video.range(videoUrl, first, last, 'x')).catch(() => undefined);
   }
 
+  /** From a HEAD request; the request is refused when the video is larger than X allows. */
+  async videoSize(videoUrl: string): Promise<number | undefined> {
+    return this.deps.video.size(videoUrl, 'x').catch(() => undefined);
+  }
+
   /** X has no per-account posting options to read; its video limits are the same for every account it documents. */
   async accountOptions(): Promise<AccountOptions> {
     return {
