@@ -111,14 +111,12 @@ async function main(): Promise<void> {
   app.use('/wp-json', social);
 
   const token = jwt.sign({ data: { user: { id: String(DEMO_USER) } } }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '30d' });
-  // What the host's own site tells its dashboard, outside the router's contract: where the API is, which platforms
-  // this host offers, the user's video jobs (the host's table) and the quotas it configured (the router's defaults).
+  // What the host's own site tells its dashboard, outside the router's contract: where the API is and the user's video
+  // jobs (the host's table). The platforms, their rules and quotas come from the contract's GET /platforms.
   app.get('/demo/config', (_req, res) => {
     res.json({
       origin: base,
       api: '/wp-json/aurareels/v1/social',
-      platforms: [{ id: 'tiktok', name: 'TikTok' }, { id: 'instagram', name: 'Instagram' }, { id: 'x', name: 'X' }],
-      quotas: { tiktok: 5, instagram: 25, x: 100 },
       video_jobs: videoJobs.map((j) => ({ id: j.id, title: j.title })),
       // The simulators consent at once unless asked for their Allow page; real platforms always show theirs.
       simulator_consent_pages: true,

@@ -1,19 +1,25 @@
 // The demo dashboard: plain DOM over the REST contract (README "The REST contract"), as the real dashboard calls it.
 // Only /demo/config and /demo/sign-in belong to the demo host: how this host hands its page the JWT and its settings.
+// Live status comes from GET /events (Server-Sent Events read through fetch, which can send the Authorization header
+// that a browser's EventSource cannot).
 
 const JWT_KEY = 'aurareels_demo_jwt';
-const POLL_MS = 1500;
+/** How long to wait before opening the event stream again after it ended. */
+const RECONNECT_MS = 1000;
 
 const $ = (sel) => document.querySelector(sel);
 
-/** The host's settings (API base, platforms, video jobs, quotas). */
+/** The host's settings (API base, video jobs). */
 let config;
 let jwt = localStorage.getItem(JWT_KEY);
+/** GET /platforms: the configured platforms and their rules. */
+let platforms = [];
 let accounts = [];
 let posts = [];
 /** Each post's last seen status, to announce changes once. */
 const seenStatus = new Map();
-let pollTimer = null;
+/** Ends the open event stream (signing out). */
+let streamAbort = null;
 
 class ApiError extends Error {
   constructor(message, status, body) {
@@ -46,7 +52,7 @@ function localTime(apiTime) {
 }
 
 function platformName(id) {
-  return config.platforms.find((p) => p.id === id)?.name ?? id;
+  return platforms.find((p) => p.platform === id)?.name ?? id;
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -89,7 +95,7 @@ async function signIn() {
 function signOut(message) {
   jwt = null;
   localStorage.removeItem(JWT_KEY);
-  clearTimeout(pollTimer);
+  streamAbort?.abort();
   for (const id of ['#session', '#accounts-section', '#compose-section', '#posts-section']) $(id).hidden = true;
   $('#sign-in').hidden = false;
   if (message) notice(message);
@@ -120,18 +126,17 @@ async function disconnect(account) {
   }
 }
 
-/** Posts that count against an account's quota: published in the last 24 hours, or being published now. */
-function quotaUsed(account) {
-  const since = Date.now() - 24 * 60 * 60 * 1000;
-  return posts.filter((p) => p.social_account_id === account.id
-    && (p.status === 'publishing' || (p.status === 'published' && new Date(`${p.published_at.replace(' ', 'T')}Z`).getTime() > since))).length;
+/** The account's quota in the moving 24 hours, as GET /accounts gives it. */
+function quotaText({ quota }) {
+  if (!quota) return '';
+  if (quota.limit === null) return `${quota.used}`;
+  const next = quota.remaining === 0 && quota.next_slot_at ? `; next slot ${localTime(quota.next_slot_at)}` : '';
+  return `${quota.used} of ${quota.limit} (${quota.remaining} left${next})`;
 }
 
 function renderAccounts() {
   const body = $('#accounts tbody');
   body.replaceChildren(...accounts.map((a) => {
-    const limit = config.quotas[a.platform];
-    const used = quotaUsed(a);
     const state = a.is_active
       ? el('span', { class: 'state ok', text: 'Active' })
       : el('span', { class: 'state bad', text: `Needs reconnecting${a.status_reason ? `: ${a.status_reason}` : ''}` });
@@ -139,7 +144,7 @@ function renderAccounts() {
       el('td', { text: platformName(a.platform) }),
       el('td', {}, el('strong', { text: a.account_name }), a.account_username ? el('span', { class: 'muted', text: ` ${a.account_username}` }) : null),
       el('td', {}, state, a.reconnect_warning ? el('div', { class: 'warning', text: a.reconnect_warning }) : null),
-      el('td', { class: 'quota', text: limit ? `${used} of ${limit} (${Math.max(0, limit - used)} left)` : `${used}` }),
+      el('td', { class: 'quota', text: quotaText(a) }),
       el('td', {},
         a.is_active ? null : el('button', { type: 'button', 'data-focus-key': `reconnect-${a.id}`, text: 'Reconnect', onclick: () => connect(a.platform) }),
         el('button', { type: 'button', class: 'secondary', 'data-focus-key': `disconnect-${a.id}`, 'aria-label': `Disconnect ${a.account_name} (${platformName(a.platform)})`, text: 'Disconnect', onclick: () => disconnect(a) })),
@@ -160,6 +165,18 @@ function renderAccounts() {
   }
   box.dataset.rendered = active.map((a) => a.id).join(',');
   $('#account-choices-empty').hidden = active.length > 0;
+  showCaptionLimit();
+}
+
+/** The tightest caption limit among the chosen accounts' platforms (GET /platforms), with the count so far. */
+function showCaptionLimit() {
+  const chosen = new Set([...document.querySelectorAll('input[name="accounts"]:checked')]
+    .map((i) => accounts.find((a) => String(a.id) === i.value)?.platform));
+  const limits = platforms.filter((p) => chosen.has(p.platform) && p.rules).map((p) => ({ name: p.name, max: p.rules.caption_max_length }));
+  const tightest = limits.sort((a, b) => a.max - b.max)[0];
+  const length = [...$('#caption').value].length;
+  // X weighs some characters double: the server's check is the one that counts, this is a guide.
+  $('#caption-limit').textContent = tightest ? `${length} characters; ${tightest.name} allows ${tightest.max}.` : '';
 }
 
 // ---- posts --------------------------------------------------------------------------------------------------
@@ -233,18 +250,65 @@ async function refresh() {
   announceChanges();
 }
 
-/** The event stream does not exist yet: poll, one request pair at a time. */
-function poll() {
-  clearTimeout(pollTimer);
-  pollTimer = setTimeout(async () => {
-    if (!jwt) return;
+/** Refreshes once per burst of events: one refresh at a time, and one more if events came in meanwhile. */
+let refreshing = null;
+let refreshAgain = false;
+function refreshSoon() {
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
+  refreshing = refresh()
+    .catch(() => { /* the next event refreshes again; a 401 has already signed out */ })
+    .finally(() => {
+      refreshing = null;
+      if (refreshAgain && jwt) {
+        refreshAgain = false;
+        refreshSoon();
+      }
+    });
+}
+
+/**
+ * Reads GET /events for as long as the user is signed in: every post or account event refreshes the tables. When the
+ * stream ends it is opened again with Last-Event-ID, so nothing that happened meanwhile is missed, then refreshed.
+ */
+async function followEvents() {
+  let lastEventId = null;
+  while (jwt) {
+    const abort = new AbortController();
+    streamAbort = abort;
     try {
-      await refresh();
+      const headers = { Authorization: `Bearer ${jwt}`, Accept: 'text/event-stream' };
+      if (lastEventId) headers['Last-Event-ID'] = lastEventId;
+      const res = await fetch(`${config.api}/events`, { headers, signal: abort.signal });
+      if (res.status === 401) return signOut('Your session ended; sign in again.');
+      if (!res.ok || !res.body) throw new Error(`the event stream answered ${res.status}`);
+      $('#posts-section').dataset.live = 'true';
+      refreshSoon();
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          // Lines starting with ':' are the heartbeat; an event has an id and its data.
+          const id = block.split('\n').find((line) => line.startsWith('id:'));
+          if (!id) continue;
+          lastEventId = id.slice(3).trim();
+          refreshSoon();
+        }
+      }
     } catch {
-      // A failed poll is tried again at the next tick; a 401 has already signed out.
+      if (abort.signal.aborted) return;
     }
-    if (jwt) poll();
-  }, POLL_MS);
+    delete $('#posts-section').dataset.live;
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+  }
 }
 
 // ---- the publish form ---------------------------------------------------------------------------------------
@@ -327,11 +391,14 @@ async function showDashboard() {
   $('#who').textContent = 'Signed in as the demo user';
   for (const id of ['#accounts-section', '#compose-section', '#posts-section']) $(id).hidden = false;
   try {
+    ({ platforms } = await api('/platforms'));
+    platforms = platforms.filter((p) => p.configured);
+    $('#connect-buttons').replaceChildren(...platforms.map((p) => el('button', { type: 'button', 'data-platform': p.platform, text: `Connect ${p.name}`, onclick: () => connect(p.platform) })));
     await refresh();
   } catch (e) {
     if (jwt) notice(`Could not load your accounts: ${e.message}`, 'error');
   }
-  if (jwt) poll();
+  if (jwt) followEvents();
 }
 
 async function start() {
@@ -342,15 +409,16 @@ async function start() {
     window.location.replace(`${config.origin}${window.location.pathname}${window.location.search}`);
     return;
   }
-  $('#connect-buttons').replaceChildren(...config.platforms.map((p) => el('button', { type: 'button', 'data-platform': p.id, text: `Connect ${p.name}`, onclick: () => connect(p.id) })));
   $('#video-job').replaceChildren(...config.video_jobs.map((j) => el('option', { value: j.id, text: j.title })));
   $('#sign-in-button').addEventListener('click', signIn);
   $('#sign-out').addEventListener('click', () => signOut('Signed out.'));
   $('#compose').addEventListener('submit', submit);
+  $('#compose').addEventListener('input', showCaptionLimit);
   for (const r of document.querySelectorAll('input[name="when"]')) r.addEventListener('change', updateWhen);
-  showConnectOutcome();
   if (jwt) await showDashboard();
   else signOut();
+  // After the dashboard loaded the platforms' names.
+  showConnectOutcome();
 }
 
 start().catch((e) => notice(`The page could not start: ${e.message}`, 'error'));
