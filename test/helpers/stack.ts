@@ -260,12 +260,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const { authUrl } = await startConnect(userId, 'youtube', browser, simUser);
     const redirect = await followOAuth(authUrl, browser);
     if (redirect.searchParams.get('status') !== 'success') throw new Error(`connect failed: ${redirect}`);
-    const list = await api.get('/wp-json/aurareels/v1/social/accounts?platform=youtube').set(auth(userId)).expect(200);
-    const accounts = list.body.accounts as Array<{ id: number; account_id: string }>;
     // The channel the consent picked: the simulator's user named, or its first one.
     const channel = YOUTUBE_CHANNELS[simUser ?? 'shortsmaker'] ?? simUser;
-    const account = accounts.find((a) => a.account_id === channel) ?? accounts[accounts.length - 1];
-    return { accountId: account.id, redirect, authUrl: new URL(authUrl) };
+    const row = await db.knex(db.tables.accounts).where({ wp_user_id: userId, platform: 'youtube', account_id: channel }).first('id');
+    if (!row) throw new Error(`no YouTube account ${channel} for user ${userId}`);
+    return { accountId: Number(row.id), redirect, authUrl: new URL(authUrl) };
   };
 
   let jobs = 0;
