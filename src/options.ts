@@ -18,8 +18,8 @@ export interface Logger {
   child?(bindings: object): Logger;
 }
 
-export type Platform = 'tiktok' | 'instagram' | 'x';
-export const PLATFORMS: readonly Platform[] = ['tiktok', 'instagram', 'x'];
+export type Platform = 'tiktok' | 'instagram' | 'x' | 'youtube';
+export const PLATFORMS: readonly Platform[] = ['tiktok', 'instagram', 'x', 'youtube'];
 
 export interface TikTokOptions {
   clientKey: string;
@@ -67,6 +67,26 @@ export interface XOptions {
   apiBaseUrl?: string;
 }
 
+export interface YouTubeOptions {
+  /** OAuth 2.0 client ID of the Google Cloud project (a "Web application" client) */
+  clientId: string;
+  /** Its client secret */
+  clientSecret: string;
+  /** Google's authorize page [https://accounts.google.com/o/oauth2/v2/auth] */
+  authUrl?: string;
+  /** Google's token endpoint [https://oauth2.googleapis.com/token] */
+  tokenUrl?: string;
+  /** Google's revoke endpoint [https://oauth2.googleapis.com/revoke] */
+  revokeUrl?: string;
+  /** API base: uploads at /upload/youtube/v3/videos, data at /youtube/v3/… [https://www.googleapis.com] */
+  apiBaseUrl?: string;
+  /**
+   * Bytes per PUT of the resumable upload: a multiple of 256 KiB, as every chunk but the last must be
+   * (https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol) [8 MiB]
+   */
+  chunkSizeBytes?: number;
+}
+
 export interface VideoJobsOptions {
   /** The host's video-job table, read only [wp_chavetas_video_uploader] */
   table?: string;
@@ -103,7 +123,7 @@ export interface SocialRouterOptions {
   frontendUrl: string;
   /** ['/dashboard/social-accounts'] */
   frontendRedirectPath?: string;
-  platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions; x?: XOptions };
+  platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions; x?: XOptions; youtube?: YouTubeOptions };
   n8n?: N8nOptions;
   /**
    * Bounds on what one user can make the router do: posts created by one request (items × accounts, for
@@ -114,8 +134,12 @@ export interface SocialRouterOptions {
   scheduler?: { enabled?: boolean; cron?: string; leaseSeconds?: number; concurrency?: number };
   retry?: { maxAttempts?: number; delaySeconds?: number };
   statusPoll?: { firstDelayMs?: number; maxDelayMs?: number; timeoutMs?: number };
-  /** Posts per account per rolling 24 h, past which posts wait [tiktok 5, instagram 25, x 100: POST /2/tweets allows 100 per user per 24 h on the Basic tier] */
-  quotas?: { tiktok?: { postsPer24h?: number }; instagram?: { postsPer24h?: number }; x?: { postsPer24h?: number } };
+  /**
+   * Posts per account per rolling 24 h, past which posts wait [tiktok 5, instagram 25, x 100: POST /2/tweets allows
+   * 100 per user per 24 h on the Basic tier; youtube 100: videos.insert's own quota bucket allows a project 100 calls
+   * a day (https://developers.google.com/youtube/v3/determine_quota_cost), so one channel never gets more]
+   */
+  quotas?: { tiktok?: { postsPer24h?: number }; instagram?: { postsPer24h?: number }; x?: { postsPer24h?: number }; youtube?: { postsPer24h?: number } };
   /** Per-user limit on the write endpoints, counted in the database across instances; false turns it off [60 per 60 s] */
   rateLimit?: false | { windowSeconds?: number; maxWrites?: number };
   /**
@@ -251,8 +275,20 @@ const schema = z.object({
           apiBaseUrl: url.default('https://api.x.com').transform((u) => u.replace(/\/+$/, '')),
         })
         .optional(),
+      youtube: z
+        .object({
+          clientId: nonEmpty,
+          clientSecret: nonEmpty,
+          authUrl: url.default('https://accounts.google.com/o/oauth2/v2/auth'),
+          tokenUrl: url.default('https://oauth2.googleapis.com/token'),
+          revokeUrl: url.default('https://oauth2.googleapis.com/revoke'),
+          apiBaseUrl: url.default('https://www.googleapis.com').transform((u) => u.replace(/\/+$/, '')),
+          chunkSizeBytes: z.number().int().min(256 * 1024, 'must be at least 256 KiB').max(256 * MiB, 'must be at most 256 MiB')
+            .refine((n) => n % (256 * 1024) === 0, 'must be a multiple of 256 KiB (262144 bytes)').default(8 * MiB),
+        })
+        .optional(),
     })
-    .refine((p) => p.tiktok || p.instagram || p.x, 'configure at least one platform (tiktok, instagram or x)'),
+    .refine((p) => p.tiktok || p.instagram || p.x || p.youtube, 'configure at least one platform (tiktok, instagram, x or youtube)'),
   n8n: z
     .object({
       inboundApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -296,6 +332,7 @@ const schema = z.object({
       tiktok: z.object({ postsPer24h: z.number().int().min(1).default(5) }).prefault({}),
       instagram: z.object({ postsPer24h: z.number().int().min(1).default(25) }).prefault({}),
       x: z.object({ postsPer24h: z.number().int().min(1).default(100) }).prefault({}),
+      youtube: z.object({ postsPer24h: z.number().int().min(1).default(100) }).prefault({}),
     })
     .prefault({}),
   rateLimit: z
@@ -382,6 +419,7 @@ export type ResolvedOptions = Readonly<Omit<z.output<typeof schema>, 'logger'> &
 export type ResolvedTikTokOptions = NonNullable<ResolvedOptions['platforms']['tiktok']>;
 export type ResolvedInstagramOptions = NonNullable<ResolvedOptions['platforms']['instagram']>;
 export type ResolvedXOptions = NonNullable<ResolvedOptions['platforms']['x']>;
+export type ResolvedYouTubeOptions = NonNullable<ResolvedOptions['platforms']['youtube']>;
 
 /** Paths that pino removes from every log line: tokens, codes, secrets, credentials. */
 export const REDACT_PATHS = [
@@ -410,6 +448,8 @@ export const OPTION_SOURCES: Readonly<Record<string, string>> = {
   'platforms.tiktok.clientSecret': 'TIKTOK_CLIENT_SECRET',
   'platforms.instagram.appId': 'INSTAGRAM_APP_ID',
   'platforms.instagram.appSecret': 'INSTAGRAM_APP_SECRET',
+  'platforms.youtube.clientId': 'GOOGLE_CLIENT_ID',
+  'platforms.youtube.clientSecret': 'GOOGLE_CLIENT_SECRET',
   'n8n.apiKey': 'N8N_API_KEY',
   'n8n.inboundApiKey': 'N8N_INBOUND_API_KEY',
   'n8n.outboundApiKey': 'N8N_OUTBOUND_API_KEY',

@@ -514,14 +514,15 @@ export class PostsRepo {
     id: number,
     owner: string,
     outcome:
-      | { status: 'published'; platformPostId: string | null; platformPostUrl: string | null; publishedAt: Date }
+      | { status: 'published'; platformPostId: string | null; platformPostUrl: string | null; publishedAt: Date; warning?: string | null }
       | { status: 'failed'; errorMessage: string; errorKind: string },
   ): Promise<boolean> {
     const common = { lease_owner: null, lease_expires_at: null, next_attempt_at: null, updated_at: this.stamp() };
     const values =
       outcome.status === 'published'
         ? { ...common, status: 'published', platform_post_id: outcome.platformPostId, platform_post_url: outcome.platformPostUrl,
-            published_at: toDbTime(outcome.publishedAt), error_message: null, error_kind: null }
+            // A published post's error_message is its warning (published, but not as asked), or nothing.
+            published_at: toDbTime(outcome.publishedAt), error_message: outcome.warning?.slice(0, 5000) ?? null, error_kind: null }
         : { ...common, status: 'failed', error_message: outcome.errorMessage.slice(0, 5000), error_kind: outcome.errorKind,
             attempts: this.deps.knex.raw('attempts + 1') };
     const n = await this.q().where({ id, lease_owner: owner, status: 'publishing' }).update(values);

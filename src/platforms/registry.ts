@@ -3,6 +3,7 @@ import type { ResolvedOptions } from '../options';
 import { InstagramAdapter } from './instagram/adapter';
 import { TikTokAdapter } from './tiktok/adapter';
 import { XAdapter } from './x/adapter';
+import { YouTubeAdapter } from './youtube/adapter';
 import type { PlatformAdapter } from './types';
 import { VideoSource } from './video-source';
 import type { CallObserver } from './http';
@@ -20,5 +21,6 @@ export function createAdapters(o: ResolvedOptions, observeCall?: CallObserver): 
   if (o.platforms.x) {
     adapters.set('x', new XAdapter({ options: o.platforms.x, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now, video }));
   }
+  if (o.platforms.youtube) adapters.set('youtube', new YouTubeAdapter({ options: o.platforms.youtube, timeoutMs: o.platformTimeoutMs, now: o.now, video }));
   return adapters;
 }

@@ -1,4 +1,5 @@
 // The interface every platform implements, and the data that crosses it.
+import type { Request } from 'express';
 import type { Strategy as OAuth2Strategy, StateStore } from 'passport-oauth2';
 import type { Logger, Platform } from '../options';
 
@@ -80,6 +81,14 @@ export interface PublishContext {
 export interface PublishResult {
   platformPostId: string | null;
   platformPostUrl: string | null;
+  /** Published, but not as asked (YouTube made a public video private): shown with the post. */
+  warning?: string | null;
+}
+
+/** One of the connecting user's stored accounts of a platform (disconnected ones left out). */
+export interface StoredAccount {
+  accountId: string;
+  hasRefreshToken: boolean;
 }
 
 /** An account's current posting options at the platform (TikTok's creator_info). */
@@ -153,7 +162,12 @@ export interface PlatformRules {
 export interface PlatformAdapter {
   readonly platform: Platform;
   /** A passport-oauth2 strategy for this platform, using the given state store. */
-  createStrategy(deps: { callbackURL: string; store: StateStore }): OAuth2Strategy;
+  createStrategy(deps: {
+    callbackURL: string;
+    store: StateStore;
+    /** The connecting user's stored accounts of this platform, for a connect that depends on them (Google's consent prompt). */
+    storedAccounts?: (req: Request) => Promise<StoredAccount[]>;
+  }): OAuth2Strategy;
   /** The accounts a completed login connects. */
   loginAccounts(login: OAuthLogin): Promise<LoginAccount[]>;
   /** New tokens from a refresh token (or, for platforms without one, from the current access token). */

@@ -9,6 +9,7 @@ import type { OAuthStatesRepo } from '../data/oauth-states-repo';
 import type { PostsRepo } from '../data/posts-repo';
 import { ConflictError, NotFoundError, SocialError } from '../errors';
 import type { Logger } from '../options';
+import { userIdOf } from '../http/request-user';
 import { runStrategy } from '../platforms/oauth';
 import { capitalize } from '../platforms/http';
 import type { OAuthLogin, PlatformAdapter } from '../platforms/types';
@@ -37,7 +38,11 @@ export class AccountsService {
   constructor(private readonly deps: AccountsServiceDeps) {
     for (const [platform, adapter] of deps.adapters) {
       const store = new DbStateStore({ states: deps.states, cipher: deps.cipher, now: deps.now, platform });
-      this.strategies.set(platform, adapter.createStrategy({ callbackURL: this.callbackUrl(platform), store: store as unknown as StateStore }));
+      // Disconnected rows hold no tokens (access_token '') and are left out.
+      const storedAccounts = async (req: Request) => (await deps.accounts.listForUser(userIdOf(req), { platform }))
+        .filter((a) => a.access_token)
+        .map((a) => ({ accountId: a.account_id, hasRefreshToken: !!a.refresh_token }));
+      this.strategies.set(platform, adapter.createStrategy({ callbackURL: this.callbackUrl(platform), store: store as unknown as StateStore, storedAccounts }));
     }
   }
 

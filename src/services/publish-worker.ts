@@ -202,12 +202,14 @@ export class PublishWorker {
         platformPostId: result.platformPostId,
         platformPostUrl: result.platformPostUrl,
         publishedAt: this.deps.now(),
+        warning: result.warning ?? null,
       });
       if (done) this.deps.observer?.outcome(post.platform, 'published');
       log.info({ platformPostId: result.platformPostId, recorded: done }, 'published');
       if (done) {
-        await this.event(post, 'published', result.platformPostUrl ? `Published: ${result.platformPostUrl}` : `Published on ${capitalize(post.platform)}; its public link is not available yet.`,
-          { data: { platform_post_id: result.platformPostId, platform_post_url: result.platformPostUrl } });
+        const said = result.platformPostUrl ? `Published: ${result.platformPostUrl}` : `Published on ${capitalize(post.platform)}; its public link is not available yet.`;
+        await this.event(post, 'published', result.warning ? `${said} ${result.warning}` : said,
+          { data: { platform_post_id: result.platformPostId, platform_post_url: result.platformPostUrl, ...(result.warning ? { warning: result.warning } : {}) } });
       }
     } catch (err) {
       if (err instanceof LeaseLostError) {
@@ -368,6 +370,9 @@ const STEP_WORDS: Record<string, string> = {
   'instagram.polling': 'waiting for Instagram to process the video',
   'instagram.publish_sent': 'asking Instagram to publish the container',
   'instagram.media': 'Instagram published the media',
+  'youtube.session': 'YouTube upload session started',
+  'youtube.final_sent': 'sending the last bytes of the video to YouTube',
+  'youtube.video': 'YouTube created the video',
 };
 
 function describeStep(name: string): string {

@@ -6,3 +6,5 @@ export { createInstagramSimulator } from './instagram';
 export type { InstagramSimulator, InstagramSimulatorOptions, InstagramFault, InstagramSimUser, InstagramSimPage, SimContainer, SimMedia } from './instagram';
 export { createXSimulator } from './x';
 export type { XSimulator, XSimulatorOptions, XFault, XSimUser, SimTweet, SimXMedia } from './x';
+export { createYouTubeSimulator } from './youtube';
+export type { YouTubeSimulator, YouTubeSimulatorOptions, YouTubeFault, YouTubeSimUser, SimVideo, SimUploadSession } from './youtube';

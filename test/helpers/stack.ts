@@ -7,11 +7,12 @@ import jwt from 'jsonwebtoken';
 import pino from 'pino';
 import supertest from 'supertest';
 import { createSocialRouter, type SocialRouter } from '../../src/router';
-import { REDACT_PATHS, type SocialRouterOptions, type TikTokOptions } from '../../src/options';
+import { REDACT_PATHS, type SocialRouterOptions, type TikTokOptions, type YouTubeOptions } from '../../src/options';
 import { createMediaServer, type MediaServer } from '../../src/simulators/media-server';
 import { createTikTokSimulator, type TikTokSimulator, type TikTokSimulatorOptions } from '../../src/simulators/tiktok';
 import { createInstagramSimulator, type InstagramSimulator, type InstagramSimulatorOptions } from '../../src/simulators/instagram';
 import { createXSimulator, type XSimulator, type XSimulatorOptions } from '../../src/simulators/x';
+import { createYouTubeSimulator, type YouTubeSimulator, type YouTubeSimulatorOptions } from '../../src/simulators/youtube';
 import { Browser } from './browser';
 import { contractChecker } from './contract';
 
@@ -27,6 +28,10 @@ export const IG_APP_ID = 'sim-app-id';
 export const IG_APP_SECRET = 'sim-app-secret';
 export const X_CLIENT_ID = 'sim-x-client-id';
 export const X_CLIENT_SECRET = 'sim-x-client-secret';
+export const GOOGLE_CLIENT_ID = 'sim-google-client-id.apps.googleusercontent.com';
+export const GOOGLE_CLIENT_SECRET = 'sim-google-client-secret';
+/** The YouTube simulator's channels, by handle. */
+export const YOUTUBE_CHANNELS: Record<string, string> = { shortsmaker: 'UCshortsmaker0000000001', secondchannel: 'UCsecondchannel00000002' };
 
 export interface StackOptions {
   /** Use this database instead of a fresh one (and leave it open on close). */
@@ -37,6 +42,9 @@ export interface StackOptions {
   tiktok?: Partial<TikTokSimulatorOptions>;
   instagram?: Partial<InstagramSimulatorOptions>;
   x?: Partial<XSimulatorOptions>;
+  youtube?: Partial<YouTubeSimulatorOptions>;
+  /** Merged into the router's platforms.youtube options (chunkSizeBytes…). */
+  youtubeRouter?: Partial<YouTubeOptions>;
   /** The host app's `trust proxy` setting (Express's default, off, when not given). */
   trustProxy?: boolean | number | string;
 }
@@ -47,6 +55,7 @@ export interface Stack {
   tiktok: TikTokSimulator;
   instagram: InstagramSimulator;
   x: XSimulator;
+  youtube: YouTubeSimulator;
   router: SocialRouter;
   baseUrl: string;
   api: supertest.Agent;
@@ -60,13 +69,15 @@ export interface Stack {
   /** A new browser window with its own cookies (test/helpers/browser.ts). */
   browser(): Browser;
   /** The dashboard's connect call, made from `browser` (which keeps the flow's cookie): `{auth_url, state}`. */
-  startConnect(userId: number, platform: 'tiktok' | 'instagram' | 'x', browser: Browser, simUser?: string): Promise<{ authUrl: string; state: string }>;
+  startConnect(userId: number, platform: 'tiktok' | 'instagram' | 'x' | 'youtube', browser: Browser, simUser?: string): Promise<{ authUrl: string; state: string }>;
   /** Connects in a fresh browser: the dashboard's connect call, the simulator's consent, the callback. */
   connectTikTok(userId: number, simUser?: string): Promise<{ accountId: number; redirect: URL }>;
   /** Connects through Facebook Login; returns every Instagram account the login brought. */
   connectInstagram(userId: number, simUser?: string): Promise<{ accountIds: number[]; redirect: URL }>;
   /** Connects an X account (OAuth 2.0 with PKCE) in a fresh browser. */
   connectX(userId: number, simUser?: string): Promise<{ accountId: number; redirect: URL }>;
+  /** Connects a YouTube channel (Google OAuth) in a fresh browser; also returns the authorize URL it followed. */
+  connectYouTube(userId: number, simUser?: string): Promise<{ accountId: number; redirect: URL; authUrl: URL }>;
   /** Follows an auth_url in `browser` (by default a fresh one, holding no cookie of the flow). */
   followOAuth(authUrl: string, browser?: Browser): Promise<URL>;
   addVideo(userId: number, jobId?: string, bytes?: number): Promise<string>;
@@ -115,6 +126,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...opts.x,
   });
 
+  const youtube = await createYouTubeSimulator({
+    clientId: GOOGLE_CLIENT_ID,
+    clientSecret: GOOGLE_CLIENT_SECRET,
+    users: [
+      { googleId: '110000000000000000001', channelId: 'UCshortsmaker0000000001', title: 'Shorts Maker', handle: 'shortsmaker' },
+      { googleId: '110000000000000000002', channelId: 'UCsecondchannel00000002', title: 'Second Channel', handle: 'secondchannel' },
+      { googleId: '110000000000000000003', title: 'No Channel', handle: 'nochannel', hasChannel: false },
+    ],
+    ...opts.youtube,
+  });
+
   const logs: string[] = [];
   const logger = pino(
     { level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
@@ -159,6 +181,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET, authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url, ...opts.tiktokRouter },
       instagram: { appId: IG_APP_ID, appSecret: IG_APP_SECRET, authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl, uploadBaseUrl: instagram.uploadBaseUrl },
       x: { clientId: X_CLIENT_ID, clientSecret: X_CLIENT_SECRET, authUrl: x.authorizeUrl, apiBaseUrl: x.url },
+      youtube: {
+        clientId: GOOGLE_CLIENT_ID, clientSecret: GOOGLE_CLIENT_SECRET, authUrl: youtube.authorizeUrl, tokenUrl: youtube.tokenUrl,
+        revokeUrl: youtube.revokeUrl, apiBaseUrl: youtube.url, ...opts.youtubeRouter,
+      },
     },
     statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 10000 },
     platformTimeoutMs: 2000,
@@ -193,7 +219,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return new URL(location);
   };
 
-  const startConnect = async (userId: number, platform: 'tiktok' | 'instagram' | 'x', browser: Browser, simUser?: string) => {
+  const startConnect = async (userId: number, platform: 'tiktok' | 'instagram' | 'x' | 'youtube', browser: Browser, simUser?: string) => {
     const res = await browser.fetch(`${baseUrl}/wp-json/aurareels/v1/social/accounts/connect/${platform}`, { method: 'POST', headers: auth(userId) });
     const body = (await res.json()) as { auth_url?: string; state?: string };
     if (res.status !== 200 || !body.auth_url || !body.state) throw new Error(`connect answered HTTP ${res.status}: ${JSON.stringify(body)}`);
@@ -229,6 +255,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return { accountId: list.body.accounts[list.body.accounts.length - 1].id as number, redirect };
   };
 
+  const connectYouTube = async (userId: number, simUser?: string) => {
+    const browser = new Browser();
+    const { authUrl } = await startConnect(userId, 'youtube', browser, simUser);
+    const redirect = await followOAuth(authUrl, browser);
+    if (redirect.searchParams.get('status') !== 'success') throw new Error(`connect failed: ${redirect}`);
+    // The channel the consent picked: the simulator's user named, or its first one.
+    const channel = YOUTUBE_CHANNELS[simUser ?? 'shortsmaker'] ?? simUser;
+    const row = await db.knex(db.tables.accounts).where({ wp_user_id: userId, platform: 'youtube', account_id: channel }).first('id');
+    if (!row) throw new Error(`no YouTube account ${channel} for user ${userId}`);
+    return { accountId: Number(row.id), redirect, authUrl: new URL(authUrl) };
+  };
+
   let jobs = 0;
   const addVideo = async (userId: number, jobId = `job-${userId}-${++jobs}`, bytes = 1024 * 1024) => {
     await db.addVideoJob({ id: jobId, userId, videoUrl: media.videoUrl(jobId, bytes), thumbnailUrl: `${media.url}/thumbs/${jobId}.jpg` });
@@ -246,7 +284,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   return {
-    db, media, tiktok, instagram, x, router, baseUrl, api, logs, responses, token, auth, connectTikTok, connectInstagram, connectX, followOAuth, addVideo, waitForPost,
+    db, media, tiktok, instagram, x, youtube, router, baseUrl, api, logs, responses, token, auth, connectTikTok, connectInstagram, connectX, connectYouTube, followOAuth, addVideo, waitForPost,
     browser: () => new Browser(), startConnect,
     contractViolations,
     close: async () => {
@@ -255,6 +293,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await tiktok.close();
       await instagram.close();
       await x.close();
+      await youtube.close();
       await media.close();
       if (!opts.db) await db.destroy();
       if (contractViolations.length) throw new Error(`responses that do not fit the OpenAPI document:\n${contractViolations.join('\n')}`);
