@@ -7,6 +7,7 @@ export const PLATFORM_NAMES: Record<Platform, string> = {
   tiktok: 'TikTok',
   instagram: 'Instagram',
   x: 'X',
+  youtube: 'YouTube',
 };
 
 export interface PlatformEntry {
