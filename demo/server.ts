@@ -12,6 +12,7 @@ import { createMediaServer } from '../src/simulators/media-server';
 import { createTikTokSimulator } from '../src/simulators/tiktok';
 import { createInstagramSimulator } from '../src/simulators/instagram';
 import { createXSimulator } from '../src/simulators/x';
+import { createYouTubeSimulator } from '../src/simulators/youtube';
 
 const PORT = Number(process.env.PORT ?? 3000);
 // In memory by default. On a persistent database the demo accounts are connected again at each start (the
@@ -24,6 +25,10 @@ const DEMO_JOB = 'demo-job-1';
 // default minute, or uses n8n). DEMO_SCHEDULER_CRON takes any node-cron expression.
 const SCHEDULER_CRON = process.env.DEMO_SCHEDULER_CRON ?? '* * * * * *';
 const PUBLIC_DIR = path.join(__dirname, 'public');
+/** The demo's accounts, one per platform, connected at start through each simulator's consent: their usernames. */
+const DEMO_ACCOUNTS = { tiktok: 'demo.creator', instagram: 'demo.reels', x: 'demo_creator', youtube: 'democreator' } as const;
+type DemoPlatform = keyof typeof DEMO_ACCOUNTS;
+const DEMO_PLATFORMS = Object.keys(DEMO_ACCOUNTS) as DemoPlatform[];
 // n8n (README, "Trying the workflow with the demo"): its webhook's production URL and one key per direction.
 // N8N_API_KEY alone still works for both directions, with a warning in the log.
 const N8N = {
@@ -67,6 +72,12 @@ async function main(): Promise<void> {
     // A fixed id, as X keeps one per person: the demo re-run on its database finds the same account.
     users: [{ id: '1790000000000000001', name: 'Demo Creator', username: 'demo_creator' }],
   });
+  const youtube = await createYouTubeSimulator({
+    clientId: 'demo-google-client-id.apps.googleusercontent.com',
+    clientSecret: 'demo-google-client-secret',
+    // Fixed ids, as Google keeps them: the demo re-run on its database finds the same channel.
+    users: [{ googleId: '110000000000000000099', channelId: 'UCdemocreator0000000099', title: 'Demo Creator', handle: 'democreator' }],
+  });
   // The demo user's video jobs, as the host's own video tool would have made them; the last one's file is gone, so
   // publishing it shows how a failure looks.
   const videoJobs = [
@@ -98,6 +109,10 @@ async function main(): Promise<void> {
       tiktok: { clientKey: 'demo-client-key', clientSecret: 'demo-client-secret', authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url },
       instagram: { appId: 'demo-app-id', appSecret: 'demo-app-secret', authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl, uploadBaseUrl: instagram.uploadBaseUrl },
       x: { clientId: 'demo-x-client-id', clientSecret: 'demo-x-client-secret', authUrl: x.authorizeUrl, apiBaseUrl: x.url },
+      youtube: {
+        clientId: 'demo-google-client-id.apps.googleusercontent.com', clientSecret: 'demo-google-client-secret',
+        authUrl: youtube.authorizeUrl, tokenUrl: youtube.tokenUrl, revokeUrl: youtube.revokeUrl, apiBaseUrl: youtube.url,
+      },
     },
     statusPoll: { firstDelayMs: 500, maxDelayMs: 2000, timeoutMs: 120000 },
     n8n: N8N,
@@ -133,27 +148,29 @@ async function main(): Promise<void> {
   const api = `${base}/wp-json/aurareels/v1/social`;
   const accountIds = await connectDemoAccounts(api, token);
   const authUrlOf = `node -pe 'JSON.parse(require("fs").readFileSync(0)).auth_url'`;
+  const simulators = { tiktok, instagram, x, youtube };
+  const ids = DEMO_PLATFORMS.map((p) => accountIds[p]);
   console.log(`
-aurareels-social demo listening on ${base} (database ${displayDatabaseUrl(DATABASE_URL)}; simulators: TikTok ${tiktok.url}, Instagram ${instagram.url}, X ${x.url})
+aurareels-social demo listening on ${base} (database ${displayDatabaseUrl(DATABASE_URL)}; simulators: ${DEMO_PLATFORMS.map((p) => `${p} ${simulators[p].url}`).join(', ')})
 
 Open ${base}/ in a browser to click through it, or use the API with curl:
 
   export JWT='${token}'
 
-1. The demo TikTok, Instagram and X accounts are connected (TikTok is account ${accountIds.tiktok}, Instagram account ${accountIds.instagram}, X account ${accountIds.x}).
+1. The demo accounts are connected (${DEMO_PLATFORMS.map((p) => `${p} is account ${accountIds[p]}`).join(', ')}).
    Connect them again yourself (the simulators consent at once; curl follows the redirects back to the dashboard; the cookie jar plays the browser, since the callback only links an account for the browser that started the connect):
-  curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/tiktok -H "Authorization: Bearer $JWT" | ${authUrlOf})"
-  curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/instagram -H "Authorization: Bearer $JWT" | ${authUrlOf})"
-  curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/x -H "Authorization: Bearer $JWT" | ${authUrlOf})"
+${DEMO_PLATFORMS.map((p) => `  curl -sL -c jar -b jar -o /dev/null -w '%{url_effective}\\n' "$(curl -s -c jar -b jar -X POST ${api}/accounts/connect/${p} -H "Authorization: Bearer $JWT" | ${authUrlOf})"`).join('\n')}
 
-2. List accounts:
+2. List the platforms with their rules, and the accounts:
+  curl -s ${api}/platforms -H "Authorization: Bearer $JWT"
   curl -s ${api}/accounts -H "Authorization: Bearer $JWT"
 
-3. Publish the demo video (job ${DEMO_JOB}) to all three accounts:
+3. Publish the demo video (job ${DEMO_JOB}) to every account at once:
   curl -s -X POST ${api}/publish -H "Authorization: Bearer $JWT" -H 'Content-Type: application/json' \\
-    -d '{"video_job_id":"${DEMO_JOB}","accounts":[${accountIds.tiktok},${accountIds.instagram},${accountIds.x}],"caption":"Hello from the demo","hashtags":["#aurareels"],"privacy_level":"PUBLIC"}'
+    -d '{"video_job_id":"${DEMO_JOB}","accounts":[${ids.join(',')}],"caption":"Hello from the demo","hashtags":["#aurareels"],"privacy_level":"PUBLIC"}'
 
-4. Watch it go from publishing to published (a few seconds):
+4. Watch it go from publishing to published (a few seconds), live or by asking:
+  curl -N ${api}/events -H "Authorization: Bearer $JWT"
   curl -s ${api}/posts -H "Authorization: Bearer $JWT"
 ${N8N.schedulerWebhookUrl ? `
 5. Schedule it for two minutes from now; n8n (${N8N.schedulerWebhookUrl}) is told and publishes it then:
@@ -171,6 +188,7 @@ ${N8N.schedulerWebhookUrl ? `
     await tiktok.close();
     await instagram.close();
     await x.close();
+    await youtube.close();
     await media.close();
     await db.destroy();
     process.exit(0);
@@ -180,11 +198,10 @@ ${N8N.schedulerWebhookUrl ? `
 }
 
 /** Connects the demo accounts through the real OAuth redirects (the simulators consent at once); returns their ids. */
-async function connectDemoAccounts(api: string, token: string): Promise<Record<'tiktok' | 'instagram' | 'x', number>> {
+async function connectDemoAccounts(api: string, token: string): Promise<Record<DemoPlatform, number>> {
   const headers = { Authorization: `Bearer ${token}` };
-  const ids = { tiktok: 0, instagram: 0, x: 0 };
-  const usernames = { tiktok: 'demo.creator', instagram: 'demo.reels', x: 'demo_creator' };
-  for (const platform of ['tiktok', 'instagram', 'x'] as const) {
+  const ids = {} as Record<DemoPlatform, number>;
+  for (const platform of DEMO_PLATFORMS) {
     const started = await fetch(`${api}/accounts/connect/${platform}`, { method: 'POST', headers });
     // The callback links an account only for the browser that started the connect: the cookie of this answer goes
     // back to this host with the callback, as a browser's would (the simulator's consent page never sees it).
@@ -193,7 +210,7 @@ async function connectDemoAccounts(api: string, token: string): Promise<Record<'
     const landed = await followRedirects(connect.auth_url, new URL(api).origin, cookie);
     if (landed.searchParams.get('status') !== 'success') throw new Error(`connecting the demo ${platform} account failed: ${landed}`);
     const list = (await (await fetch(`${api}/accounts?platform=${platform}&active=1`, { headers })).json()) as { accounts: Array<{ id: number; account_username: string }> };
-    ids[platform] = list.accounts.find((a) => a.account_username?.replace(/^@/, '') === usernames[platform])!.id;
+    ids[platform] = list.accounts.find((a) => a.account_username?.replace(/^@/, '') === DEMO_ACCOUNTS[platform])!.id;
   }
   return ids;
 }
