@@ -18,8 +18,8 @@ export interface Logger {
   child?(bindings: object): Logger;
 }
 
-export type Platform = 'tiktok' | 'instagram' | 'x';
-export const PLATFORMS: readonly Platform[] = ['tiktok', 'instagram', 'x'];
+export type Platform = 'tiktok' | 'instagram' | 'x' | 'facebook';
+export const PLATFORMS: readonly Platform[] = ['tiktok', 'instagram', 'x', 'facebook'];
 
 export interface TikTokOptions {
   clientKey: string;
@@ -54,6 +54,16 @@ export interface InstagramOptions {
   graphBaseUrl?: string;
   /** Resumable upload host [https://rupload.facebook.com/ig-api-upload] */
   uploadBaseUrl?: string;
+}
+
+/** Facebook Pages (Reels), connected through the same Facebook Login as Instagram; it may share Instagram's app. */
+export interface FacebookOptions {
+  appId: string;
+  appSecret: string;
+  /** Facebook Login dialog [https://www.facebook.com/v27.0/dialog/oauth] */
+  authUrl?: string;
+  /** Graph API base including the version, the same as authUrl's [https://graph.facebook.com/v27.0]; the Reel upload URL is the one Graph hands out */
+  graphBaseUrl?: string;
 }
 
 export interface XOptions {
@@ -103,7 +113,7 @@ export interface SocialRouterOptions {
   frontendUrl: string;
   /** ['/dashboard/social-accounts'] */
   frontendRedirectPath?: string;
-  platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions; x?: XOptions };
+  platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions; x?: XOptions; facebook?: FacebookOptions };
   n8n?: N8nOptions;
   /**
    * Bounds on what one user can make the router do: posts created by one request (items × accounts, for
@@ -114,8 +124,12 @@ export interface SocialRouterOptions {
   scheduler?: { enabled?: boolean; cron?: string; leaseSeconds?: number; concurrency?: number };
   retry?: { maxAttempts?: number; delaySeconds?: number };
   statusPoll?: { firstDelayMs?: number; maxDelayMs?: number; timeoutMs?: number };
-  /** Posts per account per rolling 24 h, past which posts wait [tiktok 5, instagram 25, x 100: POST /2/tweets allows 100 per user per 24 h on the Basic tier] */
-  quotas?: { tiktok?: { postsPer24h?: number }; instagram?: { postsPer24h?: number }; x?: { postsPer24h?: number } };
+  /**
+   * Posts per account per rolling 24 h, past which posts wait [tiktok 5, instagram 25, x 100: POST /2/tweets allows 100
+   * per user per 24 h on the Basic tier; facebook 30: the Reels API allows 30 API-published Reels per Page per moving 24 h,
+   * https://developers.facebook.com/docs/video-api/guides/reels-publishing]
+   */
+  quotas?: { tiktok?: { postsPer24h?: number }; instagram?: { postsPer24h?: number }; x?: { postsPer24h?: number }; facebook?: { postsPer24h?: number } };
   /** Per-user limit on the write endpoints, counted in the database across instances; false turns it off [60 per 60 s] */
   rateLimit?: false | { windowSeconds?: number; maxWrites?: number };
   /**
@@ -251,8 +265,16 @@ const schema = z.object({
           apiBaseUrl: url.default('https://api.x.com').transform((u) => u.replace(/\/+$/, '')),
         })
         .optional(),
+      facebook: z
+        .object({
+          appId: nonEmpty,
+          appSecret: nonEmpty,
+          authUrl: url.default('https://www.facebook.com/v27.0/dialog/oauth'),
+          graphBaseUrl: url.default('https://graph.facebook.com/v27.0').transform((u) => u.replace(/\/+$/, '')),
+        })
+        .optional(),
     })
-    .refine((p) => p.tiktok || p.instagram || p.x, 'configure at least one platform (tiktok, instagram or x)'),
+    .refine((p) => p.tiktok || p.instagram || p.x || p.facebook, 'configure at least one platform (tiktok, instagram, x or facebook)'),
   n8n: z
     .object({
       inboundApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -296,6 +318,7 @@ const schema = z.object({
       tiktok: z.object({ postsPer24h: z.number().int().min(1).default(5) }).prefault({}),
       instagram: z.object({ postsPer24h: z.number().int().min(1).default(25) }).prefault({}),
       x: z.object({ postsPer24h: z.number().int().min(1).default(100) }).prefault({}),
+      facebook: z.object({ postsPer24h: z.number().int().min(1).default(30) }).prefault({}),
     })
     .prefault({}),
   rateLimit: z
@@ -382,6 +405,7 @@ export type ResolvedOptions = Readonly<Omit<z.output<typeof schema>, 'logger'> &
 export type ResolvedTikTokOptions = NonNullable<ResolvedOptions['platforms']['tiktok']>;
 export type ResolvedInstagramOptions = NonNullable<ResolvedOptions['platforms']['instagram']>;
 export type ResolvedXOptions = NonNullable<ResolvedOptions['platforms']['x']>;
+export type ResolvedFacebookOptions = NonNullable<ResolvedOptions['platforms']['facebook']>;
 
 /** Paths that pino removes from every log line: tokens, codes, secrets, credentials. */
 export const REDACT_PATHS = [
@@ -410,6 +434,8 @@ export const OPTION_SOURCES: Readonly<Record<string, string>> = {
   'platforms.tiktok.clientSecret': 'TIKTOK_CLIENT_SECRET',
   'platforms.instagram.appId': 'INSTAGRAM_APP_ID',
   'platforms.instagram.appSecret': 'INSTAGRAM_APP_SECRET',
+  'platforms.facebook.appId': 'FACEBOOK_APP_ID',
+  'platforms.facebook.appSecret': 'FACEBOOK_APP_SECRET',
   'n8n.apiKey': 'N8N_API_KEY',
   'n8n.inboundApiKey': 'N8N_INBOUND_API_KEY',
   'n8n.outboundApiKey': 'N8N_OUTBOUND_API_KEY',

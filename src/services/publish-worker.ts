@@ -368,6 +368,12 @@ const STEP_WORDS: Record<string, string> = {
   'instagram.polling': 'waiting for Instagram to process the video',
   'instagram.publish_sent': 'asking Instagram to publish the container',
   'instagram.media': 'Instagram published the media',
+  'facebook.session': 'Facebook Reel upload session started',
+  'facebook.uploaded': 'the video is handed to Facebook',
+  'facebook.upload_polling': 'waiting for Facebook to receive the video',
+  'facebook.finish_sent': 'asking Facebook to publish the Reel',
+  'facebook.polling': 'waiting for Facebook to process and publish the Reel',
+  'facebook.published': 'Facebook published the Reel',
 };
 
 function describeStep(name: string): string {

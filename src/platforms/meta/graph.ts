@@ -1,7 +1,7 @@
 // One Graph API call for any Meta platform: the token as the access_token parameter, the answer parsed with zod.
 import type { z } from 'zod';
 import { PlatformError } from '../../errors';
-import { callPlatform, type CallObserver } from '../http';
+import { callPlatform, type CallObserver, type PlatformResponse } from '../http';
 import { metaGraphFailure, type MetaErrorProfile } from './errors';
 
 export interface GraphClientDeps {
@@ -11,6 +11,8 @@ export interface GraphClientDeps {
   profile: MetaErrorProfile;
   /** Told of every call's duration and status (metrics). */
   observeCall?: CallObserver;
+  /** Turns a failed answer into the platform's error [metaGraphFailure with `profile`] */
+  failure?: (res: PlatformResponse, action: string, now: Date) => PlatformError;
 }
 
 export type GraphMethod = 'GET' | 'POST' | 'DELETE';
@@ -36,7 +38,7 @@ export async function graphCall<S extends z.ZodType>(
     idempotent,
     action,
   });
-  if (res.status !== 200) throw metaGraphFailure(d.profile, res, action, d.now());
+  if (res.status !== 200) throw d.failure ? d.failure(res, action, d.now()) : metaGraphFailure(d.profile, res, action, d.now());
   const parsed = schema.safeParse(res.json);
   if (!parsed.success) {
     throw new PlatformError(d.profile.platform, idempotent ? 'retryable' : 'unknown_outcome', `${d.profile.label} answered ${action} with an unexpected body.`);
