@@ -174,6 +174,15 @@ describe('publishing a Reel to a Page', () => {
     expect(post.platform_post_id).toBe(videos[0].id);
   }, 40000);
 
+  it('a lost answer to the upload is checked against the video\'s status: the file is not handed over twice', async () => {
+    s.instagram.injectFault({ endpoint: 'video_upload', kind: 'timeout_after' });
+    const res = await publish({ caption: 'upload answer lost' }).expect(200);
+    const post = await s.waitForPost(res.body.posts[0].id, 1, ['published', 'failed'], 20000);
+    expect(post.status).toBe('published');
+    expect(s.instagram.facebookVideos()).toHaveLength(1);
+    expect(phases().filter((r) => r.path.startsWith('/video-upload/'))).toHaveLength(1);
+  }, 30000);
+
   it('a video Facebook cannot process fails the post with Facebook\'s message', async () => {
     s.instagram.failNextFacebookVideo();
     const res = await publish({ caption: 'broken' }).expect(200);
@@ -215,6 +224,55 @@ describe('publishing a Reel to a Page', () => {
     const [account] = (await accountsOf(s, 6)).filter((a) => a.id === other);
     expect(account).toMatchObject({ is_active: false, status_reason: expect.stringMatching(/Reconnect needed/) });
     expect(s.instagram.facebookVideos()).toEqual([]);
+  });
+});
+
+describe('Facebook\'s 30 Reels a day per Page', () => {
+  it('a Page past 30 API-published Reels in 24 hours waits for the window instead of failing', async () => {
+    const s = await startStack({ instagram: FB_USERS, router: { quotas: { facebook: { postsPer24h: 100 } } } });
+    try {
+      const page = (await s.connectFacebook(1, 'Fay', [STUDIO])).accountIds[0];
+      const job = await s.addVideo(1);
+      const send = (caption: string) => s.api.post(`${BASE}/publish`).set(s.auth(1)).send({ video_job_id: job, accounts: [page], caption }).expect(200);
+      const first = await Promise.all(Array.from({ length: 30 }, (_, i) => send(`reel ${i}`)));
+      for (const r of first) expect((await s.waitForPost(r.body.posts[0].id, 1, ['published', 'failed'], 30000)).status).toBe('published');
+      const over = await send('reel 31');
+      const post = await s.waitForPost(over.body.posts[0].id, 1, ['scheduled', 'failed', 'published']);
+      expect(post.status).toBe('scheduled');
+      expect(post.error_message).toMatch(/limit of 30 Reels in 24 hours/);
+      expect(s.instagram.facebookVideos().filter((v) => v.publishingPhase === 'complete')).toHaveLength(30);
+    } finally {
+      await s.close();
+    }
+  }, 60000);
+});
+
+describe('the simulator\'s Reels upload by bytes', () => {
+  let s: Stack;
+  beforeAll(async () => { s = await startStack({ instagram: FB_USERS }); });
+  afterAll(async () => { await s.close(); });
+
+  it('takes the file in parts with offset and file_size, refuses a wrong offset, and publishes it on finish', async () => {
+    const token = await pageTokenFrom(s, STUDIO);
+    const graph = s.instagram.graphBaseUrl;
+    const start = await (await fetch(`${graph}/${STUDIO}/video_reels`, { method: 'POST', body: new URLSearchParams({ upload_phase: 'start', access_token: token }) })).json() as { video_id: string; upload_url: string };
+    const file = Buffer.from(await (await fetch(s.media.videoUrl('bytes', 4096))).arrayBuffer());
+    const put = (offset: number, part: Buffer) => fetch(start.upload_url, { method: 'POST', headers: { Authorization: `OAuth ${token}`, offset: String(offset), file_size: String(file.length) }, body: part });
+    expect((await put(0, file.subarray(0, 1000))).status).toBe(200);
+    const wrong = await put(0, file.subarray(0, 1000));
+    expect(wrong.status).toBe(412);
+    expect(await wrong.json()).toMatchObject({ debug_info: { type: 'OffsetInvalidError', retriable: true } });
+    const status = async () => ((await (await fetch(`${graph}/${start.video_id}?fields=status&access_token=${encodeURIComponent(token)}`)).json()) as { status: Record<string, any> }).status;
+    expect((await status()).uploading_phase).toEqual({ status: 'in_progress', bytes_transferred: 1000 });
+    expect((await put(1000, file.subarray(1000))).status).toBe(200);
+    expect((await status()).uploading_phase.status).toBe('complete');
+    const finish = await fetch(`${graph}/${STUDIO}/video_reels`, { method: 'POST', body: new URLSearchParams({ upload_phase: 'finish', video_id: start.video_id, video_state: 'PUBLISHED', description: 'by bytes', access_token: token }) });
+    expect(await finish.json()).toEqual({ success: true });
+    const again = await fetch(`${graph}/${STUDIO}/video_reels`, { method: 'POST', body: new URLSearchParams({ upload_phase: 'finish', video_id: start.video_id, video_state: 'PUBLISHED', access_token: token }) });
+    expect(again.status).toBe(400);
+    for (let i = 0; i < 100 && (await status()).video_status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await status()).toMatchObject({ video_status: 'ready', processing_phase: { status: 'complete' }, publishing_phase: { status: 'complete', publish_status: 'published' } });
+    expect(s.instagram.facebookVideos()[0]).toMatchObject({ description: 'by bytes', finishCalls: 1, bytesReceived: file.length });
   });
 });
 

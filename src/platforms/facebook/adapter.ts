@@ -208,7 +208,12 @@ export class FacebookAdapter implements PlatformAdapter {
         if (!finishArrived(st)) await this.finish(ctx, pageId, videoId);
       } else {
         if (!ctx.steps.get(STEP.uploaded)) {
-          await this.upload(session.uploadUrl, ctx.post.videoUrl, token);
+          await this.upload(session.uploadUrl, ctx.post.videoUrl, token).catch(async (err) => {
+            // An earlier upload may have arrived although its answer did not: Facebook then refuses the file again,
+            // and the video's status says it is already being received.
+            const st = await this.status(videoId, token).catch(() => undefined);
+            if (!st?.uploading_phase || st.uploading_phase.status === 'not_started') throw err;
+          });
           await ctx.steps.save(STEP.uploaded, { at: ctx.now().toISOString() });
         }
         await this.awaitUpload(ctx, videoId);
