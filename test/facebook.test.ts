@@ -5,7 +5,7 @@ import { graphFailure } from '../src/platforms/facebook/errors';
 import { ANALYTICS_SCOPE_MISSING, RATE_LIMITED } from '../src/platforms/types';
 import { VideoSource } from '../src/platforms/video-source';
 import { PlatformError } from '../src/errors';
-import { createClock, MINUTE } from './helpers/clock';
+import { createClock, HOUR, MINUTE } from './helpers/clock';
 import { IG_APP_ID, IG_APP_SECRET, startStack, type Stack, type StackOptions } from './helpers/stack';
 
 const BASE = '/wp-json/aurareels/v1/social';
@@ -225,6 +225,60 @@ describe('publishing a Reel to a Page', () => {
     expect(account).toMatchObject({ is_active: false, status_reason: expect.stringMatching(/Reconnect needed/) });
     expect(s.instagram.facebookVideos()).toEqual([]);
   });
+});
+
+describe('Facebook fault matrix: every fault on every publishing call', () => {
+  const KINDS = ['http_500', 'http_503', 'rate_limit', 'reset', 'timeout_before', 'timeout_after', 'token_invalid'] as const;
+  const ENDPOINTS = ['video_reels_start', 'video_upload', 'video', 'video_reels_finish'] as const;
+  const clock = createClock();
+  let s: Stack;
+  let user = 100;
+  beforeAll(async () => {
+    s = await startStack({
+      instagram: FB_USERS,
+      router: { now: clock.now, platformTimeoutMs: 400, statusPoll: { firstDelayMs: 5, maxDelayMs: 20, timeoutMs: 10 * 60_000 }, quotas: { facebook: { postsPer24h: 10_000 } } },
+    });
+  });
+  afterAll(async () => { await s.close(); });
+
+  /** Publishes one post and drives it (scheduler ticks, the clock past each backoff or wait) until it ends. */
+  async function drive(userId: number, accountId: number, caption: string): Promise<Record<string, any>> {
+    const res = await s.api.post(`${BASE}/publish`).set(s.auth(userId)).send({ video_job_id: await s.addVideo(userId), accounts: [accountId], caption }).expect(200);
+    const id = res.body.posts[0].id;
+    for (let round = 0; round < 8; round++) {
+      let row;
+      for (let i = 0; i < 400; i++) {
+        row = await s.db.knex(s.db.tables.posts).where({ id }).first();
+        if (row.status !== 'publishing' || !row.lease_owner) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      if (row.status === 'published' || row.status === 'failed') return row;
+      clock.advance(HOUR);
+      await s.router.scheduler.tick();
+    }
+    throw new Error(`post ${id} (${caption}) did not end`);
+  }
+
+  for (const endpoint of ENDPOINTS) {
+    it.each(KINDS)(`${endpoint}: %s ends published once, or failed with Facebook's message`, async (kind) => {
+      const userId = ++user;
+      const [accountId] = (await s.connectFacebook(userId, 'Fay', [STUDIO])).accountIds;
+      s.instagram.injectFault({ endpoint, kind });
+      const caption = `facebook ${endpoint} ${kind}`;
+      const post = await drive(userId, accountId, caption);
+      const reels = s.instagram.facebookVideos().filter((v) => v.description === caption && v.publishingPhase === 'complete');
+      if (post.status === 'published') {
+        expect(reels).toHaveLength(1);
+        expect(post.platform_post_id).toBe(reels[0].id);
+      } else {
+        expect(post.status).toBe('failed');
+        expect(reels.length).toBeLessThanOrEqual(1);
+        expect(post.error_message).toMatch(/Facebook/);
+      }
+      // Whatever happened, Facebook took at most one finish for this post.
+      expect(s.instagram.facebookVideos().filter((v) => v.description === caption).reduce((n, v) => n + v.finishCalls, 0)).toBeLessThanOrEqual(1);
+    });
+  }
 });
 
 describe('Facebook\'s 30 Reels a day per Page', () => {
