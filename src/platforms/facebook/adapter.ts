@@ -34,10 +34,8 @@ const MAX_SIZE_BYTES = 2 * 1024 ** 3;
  * characters (as publishing services document it, e.g. https://docs.letmepost.dev/platforms/facebook).
  */
 export const FACEBOOK_DESCRIPTION_LIMIT = 63206;
-/** What each Page is read with at connect: its Page token, the person's tasks on it, its picture. */
-const PAGE_FIELDS = 'id,name,access_token,tasks,picture{url}';
-/** Tasks that let a person publish to a Page (https://developers.facebook.com/docs/pages-api/overview#tasks). */
-const PUBLISHING_TASKS = ['CREATE_CONTENT', 'MANAGE'];
+/** What each Page is read with at connect: its Page token and its picture. */
+const PAGE_FIELDS = 'id,name,access_token,picture{url}';
 /**
  * The Reels' lifetime insights the metrics come from (https://developers.facebook.com/docs/video-api/guides/insights,
  * "Reels"): plays, reach, reactions by type, and comments and shares.
@@ -106,8 +104,8 @@ export class FacebookAdapter implements PlatformAdapter {
     const scope = [...granted].sort().join(',');
     const accounts: LoginAccount[] = [];
     for (const p of await this.login.pagesOf(user.accessToken, granted.has('business_management'), PAGE_FIELDS)) {
-      // Without a Page token, or a task that creates content, the person cannot publish to this Page.
-      if (!p.access_token || (p.tasks && !p.tasks.some((t) => PUBLISHING_TASKS.includes(t)))) continue;
+      // Graph hands out a Page token only to a person with a task on the Page; without one nothing can be published.
+      if (!p.access_token) continue;
       const tokens: TokenSet = { accessToken: p.access_token, refreshToken: user.accessToken, expiresAt: null, refreshExpiresAt: null, scope };
       accounts.push({
         accountId: p.id,

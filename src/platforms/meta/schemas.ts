@@ -33,7 +33,6 @@ export const pagesResponse = z.object({
     name: z.string().optional(),
     access_token: z.string().optional(),
     instagram_business_account: z.object({ id: z.string() }).optional().nullable(),
-    tasks: z.array(z.string()).optional(),
     picture: z.object({ data: z.object({ url: z.string().optional() }).partial() }).partial().optional(),
   })),
   paging: z.object({ next: z.string().optional() }).partial().optional(),
