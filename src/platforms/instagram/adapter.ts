@@ -45,10 +45,6 @@ export class InstagramAdapter implements PlatformAdapter {
     });
   }
 
-  private get graph(): string {
-    return this.deps.options.graphBaseUrl;
-  }
-
   createStrategy(d: { callbackURL: string; store: StateStore }) {
     const o = this.deps.options;
     return new FacebookLoginStrategy({
