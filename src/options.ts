@@ -18,8 +18,8 @@ export interface Logger {
   child?(bindings: object): Logger;
 }
 
-export type Platform = 'tiktok' | 'instagram' | 'x' | 'youtube';
-export const PLATFORMS: readonly Platform[] = ['tiktok', 'instagram', 'x', 'youtube'];
+export type Platform = 'tiktok' | 'instagram' | 'x' | 'youtube' | 'facebook';
+export const PLATFORMS: readonly Platform[] = ['tiktok', 'instagram', 'x', 'youtube', 'facebook'];
 
 export interface TikTokOptions {
   clientKey: string;
@@ -54,6 +54,16 @@ export interface InstagramOptions {
   graphBaseUrl?: string;
   /** Resumable upload host [https://rupload.facebook.com/ig-api-upload] */
   uploadBaseUrl?: string;
+}
+
+/** Facebook Pages (Reels), connected through the same Facebook Login as Instagram; it may share Instagram's app. */
+export interface FacebookOptions {
+  appId: string;
+  appSecret: string;
+  /** Facebook Login dialog [https://www.facebook.com/v27.0/dialog/oauth] */
+  authUrl?: string;
+  /** Graph API base including the version, the same as authUrl's [https://graph.facebook.com/v27.0]; the Reel upload URL is the one Graph hands out */
+  graphBaseUrl?: string;
 }
 
 export interface XOptions {
@@ -123,7 +133,7 @@ export interface SocialRouterOptions {
   frontendUrl: string;
   /** ['/dashboard/social-accounts'] */
   frontendRedirectPath?: string;
-  platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions; x?: XOptions; youtube?: YouTubeOptions };
+  platforms: { tiktok?: TikTokOptions; instagram?: InstagramOptions; x?: XOptions; youtube?: YouTubeOptions; facebook?: FacebookOptions };
   n8n?: N8nOptions;
   /**
    * Bounds on what one user can make the router do: posts created by one request (items × accounts, for
@@ -137,9 +147,11 @@ export interface SocialRouterOptions {
   /**
    * Posts per account per rolling 24 h, past which posts wait [tiktok 5, instagram 25, x 100: POST /2/tweets allows
    * 100 per user per 24 h on the Basic tier; youtube 100: videos.insert's own quota bucket allows a project 100 calls
-   * a day (https://developers.google.com/youtube/v3/determine_quota_cost), so one channel never gets more]
+   * a day (https://developers.google.com/youtube/v3/determine_quota_cost), so one channel never gets more; facebook 30:
+   * the Reels API allows 30 API-published Reels per Page per moving 24 h,
+   * https://developers.facebook.com/docs/video-api/guides/reels-publishing]
    */
-  quotas?: { tiktok?: { postsPer24h?: number }; instagram?: { postsPer24h?: number }; x?: { postsPer24h?: number }; youtube?: { postsPer24h?: number } };
+  quotas?: { tiktok?: { postsPer24h?: number }; instagram?: { postsPer24h?: number }; x?: { postsPer24h?: number }; youtube?: { postsPer24h?: number }; facebook?: { postsPer24h?: number } };
   /** Per-user limit on the write endpoints, counted in the database across instances; false turns it off [60 per 60 s] */
   rateLimit?: false | { windowSeconds?: number; maxWrites?: number };
   /**
@@ -287,8 +299,16 @@ const schema = z.object({
             .refine((n) => n % (256 * 1024) === 0, 'must be a multiple of 256 KiB (262144 bytes)').default(8 * MiB),
         })
         .optional(),
+      facebook: z
+        .object({
+          appId: nonEmpty,
+          appSecret: nonEmpty,
+          authUrl: url.default('https://www.facebook.com/v27.0/dialog/oauth'),
+          graphBaseUrl: url.default('https://graph.facebook.com/v27.0').transform((u) => u.replace(/\/+$/, '')),
+        })
+        .optional(),
     })
-    .refine((p) => p.tiktok || p.instagram || p.x || p.youtube, 'configure at least one platform (tiktok, instagram, x or youtube)'),
+    .refine((p) => p.tiktok || p.instagram || p.x || p.youtube || p.facebook, 'configure at least one platform (tiktok, instagram, x, youtube or facebook)'),
   n8n: z
     .object({
       inboundApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -333,6 +353,7 @@ const schema = z.object({
       instagram: z.object({ postsPer24h: z.number().int().min(1).default(25) }).prefault({}),
       x: z.object({ postsPer24h: z.number().int().min(1).default(100) }).prefault({}),
       youtube: z.object({ postsPer24h: z.number().int().min(1).default(100) }).prefault({}),
+      facebook: z.object({ postsPer24h: z.number().int().min(1).default(30) }).prefault({}),
     })
     .prefault({}),
   rateLimit: z
@@ -420,6 +441,7 @@ export type ResolvedTikTokOptions = NonNullable<ResolvedOptions['platforms']['ti
 export type ResolvedInstagramOptions = NonNullable<ResolvedOptions['platforms']['instagram']>;
 export type ResolvedXOptions = NonNullable<ResolvedOptions['platforms']['x']>;
 export type ResolvedYouTubeOptions = NonNullable<ResolvedOptions['platforms']['youtube']>;
+export type ResolvedFacebookOptions = NonNullable<ResolvedOptions['platforms']['facebook']>;
 
 /** Paths that pino removes from every log line: tokens, codes, secrets, credentials. */
 export const REDACT_PATHS = [
@@ -450,6 +472,8 @@ export const OPTION_SOURCES: Readonly<Record<string, string>> = {
   'platforms.instagram.appSecret': 'INSTAGRAM_APP_SECRET',
   'platforms.youtube.clientId': 'GOOGLE_CLIENT_ID',
   'platforms.youtube.clientSecret': 'GOOGLE_CLIENT_SECRET',
+  'platforms.facebook.appId': 'FACEBOOK_APP_ID',
+  'platforms.facebook.appSecret': 'FACEBOOK_APP_SECRET',
   'n8n.apiKey': 'N8N_API_KEY',
   'n8n.inboundApiKey': 'N8N_INBOUND_API_KEY',
   'n8n.outboundApiKey': 'N8N_OUTBOUND_API_KEY',

@@ -1,5 +1,6 @@
 // Maps platform names to their adapters, built from the resolved options (only the configured platforms).
 import type { ResolvedOptions } from '../options';
+import { FacebookAdapter } from './facebook/adapter';
 import { InstagramAdapter } from './instagram/adapter';
 import { TikTokAdapter } from './tiktok/adapter';
 import { XAdapter } from './x/adapter';
@@ -22,5 +23,8 @@ export function createAdapters(o: ResolvedOptions, observeCall?: CallObserver): 
     adapters.set('x', new XAdapter({ options: o.platforms.x, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now, video }));
   }
   if (o.platforms.youtube) adapters.set('youtube', new YouTubeAdapter({ options: o.platforms.youtube, timeoutMs: o.platformTimeoutMs, now: o.now, video }));
+  if (o.platforms.facebook) {
+    adapters.set('facebook', new FacebookAdapter({ options: o.platforms.facebook, timeoutMs: o.platformTimeoutMs, statusPoll: o.statusPoll, now: o.now, video, observeCall }));
+  }
   return adapters;
 }

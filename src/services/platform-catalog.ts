@@ -8,6 +8,7 @@ export const PLATFORM_NAMES: Record<Platform, string> = {
   instagram: 'Instagram',
   x: 'X',
   youtube: 'YouTube',
+  facebook: 'Facebook',
 };
 
 export interface PlatformEntry {

@@ -373,6 +373,12 @@ const STEP_WORDS: Record<string, string> = {
   'youtube.session': 'YouTube upload session started',
   'youtube.final_sent': 'sending the last bytes of the video to YouTube',
   'youtube.video': 'YouTube created the video',
+  'facebook.session': 'Facebook Reel upload session started',
+  'facebook.uploaded': 'the video is handed to Facebook',
+  'facebook.upload_polling': 'waiting for Facebook to receive the video',
+  'facebook.finish_sent': 'asking Facebook to publish the Reel',
+  'facebook.polling': 'waiting for Facebook to process and publish the Reel',
+  'facebook.published': 'Facebook published the Reel',
 };
 
 function describeStep(name: string): string {

@@ -2,8 +2,8 @@
 export { createTikTokSimulator } from './tiktok';
 export type { TikTokSimulator, TikTokSimulatorOptions, TikTokFault, TikTokSimUser } from './tiktok';
 export { createMediaServer, type MediaServer } from './media-server';
-export { createInstagramSimulator } from './instagram';
-export type { InstagramSimulator, InstagramSimulatorOptions, InstagramFault, InstagramSimUser, InstagramSimPage, SimContainer, SimMedia } from './instagram';
+export { createInstagramSimulator, createFacebookSimulator } from './instagram';
+export type { InstagramSimulator, InstagramSimulatorOptions, InstagramFault, InstagramSimUser, InstagramSimPage, SimContainer, SimMedia, SimFacebookVideo } from './instagram';
 export { createXSimulator } from './x';
 export type { XSimulator, XSimulatorOptions, XFault, XSimUser, SimTweet, SimXMedia } from './x';
 export { createYouTubeSimulator } from './youtube';

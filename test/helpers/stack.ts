@@ -7,7 +7,7 @@ import jwt from 'jsonwebtoken';
 import pino from 'pino';
 import supertest from 'supertest';
 import { createSocialRouter, type SocialRouter } from '../../src/router';
-import { REDACT_PATHS, type SocialRouterOptions, type TikTokOptions, type YouTubeOptions } from '../../src/options';
+import { REDACT_PATHS, type Platform, type SocialRouterOptions, type TikTokOptions, type YouTubeOptions } from '../../src/options';
 import { createMediaServer, type MediaServer } from '../../src/simulators/media-server';
 import { createTikTokSimulator, type TikTokSimulator, type TikTokSimulatorOptions } from '../../src/simulators/tiktok';
 import { createInstagramSimulator, type InstagramSimulator, type InstagramSimulatorOptions } from '../../src/simulators/instagram';
@@ -69,11 +69,16 @@ export interface Stack {
   /** A new browser window with its own cookies (test/helpers/browser.ts). */
   browser(): Browser;
   /** The dashboard's connect call, made from `browser` (which keeps the flow's cookie): `{auth_url, state}`. */
-  startConnect(userId: number, platform: 'tiktok' | 'instagram' | 'x' | 'youtube', browser: Browser, simUser?: string): Promise<{ authUrl: string; state: string }>;
+  startConnect(userId: number, platform: Platform, browser: Browser, simUser?: string): Promise<{ authUrl: string; state: string }>;
   /** Connects in a fresh browser: the dashboard's connect call, the simulator's consent, the callback. */
   connectTikTok(userId: number, simUser?: string): Promise<{ accountId: number; redirect: URL }>;
   /** Connects through Facebook Login; returns every Instagram account the login brought. */
   connectInstagram(userId: number, simUser?: string): Promise<{ accountIds: number[]; redirect: URL }>;
+  /**
+   * Connects Facebook Pages through Facebook Login (the Instagram simulator serves Meta's Graph); `pages` are the Page ids
+   * the person ticks in the dialog (all by default). Returns every Page account the login brought.
+   */
+  connectFacebook(userId: number, simUser?: string, pages?: string[]): Promise<{ accountIds: number[]; redirect: URL }>;
   /** Connects an X account (OAuth 2.0 with PKCE) in a fresh browser. */
   connectX(userId: number, simUser?: string): Promise<{ accountId: number; redirect: URL }>;
   /** Connects a YouTube channel (Google OAuth) in a fresh browser; also returns the authorize URL it followed. */
@@ -185,6 +190,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         clientId: GOOGLE_CLIENT_ID, clientSecret: GOOGLE_CLIENT_SECRET, authUrl: youtube.authorizeUrl, tokenUrl: youtube.tokenUrl,
         revokeUrl: youtube.revokeUrl, apiBaseUrl: youtube.url, ...opts.youtubeRouter,
       },
+      facebook: { appId: IG_APP_ID, appSecret: IG_APP_SECRET, authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl },
     },
     statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 10000 },
     platformTimeoutMs: 2000,
@@ -219,7 +225,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return new URL(location);
   };
 
-  const startConnect = async (userId: number, platform: 'tiktok' | 'instagram' | 'x' | 'youtube', browser: Browser, simUser?: string) => {
+  const startConnect = async (userId: number, platform: Platform, browser: Browser, simUser?: string) => {
     const res = await browser.fetch(`${baseUrl}/wp-json/aurareels/v1/social/accounts/connect/${platform}`, { method: 'POST', headers: auth(userId) });
     const body = (await res.json()) as { auth_url?: string; state?: string };
     if (res.status !== 200 || !body.auth_url || !body.state) throw new Error(`connect answered HTTP ${res.status}: ${JSON.stringify(body)}`);
@@ -243,6 +249,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const { authUrl } = await startConnect(userId, 'instagram', browser, simUser);
     const redirect = await followOAuth(authUrl, browser);
     const after = (await api.get('/wp-json/aurareels/v1/social/accounts?platform=instagram').set(auth(userId)).expect(200)).body.accounts as Array<{ id: number }>;
+    return { accountIds: after.map((a) => a.id), redirect };
+  };
+
+  const connectFacebook = async (userId: number, simUser?: string, pages?: string[]) => {
+    const browser = new Browser();
+    const { authUrl } = await startConnect(userId, 'facebook', browser, simUser);
+    const url = new URL(authUrl);
+    if (pages) url.searchParams.set('sim_pages', pages.join(','));
+    const redirect = await followOAuth(url.toString(), browser);
+    const after = (await api.get('/wp-json/aurareels/v1/social/accounts?platform=facebook').set(auth(userId)).expect(200)).body.accounts as Array<{ id: number }>;
     return { accountIds: after.map((a) => a.id), redirect };
   };
 
@@ -284,7 +300,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   return {
-    db, media, tiktok, instagram, x, youtube, router, baseUrl, api, logs, responses, token, auth, connectTikTok, connectInstagram, connectX, connectYouTube, followOAuth, addVideo, waitForPost,
+    db, media, tiktok, instagram, x, youtube, router, baseUrl, api, logs, responses, token, auth,
+    connectTikTok, connectInstagram, connectFacebook, connectX, connectYouTube, followOAuth, addVideo, waitForPost,
     browser: () => new Browser(), startConnect,
     contractViolations,
     close: async () => {

@@ -4,25 +4,21 @@ import type { z } from 'zod';
 import { PlatformError } from '../../errors';
 import type { ResolvedInstagramOptions } from '../../options';
 import { extractHashtags, extractMentions } from '../caption';
-import { callPlatform, type PlatformResponse } from '../http';
 import type { CallObserver } from '../http';
+import { FacebookLogin } from '../meta/login';
 import { pollUntilDone } from '../polling';
 import type { LoginAccount, OAuthLogin, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
-import { containerErrorSubcode, graphFailure, needsNewContainer, remedyFor } from './errors';
+import { containerErrorSubcode, INSTAGRAM_ERRORS, needsNewContainer, remedyFor } from './errors';
 import {
-  businessesResponse, containerStatusResponse, debugTokenResponse, idResponse, igUserResponse, pageResponse, pagesResponse,
-  permalinkResponse, permissionsResponse, publishingLimitResponse, recentMediaResponse, tokenResponse,
+  containerStatusResponse, idResponse, igUserResponse, permalinkResponse, publishingLimitResponse, recentMediaResponse,
 } from './schemas';
 import { FacebookLoginStrategy, INSTAGRAM_SCOPES, REQUIRED_SCOPES } from './strategy';
 
 export const INSTAGRAM_CAPTION_LIMIT = 2200;
 export const INSTAGRAM_HASHTAG_LIMIT = 30;
 export const INSTAGRAM_MENTION_LIMIT = 20;
-const MAX_PAGES = 20;
 /** What each Page is read with: its Page token and linked IG account, in one call. */
 const PAGE_FIELDS = 'id,name,access_token,instagram_business_account';
-
-type PageItem = z.output<typeof pagesResponse>['data'][number];
 
 export interface InstagramAdapterDeps {
   options: ResolvedInstagramOptions;
@@ -38,10 +34,15 @@ const STEP = { container: 'instagram.container', polling: 'instagram.polling', p
 export class InstagramAdapter implements PlatformAdapter {
   readonly platform = 'instagram' as const;
 
-  constructor(private readonly deps: InstagramAdapterDeps) {}
+  /** Facebook Login's calls, shared with the Facebook Pages platform. */
+  private readonly login: FacebookLogin;
 
-  private get graph(): string {
-    return this.deps.options.graphBaseUrl;
+  constructor(private readonly deps: InstagramAdapterDeps) {
+    const o = deps.options;
+    this.login = new FacebookLogin({
+      appId: o.appId, appSecret: o.appSecret, graphBaseUrl: o.graphBaseUrl, timeoutMs: deps.timeoutMs, now: deps.now, observeCall: deps.observeCall,
+      profile: INSTAGRAM_ERRORS,
+    });
   }
 
   createStrategy(d: { callbackURL: string; store: StateStore }) {
@@ -53,107 +54,10 @@ export class InstagramAdapter implements PlatformAdapter {
   }
 
   /** A Graph call; the token travels as the access_token parameter, as the Graph API documents. */
-  private async call<S extends z.ZodType>(
+  private call<S extends z.ZodType>(
     method: 'GET' | 'POST' | 'DELETE', path: string, params: Record<string, string>, schema: S, action: string, idempotent = method === 'GET',
   ): Promise<z.output<S>> {
-    const url = path.startsWith('http') ? path : `${this.graph}${path}`;
-    const query = new URLSearchParams(params);
-    const res: PlatformResponse = await callPlatform({
-      platform: 'instagram',
-      method,
-      url: method === 'POST' ? url : `${url}${url.includes('?') ? '&' : '?'}${query}`,
-      headers: method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : undefined,
-      body: method === 'POST' ? query : undefined,
-      timeoutMs: this.deps.timeoutMs,
-      observe: this.deps.observeCall,
-      idempotent,
-      action,
-    });
-    if (res.status !== 200) throw graphFailure(res, action, this.deps.now());
-    const parsed = schema.safeParse(res.json);
-    if (!parsed.success) {
-      throw new PlatformError('instagram', idempotent ? 'retryable' : 'unknown_outcome', `Instagram answered ${action} with an unexpected body.`);
-    }
-    return parsed.data;
-  }
-
-  private toTokenSet(t: z.output<typeof tokenResponse>): TokenSet {
-    return {
-      accessToken: t.access_token,
-      refreshToken: null,
-      expiresAt: t.expires_in ? new Date(this.deps.now().getTime() + t.expires_in * 1000) : null,
-      scope: null,
-    };
-  }
-
-  /** Exchanges a short-lived user token for a long-lived one (about 60 days). */
-  private async longLived(token: string): Promise<TokenSet> {
-    const { appId, appSecret } = this.deps.options;
-    const t = await this.call('GET', '/oauth/access_token',
-      { grant_type: 'fb_exchange_token', client_id: appId, client_secret: appSecret, fb_exchange_token: token },
-      tokenResponse, 'getting a long-lived token');
-    return this.toTokenSet(t);
-  }
-
-  /** The permissions the person granted (and not declined) to the app. */
-  private async grantedPermissions(token: string): Promise<Set<string>> {
-    const r = await this.call('GET', '/me/permissions', { access_token: token }, permissionsResponse, 'reading the granted permissions');
-    return new Set(r.data.filter((p) => p.status === 'granted').map((p) => p.permission));
-  }
-
-  /**
-   * When the app's access to the person's data ends unless they log in again (about 90 days after the login):
-   * https://developers.facebook.com/docs/facebook-login/auth-vs-data. Read with the app token
-   * (https://developers.facebook.com/docs/graph-api/reference/debug_token); unknown if Graph does not say.
-   */
-  private async dataAccessExpiry(token: string): Promise<Date | null> {
-    const { appId, appSecret } = this.deps.options;
-    try {
-      const r = await this.call('GET', '/debug_token', { input_token: token, access_token: `${appId}|${appSecret}` }, debugTokenResponse, 'reading the token\'s data access expiry');
-      const at = r.data.data_access_expires_at;
-      return at ? new Date(at * 1000) : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** Every item of a paged Graph list, following `paging.next` as Graph hands it out. */
-  private async listAll<T>(path: string, params: Record<string, string>, schema: z.ZodType<{ data: T[]; paging?: { next?: string } }>, action: string): Promise<T[]> {
-    const out: T[] = [];
-    let next: string | undefined = `${this.graph}${path}?${new URLSearchParams(params)}`;
-    for (let i = 0; next && i < MAX_PAGES; i++) {
-      const page: { data: T[]; paging?: { next?: string } } = await this.call('GET', next, { access_token: params.access_token }, schema, action);
-      out.push(...page.data);
-      next = page.paging?.next;
-    }
-    return out;
-  }
-
-  /**
-   * The person's Pages: those /me/accounts lists, then (with business_management) the Pages owned by or shared
-   * with their business portfolios, which /me/accounts leaves out:
-   * https://developers.facebook.com/docs/graph-api/reference/user/businesses/,
-   * https://developers.facebook.com/docs/graph-api/reference/business/owned_pages/ and …/business/client_pages.
-   */
-  private async pagesOf(token: string, withBusinesses: boolean): Promise<Array<PageItem & { businessId?: string }>> {
-    const params = { fields: PAGE_FIELDS, limit: '100', access_token: token };
-    const pages: Array<PageItem & { businessId?: string }> = await this.listAll('/me/accounts', params, pagesResponse, 'listing your Facebook Pages');
-    if (withBusinesses) {
-      const businesses = await this.listAll('/me/businesses', { fields: 'id,name', limit: '100', access_token: token }, businessesResponse, 'listing your business portfolios');
-      for (const b of businesses) {
-        for (const edge of ['owned_pages', 'client_pages']) {
-          try {
-            const found = await this.listAll(`/${encodeURIComponent(b.id)}/${edge}`, params, pagesResponse, 'listing the Pages of a business portfolio');
-            pages.push(...found.map((p) => ({ ...p, businessId: b.id })));
-          } catch (err) {
-            // A business whose Pages this person may not list is skipped; a passing failure fails the connect.
-            if (!(err instanceof PlatformError) || err.kind === 'retryable') throw err;
-          }
-        }
-      }
-    }
-    const seen = new Set<string>();
-    return pages.filter((p) => !seen.has(p.id) && !!seen.add(p.id));
+    return this.login.call(method, path, params, schema, action, idempotent);
   }
 
   /**
@@ -164,20 +68,20 @@ export class InstagramAdapter implements PlatformAdapter {
    * data access (about 90 days without a login): that date is kept as the account's reconnect date.
    */
   async loginAccounts(login: OAuthLogin): Promise<LoginAccount[]> {
-    const granted = await this.grantedPermissions(login.accessToken);
+    const granted = await this.login.grantedPermissions(login.accessToken);
     const missing = REQUIRED_SCOPES.filter((p) => !granted.has(p));
     if (missing.length > 0) {
       throw new PlatformError('instagram', 'permanent',
         `Instagram was not connected: Facebook did not grant ${missing.join(', ')}, which publishing needs. Connect again and allow ${missing.length > 1 ? 'them' : 'it'}.`,
         { platformCode: 'missing_permissions' });
     }
-    const user = await this.longLived(login.accessToken);
-    const dataAccessEnds = await this.dataAccessExpiry(user.accessToken);
+    const user = await this.login.longLived(login.accessToken);
+    const dataAccessEnds = await this.login.dataAccessExpiry(user.accessToken);
     // Meta's permissions webhook and deauthorize callback name this user, not the Pages or Instagram accounts.
-    const me = await this.call('GET', '/me', { fields: 'id', access_token: user.accessToken }, idResponse, 'reading the Facebook user');
+    const me = { id: await this.login.meId(user.accessToken) };
     const scope = [...granted].sort().join(',');
     const accounts: LoginAccount[] = [];
-    for (const p of await this.pagesOf(user.accessToken, granted.has('business_management'))) {
+    for (const p of await this.login.pagesOf(user.accessToken, granted.has('business_management'), PAGE_FIELDS)) {
       const igId = p.instagram_business_account?.id;
       if (!igId) continue;
       const pageToken = p.access_token;
@@ -215,34 +119,14 @@ export class InstagramAdapter implements PlatformAdapter {
     return accounts;
   }
 
-  /**
-   * Facebook Login has no refresh token. An account publishing with a Page token (the user token kept beside
-   * it) gets that Page's token again from the user token, or keeps its own while it still works: Page tokens do
-   * not expire. An account connected before Page tokens were used holds only its user token, which is
-   * exchanged again; that does not extend it, so such an account is shown for reconnection before it ends.
-   */
-  async refreshTokens(current: { accessToken: string; refreshToken: string | null }): Promise<TokenSet> {
-    if (!current.refreshToken) return this.longLived(current.accessToken);
-    let user: TokenSet | undefined;
-    try {
-      user = await this.longLived(current.refreshToken);
-    } catch (err) {
-      // The user token ended (60 days): the Page token does not depend on it.
-      if (!(err instanceof PlatformError) || err.kind !== 'reconnect') throw err;
-    }
-    // With a Page token, /me is the Page.
-    const page = await this.call('GET', '/me', { fields: 'id', access_token: current.accessToken }, idResponse, 'checking the Page access token');
-    let pageToken = current.accessToken;
-    if (user) {
-      const fresh = await this.call('GET', `/${encodeURIComponent(page.id)}`, { fields: 'access_token', access_token: user.accessToken }, pageResponse, 'reading the Page access token');
-      if (fresh.access_token) pageToken = fresh.access_token;
-    }
-    return { accessToken: pageToken, refreshToken: user?.accessToken, expiresAt: null, scope: null };
+  /** Page tokens do not expire: the Page's token is read again with the user token kept beside it (see FacebookLogin). */
+  refreshTokens(current: { accessToken: string; refreshToken: string | null }): Promise<TokenSet> {
+    return this.login.refreshPageToken(current);
   }
 
-  /** Removes the app's permissions; that takes the person's user token (with a Page token /me is the Page). */
-  async revoke(current: { accessToken: string; refreshToken: string | null }): Promise<void> {
-    await this.call('DELETE', '/me/permissions', { access_token: current.refreshToken ?? current.accessToken }, permalinkResponse.passthrough(), 'revoking access', true);
+  /** Removes the app's permissions with the person's user token. */
+  revoke(current: { accessToken: string; refreshToken: string | null }): Promise<void> {
+    return this.login.revoke(current);
   }
 
   /** Reels published through the API: 3 s to 15 min, up to 1 GB; Instagram has no per-post privacy level. */

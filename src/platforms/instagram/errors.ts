@@ -1,24 +1,9 @@
 // Graph API errors ({error:{message,type,code,error_subcode}}) classified by the remedies Meta documents for them.
-import { PlatformError, type PlatformErrorKind } from '../../errors';
-import { headerValue, retryAfterSeconds, type PlatformResponse, type ResponseHeaders } from '../http';
-import { graphError } from './schemas';
+import type { PlatformError, PlatformErrorKind } from '../../errors';
+import type { PlatformResponse } from '../http';
+import { classifyGraphError as classifyMeta, metaGraphFailure, type MetaErrorProfile, type Remedy } from '../meta/errors';
 
-// https://developers.facebook.com/docs/graph-api/guides/error-handling
-const RECONNECT_CODES = new Set([102, 190, 10]);
-const TRANSIENT_CODES = new Set([1, 2, 341]);
-/**
- * Throttling: 4 (app), 17 (user), 32 (Page), 613 (custom limit), and the Business Use Case codes 80000–80014,
- * 80002 being Instagram's. https://developers.facebook.com/docs/graph-api/overview/rate-limiting
- */
-const RATE_LIMIT_CODES = new Set([4, 17, 32, 613]);
-const isRateLimitCode = (code: number | undefined) => code !== undefined && (RATE_LIMIT_CODES.has(code) || (code >= 80000 && code <= 80014));
-
-interface Remedy {
-  kind: PlatformErrorKind;
-  /** The documented remedy is a new container: the one in hand cannot be published. */
-  newContainer?: boolean;
-  hint?: string;
-}
+export { traceIdOf, usageWaitSeconds } from '../meta/errors';
 
 /**
  * The content-publishing subcodes and what the error-codes table recommends for each:
@@ -67,80 +52,14 @@ export function needsNewContainer(err: PlatformError): boolean {
 }
 
 export function classifyGraphError(code: number | undefined, subcode: number | undefined, transient: boolean | undefined, httpStatus: number): PlatformErrorKind {
-  // The subcode's remedy decides first: code 4 with 2207051 is spam, not a rate limit.
-  const remedy = remedyFor(subcode);
-  if (remedy) return remedy.kind;
-  if (code !== undefined && RECONNECT_CODES.has(code)) return 'reconnect';
-  if (code !== undefined && code >= 200 && code <= 299) return 'reconnect';
-  if (transient || isRateLimitCode(code) || (code !== undefined && TRANSIENT_CODES.has(code))) return 'retryable';
-  if (httpStatus >= 500 || httpStatus === 429) return 'retryable';
-  return 'permanent';
+  return classifyMeta(code, subcode, transient, httpStatus, remedyFor);
 }
 
-function parseJsonHeader(headers: ResponseHeaders, name: string): unknown {
-  const raw = headerValue(headers, name);
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Seconds until a throttled app or account may call again, from the usage headers: the largest
- * estimated_time_to_regain_access (minutes) in X-Business-Use-Case-Usage (keyed by business object, each a list
- * of usages) or X-App-Usage. Undefined when neither says.
- * https://developers.facebook.com/docs/graph-api/overview/rate-limiting
- */
-export function usageWaitSeconds(headers: ResponseHeaders): number | undefined {
-  let minutes: number | undefined;
-  const take = (usage: unknown) => {
-    const m = (usage as { estimated_time_to_regain_access?: unknown } | null)?.estimated_time_to_regain_access;
-    if (typeof m === 'number' && Number.isFinite(m) && m >= 0) minutes = Math.max(minutes ?? 0, m);
-  };
-  const buc = parseJsonHeader(headers, 'x-business-use-case-usage');
-  if (buc && typeof buc === 'object') {
-    for (const list of Object.values(buc as Record<string, unknown>)) {
-      for (const usage of Array.isArray(list) ? list : [list]) take(usage);
-    }
-  }
-  take(parseJsonHeader(headers, 'x-app-usage'));
-  return minutes === undefined ? undefined : Math.ceil(minutes * 60);
-}
-
-/**
- * Meta's id of a request, which its support asks for: `fbtrace_id` in the error body
- * (https://developers.facebook.com/docs/graph-api/guides/error-handling), else the x-fb-trace-id header every
- * Graph answer carries.
- */
-export function traceIdOf(res: PlatformResponse, bodyTraceId?: string): string | undefined {
-  return bodyTraceId || headerValue(res.headers, 'x-fb-trace-id') || undefined;
-}
+/** How Instagram's Graph errors are worded and classified (shared Meta rules, Instagram's remedies). */
+export const INSTAGRAM_ERRORS: MetaErrorProfile = { platform: 'instagram', label: 'Instagram', remedyFor, codeHints: CODE_HINTS };
 
 export function graphFailure(res: PlatformResponse, action: string, now: Date): PlatformError {
-  const parsed = graphError.safeParse(res.json);
-  if (!parsed.success) {
-    const kind: PlatformErrorKind = res.status >= 500 || res.status === 429 ? 'retryable' : 'permanent';
-    return new PlatformError('instagram', kind, `Instagram error while ${action}: HTTP ${res.status}.`, {
-      platformCode: `http_${res.status}`,
-      retryAfterSeconds: retryAfterSeconds(res.headers, now),
-      requestId: traceIdOf(res),
-    });
-  }
-  const e = parsed.data.error;
-  const kind = classifyGraphError(e.code, e.error_subcode, e.is_transient, res.status);
-  const code = e.error_subcode ? `${e.code}/${e.error_subcode}` : String(e.code ?? res.status);
-  const throttled = !remedyFor(e.error_subcode) && isRateLimitCode(e.code);
-  const hint = remedyFor(e.error_subcode)?.hint ?? (throttled ? 'Instagram is limiting calls; it will be tried again when it allows.' : CODE_HINTS[e.code ?? 0]);
-  const text = e.error_user_msg || e.message;
-  // A throttle waits for the time Graph's usage headers give, not for a generic backoff.
-  const wait = throttled ? (usageWaitSeconds(res.headers) ?? retryAfterSeconds(res.headers, now)) : retryAfterSeconds(res.headers, now);
-  return new PlatformError('instagram', kind, `Instagram error while ${action}: ${text} (code ${code}).${hint ? ` ${hint}` : ''}`, {
-    platformCode: code,
-    retryAfterSeconds: wait,
-    requestId: traceIdOf(res, e.fbtrace_id),
-  });
+  return metaGraphFailure(INSTAGRAM_ERRORS, res, action, now);
 }
 
 /** A container's ERROR status carries its subcode in `status` ("Error: … error code 2207026"), per the IG Container reference. */

@@ -1,6 +1,6 @@
-// Facebook Login through passport-oauth2: the dialog, then the code exchanged by GET on the Graph API.
+// Facebook Login for Instagram: the shared Meta login strategy with the permissions Instagram publishing needs.
 import type { StateStore } from 'passport-oauth2';
-import { PlatformOAuth2Strategy } from '../oauth';
+import { MetaLoginStrategy } from '../meta/strategy';
 
 /**
  * The permissions publishing needs (https://developers.facebook.com/docs/instagram-platform/content-publishing,
@@ -21,43 +21,8 @@ export interface FacebookLoginStrategyOptions {
   timeoutMs: number;
 }
 
-export class FacebookLoginStrategy extends PlatformOAuth2Strategy {
+export class FacebookLoginStrategy extends MetaLoginStrategy {
   constructor(o: FacebookLoginStrategyOptions) {
-    const tokenURL = `${o.graphBaseUrl}/oauth/access_token`;
-    super(
-      {
-        authorizationURL: o.authUrl,
-        tokenURL,
-        clientID: o.appId,
-        clientSecret: o.appSecret,
-        callbackURL: o.callbackURL,
-        scope: INSTAGRAM_SCOPES,
-        scopeSeparator: ',',
-        store: o.store,
-      },
-      // https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow#exchangecode
-      (params) => ({
-        url: tokenURL,
-        method: 'GET',
-        body: new URLSearchParams({ client_id: o.appId, redirect_uri: params.redirect_uri, client_secret: o.appSecret, code: params.code }),
-      }),
-      o.timeoutMs,
-      'instagram',
-    );
-    this.name = 'instagram';
-  }
-
-  /**
-   * Facebook does not ask again for a permission the person declined unless the dialog says
-   * auth_type=rerequest; a connect refused for a missing permission must ask again, so every connect does.
-   * https://developers.facebook.com/docs/facebook-login/guides/permissions/handle-declined
-   */
-  override authorizationParams(): Record<string, string> {
-    return { auth_type: 'rerequest' };
-  }
-
-  /** The profile is read per Instagram account after the long-lived exchange (see the adapter). */
-  override userProfile(_accessToken: string, done: (err?: unknown, profile?: unknown) => void): void {
-    done(null, {});
+    super({ ...o, platform: 'instagram', scopes: INSTAGRAM_SCOPES });
   }
 }

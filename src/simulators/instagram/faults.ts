@@ -1,7 +1,7 @@
 // Injected faults: what each kind does to a request before the normal handling (or, for timeout_after, to its answer).
 import { applyTransportFault } from '../kit';
 import type { Exchange, GraphError } from './exchange';
-import { appRateLimit, igErrorFor, instagramRateLimit, serviceUnavailable, tokenError, unknownError, userRateLimit } from './graph-errors';
+import { appRateLimit, igErrorFor, instagramRateLimit, pageRateLimit, serviceUnavailable, tokenError, unknownError, userRateLimit } from './graph-errors';
 import { ruploadError } from './rupload';
 import type { InstagramFaultEndpoint, InstagramFaultKind } from './types';
 
@@ -10,6 +10,8 @@ const APP_LEVEL = new Set<InstagramFaultEndpoint>(['dialog', 'access_token']);
 const IG_ENDPOINTS = new Set<InstagramFaultEndpoint>([
   'ig_user', 'create_container', 'container_status', 'media_publish', 'media', 'publishing_limit', 'rupload',
 ]);
+/** Facebook Page endpoints: throttled under the Pages Business Use Case limit (80001), keyed by the Page. */
+const PAGE_ENDPOINTS = new Set<InstagramFaultEndpoint>(['video_reels_start', 'video_reels_finish', 'video_upload', 'video', 'video_insights']);
 
 /**
  * Usage headers of a throttled answer (https://developers.facebook.com/docs/graph-api/overview/rate-limiting):
@@ -20,7 +22,11 @@ function usageHeaders(endpoint: InstagramFaultEndpoint, igUserId: string | null,
   const headers: Record<string, string> = {
     'X-App-Usage': JSON.stringify({ call_count: 100, total_cputime: 12, total_time: 17 }),
   };
-  if (IG_ENDPOINTS.has(endpoint) && igUserId) {
+  if (PAGE_ENDPOINTS.has(endpoint) && igUserId) {
+    headers['X-Business-Use-Case-Usage'] = JSON.stringify({
+      [igUserId]: [{ type: 'pages', call_count: 100, total_cputime: 12, total_time: 17, estimated_time_to_regain_access: regainMinutes }],
+    });
+  } else if (IG_ENDPOINTS.has(endpoint) && igUserId) {
     headers['X-Business-Use-Case-Usage'] = JSON.stringify({
       [igUserId]: [{ type: 'instagram', call_count: 100, total_cputime: 12, total_time: 17, estimated_time_to_regain_access: regainMinutes }],
     });
@@ -50,7 +56,7 @@ export async function applyFault(
     case 'http_500': error = unknownError(); break;
     case 'http_503': error = serviceUnavailable(); break;
     case 'rate_limit': {
-      const base = APP_LEVEL.has(endpoint) ? appRateLimit() : IG_ENDPOINTS.has(endpoint) ? instagramRateLimit() : userRateLimit();
+      const base = APP_LEVEL.has(endpoint) ? appRateLimit() : IG_ENDPOINTS.has(endpoint) ? instagramRateLimit() : PAGE_ENDPOINTS.has(endpoint) ? pageRateLimit() : userRateLimit();
       error = { ...base, headers: usageHeaders(endpoint, igUserId, fault.regainAccessMinutes ?? 0) };
       break;
     }
@@ -61,7 +67,7 @@ export async function applyFault(
   if (endpoint === 'dialog') {
     // The dialog is a page for a person's browser, not JSON.
     htmlError(ex, error.status, error.code === 190 ? 'Your session has expired. Please log in again.' : 'Sorry, something went wrong.');
-  } else if (endpoint === 'rupload') {
+  } else if (endpoint === 'rupload' || endpoint === 'video_upload') {
     const type = fault.kind === 'token_invalid' ? 'AuthError' : fault.kind === 'rate_limit' ? 'RateLimitError' : 'ProcessingFailedError';
     const status = fault.kind === 'token_invalid' ? 401 : fault.kind === 'rate_limit' ? 429 : error.status;
     ruploadError(ex, status, type, `${error.message} (injected fault)`, fault.kind !== 'token_invalid', error.headers ?? {});

@@ -95,6 +95,14 @@ export const instagramRateLimit = (): GraphError => ({
   status: 400, code: 80002, message: '(#80002) There have been too many calls to this Instagram account. Wait a bit and try again.', isTransient: true,
 });
 
+/**
+ * Calls about a Facebook Page fall under the Pages Business Use Case limit, code 80001
+ * (https://developers.facebook.com/docs/graph-api/overview/rate-limiting, "Business Use Case Rate Limits").
+ */
+export const pageRateLimit = (): GraphError => ({
+  status: 400, code: 80001, message: '(#80001) There have been too many calls to this Page account. Wait a bit and try again.', isTransient: true,
+});
+
 // --- Instagram content publishing (HTTP 400 throughout, per the error-codes table) ---------------
 
 export const igError = (code: number, subcode: number, message: string, userTitle: string, userMsg: string, isTransient = false): GraphError =>

@@ -104,7 +104,9 @@ export async function handleDialog(ex: Exchange, state: SimState): Promise<void>
   state.declinedByUser.set(user.id, remembered);
   const granted = scopes.filter((s) => !declined.includes(s));
   const code = state.remember(newCode());
-  state.codes.set(code, { code, userId: user.id, redirectUri, scopes: granted, declined, expiresAt: state.now() + CODE_TTL_MS, used: false });
+  // The Pages the person ticks in the dialog (sim_pages=id,id stands for choosing them); /me/accounts lists only those.
+  const chosen = q.get('sim_pages')?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
+  state.codes.set(code, { code, userId: user.id, redirectUri, scopes: granted, declined, pageIds: chosen, expiresAt: state.now() + CODE_TTL_MS, used: false });
   const params: Array<[string, string]> = [['code', code]];
   if (state_ !== null) params.push(['state', state_]);
   ex.redirect(callbackUrl(redirectUri, params));
@@ -158,7 +160,7 @@ export async function handleAccessToken(ex: Exchange, state: SimState): Promise<
     if (state.now() >= rec.expiresAt) return ex.graphError(codeExpired());
     if (rec.redirectUri !== redirectUri) return ex.graphError(codeRedirectMismatch());
     rec.used = true;
-    const token = state.issueUserToken(rec.userId, rec.scopes, cfg.shortLivedTokenTtlSec, { declined: rec.declined, dataAccessExpiresAt: state.now() + DATA_ACCESS_MS });
+    const token = state.issueUserToken(rec.userId, rec.scopes, cfg.shortLivedTokenTtlSec, { declined: rec.declined, dataAccessExpiresAt: state.now() + DATA_ACCESS_MS, pageIds: rec.pageIds });
     return ex.json(200, tokenResponse(token, state));
   }
 
@@ -178,7 +180,7 @@ export async function handleAccessToken(ex: Exchange, state: SimState): Promise<
     // The guide documents short-lived → long-lived. Exchanging a long-lived token again extends nothing:
     // it keeps its expiry (the SDKs' daily refresh is for people using the app, not for servers).
     // https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
-    const carry = { declined: old.declined, dataAccessExpiresAt: old.dataAccessExpiresAt, ...(old.longLived ? { expiresAt: old.expiresAt } : {}) };
+    const carry = { declined: old.declined, dataAccessExpiresAt: old.dataAccessExpiresAt, pageIds: old.pageIds, ...(old.longLived ? { expiresAt: old.expiresAt } : {}) };
     const rec = state.issueUserToken(old.userId, old.scopes, cfg.longLivedTokenTtlSec, carry);
     rec.longLived = true;
     return ex.json(200, tokenResponse(rec, state));

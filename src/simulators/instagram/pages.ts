@@ -55,7 +55,9 @@ export async function handleAccounts(ex: Exchange, state: SimState, pathUserId: 
     return ex.graphError(unsupported('GET', pathUserId ?? 'me'));
   }
   // Pages reached only through a business portfolio are not listed here: /me/businesses leads to them.
-  const pages: Page[] = token.scopes.includes('pages_show_list') ? state.userById(token.userId)!.pages : [];
+  const pages: Page[] = token.scopes.includes('pages_show_list')
+    ? state.userById(token.userId)!.pages.filter((pg) => !token.pageIds || token.pageIds.includes(pg.id))
+    : [];
   listPages(ex, state, token, p, pages, ACCOUNTS_DEFAULT_FIELDS);
 }
 

@@ -38,7 +38,7 @@ function looksLikeJpeg(head: Buffer): boolean {
   return head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
 }
 
-class DownloadError extends Error {
+export class DownloadError extends Error {
   constructor(readonly subcode: number | null, message: string) {
     super(message);
   }
@@ -48,7 +48,7 @@ class DownloadError extends Error {
  * GET `url` and feed the body to `onData`, following redirects. Rejects with subcode 2207003 on
  * timeout, 2207052 when the media cannot be fetched, null when the simulator itself stopped it.
  */
-function download(url: string, signal: AbortSignal, timeoutMs: number, onData: (chunk: Buffer) => void): Promise<void> {
+export function download(url: string, signal: AbortSignal, timeoutMs: number, onData: (chunk: Buffer) => void): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let timedOut = false;
     let current: http.ClientRequest | null = null;

@@ -9,6 +9,9 @@ import { UnknownFieldError } from './fields';
 import { nonexistingField, paramInvalid, unknownPath, unsupported } from './graph-errors';
 import { handleAccessToken, handleDebugToken, handleDialog } from './oauth';
 import { handleAccounts, handleBusinesses, handleBusinessPages, handleMe, handlePage, handlePermissions } from './pages';
+import {
+  handleRevokePermissions, handleVideoInsights, handleVideoNode, handleVideoReels, handleVideoUpload, snapshotVideo,
+} from './facebook-pages';
 import { errorStatus, setError } from './processing';
 import {
   handleContainer, handleCreateContainer, handleIgUser, handleMedia, handleMediaList, handlePublish, handlePublishingLimit,
@@ -24,7 +27,7 @@ const SPOILING_SUBCODES = new Set([2207006, 2207020, 2207032, 2207053]);
 interface Route {
   /** The fault endpoint requests to this path count as, if any. */
   fault: InstagramFaultEndpoint | null;
-  /** The IG account the request is about, for X-Business-Use-Case-Usage. */
+  /** The IG account or Facebook Page the request is about, for X-Business-Use-Case-Usage. */
   igUserId?: string;
   handle(): Promise<void>;
 }
@@ -67,6 +70,10 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
       for (const t of state.tokens.values()) t.invalidatedSubcode = subcode;
     },
     containers: () => [...state.containers.values()].map((c) => snapshotContainer(c, refresh)),
+    facebookVideos: () => [...state.facebook.videos.values()].map(snapshotVideo),
+    failNextFacebookVideo(message = 'Sorry, the video file you selected is in a format that we don\'t support.') {
+      state.facebook.failNext.push(message);
+    },
     publishedMedia: () => [...state.media.values()].map(snapshotMedia),
     issuedSecrets: () => [...state.secrets],
     requests: () => state.requestLog.list(),
@@ -77,6 +84,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
       state.media.clear();
       state.publishTimes.clear();
       state.failNext.length = 0;
+      state.facebook.clear();
       state.requestLog.clear();
       state.processingMs = config.containerProcessingMs;
       local.destroyParked();
@@ -131,6 +139,16 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
       }
       return { fault: 'rupload', igUserId: state.containers.get(id)?.igUserId, handle: () => handleRupload(ex, state, id) };
     }
+    if (seg[0] === 'video-upload') {
+      // rupload.facebook.com/video-upload/{ver}/{video-id}, the upload_url a Reels session hands out.
+      const id = seg.length === 3 && VERSION.test(seg[1]) ? seg[2] : null;
+      if (id === null) {
+        await ex.drain();
+        ex.json(404, { debug_info: { retriable: false, type: 'NotFoundError', message: `No such upload path ${path}` } });
+        return null;
+      }
+      return { fault: 'video_upload', igUserId: state.facebook.videos.get(id)?.pageId, handle: () => handleVideoUpload(ex, state, id) };
+    }
     const version = seg[0] !== undefined && VERSION.test(seg[0]) ? seg.shift()! : config.graphVersion;
     const [first, second, ...rest] = seg;
     const method = ex.method;
@@ -152,6 +170,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
       if (second === 'accounts' && method === 'GET') return { fault: 'me_accounts', handle: () => handleAccounts(ex, state, null) };
       if (second === 'permissions' && method === 'GET') return { fault: null, handle: () => handlePermissions(ex, state) };
       if (second === 'businesses' && method === 'GET') return { fault: null, handle: () => handleBusinesses(ex, state) };
+      if (second === 'permissions' && method === 'DELETE') return { fault: null, handle: () => handleRevokePermissions(ex, state, null) };
       return bad(second === undefined ? unsupported(method, 'me') : unknownPath(`/${second}`));
     }
 
@@ -162,6 +181,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
     const container = state.containers.get(id);
     const media = state.media.get(id);
     const biz = state.business(id);
+    const video = state.facebook.videos.get(id);
 
     if (second === undefined) {
       if (method !== 'GET') return bad(unsupported(method, id));
@@ -169,6 +189,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
       if (ig) return { fault: 'ig_user', igUserId: ig.id, handle: () => handleIgUser(ex, state, ig) };
       if (container) return { fault: 'container_status', igUserId: container.igUserId, handle: () => handleContainer(ex, state, container) };
       if (media) return { fault: 'media', igUserId: media.igUserId, handle: () => handleMedia(ex, state, media) };
+      if (video) return { fault: 'video', igUserId: video.pageId, handle: () => handleVideoNode(ex, state, video) };
       if (user) return { fault: null, handle: () => handleUserNode(ex, user.id) };
       return { fault: null, handle: () => withToken(ex, () => ex.graphError(unsupported(method, id))) };
     }
@@ -176,6 +197,12 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
       return { fault: null, handle: () => handleBusinessPages(ex, state, biz.business, biz.user.id, second) };
     }
     if (user && second === 'accounts' && method === 'GET') return { fault: 'me_accounts', handle: () => handleAccounts(ex, state, user.id) };
+    if (user && second === 'permissions' && method === 'DELETE') return { fault: null, handle: () => handleRevokePermissions(ex, state, user.id) };
+    if (page && second === 'video_reels' && method === 'POST') {
+      const finish = (await ex.params()).get('upload_phase') === 'finish';
+      return { fault: finish ? 'video_reels_finish' : 'video_reels_start', igUserId: page.id, handle: () => handleVideoReels(ex, state, page, version) };
+    }
+    if (video && second === 'video_insights' && method === 'GET') return { fault: 'video_insights', igUserId: video.pageId, handle: () => handleVideoInsights(ex, state, video) };
     if (ig && second === 'media' && method === 'POST') {
       return { fault: 'create_container', igUserId: ig.id, handle: () => handleCreateContainer(ex, state, ig, version) };
     }
@@ -184,7 +211,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
     if (ig && second === 'content_publishing_limit' && method === 'GET') {
       return { fault: 'publishing_limit', igUserId: ig.id, handle: () => handlePublishingLimit(ex, state, ig) };
     }
-    if (user || page || ig || container || media || biz) return bad(unsupported(method, `${id}/${second}`));
+    if (user || page || ig || container || media || biz || video) return bad(unsupported(method, `${id}/${second}`));
     return { fault: null, handle: () => withToken(ex, () => ex.graphError(unsupported(method, id))) };
   }
 

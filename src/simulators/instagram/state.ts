@@ -1,6 +1,7 @@
 // The Instagram simulator's memory: resolved options, users/Pages/IG accounts, codes, tokens, containers, media, quota windows and faults.
 import { randomBytes, randomInt } from 'node:crypto';
 import { FaultQueue, RequestLog } from '../kit';
+import { FacebookStore } from './facebook-pages';
 import type {
   ContainerStatusCode,
   InstagramFault,
@@ -16,6 +17,7 @@ import type {
 export const FAULT_ENDPOINTS: readonly InstagramFaultEndpoint[] = [
   'dialog', 'access_token', 'me_accounts', 'page', 'ig_user', 'create_container',
   'container_status', 'media_publish', 'media', 'publishing_limit', 'rupload',
+  'video_reels_start', 'video_reels_finish', 'video_upload', 'video', 'video_insights',
 ];
 export const FAULT_KINDS: readonly InstagramFaultKind[] = [
   'http_500', 'http_503', 'rate_limit', 'reset', 'timeout_before', 'timeout_after', 'token_invalid', 'ig_error',
@@ -120,6 +122,7 @@ export interface Page {
   ig: IgAccount | null;
   /** Set for Pages the user reaches only through a business (not listed by /me/accounts). */
   businessId?: string;
+  followersCount?: number;
 }
 
 /** A business portfolio (Business Manager) the user belongs to, with the Pages it owns and its clients' Pages. */
@@ -196,7 +199,7 @@ export function resolveUsers(users: InstagramSimUser[] | undefined, ids: IdMaker
           pageId,
         };
       }
-      return { id: pageId, name: p.name, category: 'Digital creator', userId, ig, ...(businessId ? { businessId } : {}) };
+      return { id: pageId, name: p.name, category: 'Digital creator', userId, ig, ...(businessId ? { businessId } : {}), ...(p.followersCount !== undefined ? { followersCount: p.followersCount } : {}) };
     };
     const pages = u.pages.map((p, j) => resolvePage(p, `users[${i}].pages[${j}]`));
     if (u.businesses !== undefined && !Array.isArray(u.businesses)) throw new TypeError(`Instagram simulator: users[${i}].businesses must be an array`);
@@ -222,6 +225,8 @@ export interface CodeRecord {
   scopes: string[];
   /** Permissions the person declined in the dialog. */
   declined: string[];
+  /** The Pages the person chose in the dialog (null: all of them). */
+  pageIds?: string[] | null;
   expiresAt: number;
   used: boolean;
 }
@@ -245,6 +250,8 @@ export interface TokenRecord {
   longLived?: boolean;
   /** Set by invalidateTokens(): every use fails with code 190 and this subcode. */
   invalidatedSubcode?: number;
+  /** User tokens: the Pages the person chose in the dialog, which /me/accounts lists (null or absent: all). */
+  pageIds?: string[] | null;
 }
 
 export interface FailPlan {
@@ -336,10 +343,13 @@ export class SimState {
   readonly timers = new Set<NodeJS.Timeout>();
   readonly aborts = new Set<AbortController>();
   processingMs: number;
+  /** Facebook Page videos (Reels) and their publish times. */
+  readonly facebook: FacebookStore;
 
   constructor(readonly config: ResolvedConfig, users: InstagramSimUser[] | undefined, readonly baseUrl: string) {
     this.users = resolveUsers(users, this.ids, baseUrl);
     this.processingMs = config.containerProcessingMs;
+    this.facebook = new FacebookStore(config.now());
   }
 
   now(): number {
@@ -378,7 +388,7 @@ export class SimState {
    * A user token. `expiresAt` overrides the lifetime (a long-lived token exchanged again keeps its expiry);
    * `from` carries over what the login decided (declined permissions, data access expiry).
    */
-  issueUserToken(userId: string, scopes: string[], ttlSec: number, from?: { declined: string[]; dataAccessExpiresAt: number | null; expiresAt?: number | null }): TokenRecord {
+  issueUserToken(userId: string, scopes: string[], ttlSec: number, from?: { declined: string[]; dataAccessExpiresAt: number | null; expiresAt?: number | null; pageIds?: string[] | null }): TokenRecord {
     const now = this.now();
     const rec: TokenRecord = {
       token: this.remember(newToken()),
@@ -389,6 +399,7 @@ export class SimState {
       dataAccessExpiresAt: from ? from.dataAccessExpiresAt : now + DATA_ACCESS_MS,
       issuedAt: now,
       expiresAt: from?.expiresAt !== undefined ? from.expiresAt : now + ttlSec * 1000,
+      ...(from?.pageIds ? { pageIds: [...from.pageIds] } : {}),
     };
     this.tokens.set(rec.token, rec);
     return rec;

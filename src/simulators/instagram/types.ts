@@ -1,10 +1,13 @@
 // Public types of the Instagram simulator (Facebook Login + Instagram Graph API): its options, faults, and what tests can inspect.
+import type { SimFacebookVideo } from './facebook-pages';
 
 /** A Facebook Page the simulated user manages, optionally connected to an Instagram professional account. */
 export interface InstagramSimPage {
   /** Page id; generated (15 digits) if absent. */
   id?: string;
   name: string;
+  /** Default 500; grows by one every ten minutes of the simulator's clock. */
+  followersCount?: number;
   /** null or absent: a Page with no Instagram business account connected. */
   instagramAccount?: {
     /** IG user id; generated (17841…, as Meta's are) if absent. */
@@ -91,7 +94,17 @@ export type InstagramFaultEndpoint =
   /** GET /{ver}/{ig-user-id}/content_publishing_limit */
   | 'publishing_limit'
   /** POST {uploadBaseUrl}/{ver}/{container-id} */
-  | 'rupload';
+  | 'rupload'
+  /** POST /{ver}/{page-id}/video_reels upload_phase=start */
+  | 'video_reels_start'
+  /** POST /{ver}/{page-id}/video_reels upload_phase=finish (the step that publishes) */
+  | 'video_reels_finish'
+  /** POST /video-upload/{ver}/{video-id} (rupload.facebook.com) */
+  | 'video_upload'
+  /** GET /{ver}/{video-id} (status, permalink_url, likes and comments) */
+  | 'video'
+  /** GET /{ver}/{video-id}/video_insights */
+  | 'video_insights';
 
 export type InstagramFaultKind =
   /** 500, Graph code 1 "An unknown error has occurred." (is_transient). */
@@ -198,6 +211,10 @@ export interface InstagramSimulator {
   issuedSecrets(): string[];
   /** Every request except /__sim/ ones; path without the query string. */
   requests(): Array<{ method: string; path: string; at: number; requestId?: string }>;
+  /** Facebook Page videos made by Reels upload sessions (the Facebook Pages side of the Graph). */
+  facebookVideos(): SimFacebookVideo[];
+  /** The next Reel's processing ends in error with this message (code 352 by default). Calls queue up. */
+  failNextFacebookVideo(message?: string): void;
   /** Clear faults, containers, media, quota counters, the request log and hung sockets; keep users and tokens. */
   reset(): void;
   /** Ends every open (also hung) connection and every download in flight. */

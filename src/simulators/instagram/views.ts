@@ -1,6 +1,7 @@
 // How each Graph node reads back (Page, IG User, IG Container, IG Media): which fields exist, their defaults, and their values.
 // Docs: …/instagram-platform/instagram-graph-api/reference/ig-user, /ig-container, /ig-media; graph-api/reference/page
 import { ABSENT, parseFields, project, UNKNOWN, value, type FieldSpec, type Resolved } from './fields';
+import { pageFollowers } from './facebook-pages';
 import type { Container, IgAccount, Media, Page, SimState, TokenRecord } from './state';
 
 /** Every task: what /me/accounts lists for a Page the user fully manages (MANAGE or CREATE_CONTENT is needed to publish). */
@@ -39,6 +40,9 @@ export function pageView(state: SimState, token: TokenRecord, page: Page, reques
       case 'category_list': return value([{ id: '2700', name: page.category }]);
       case 'tasks': return value(PAGE_TASKS);
       case 'link': return value(`https://www.facebook.com/${page.id}`);
+      case 'followers_count':
+      case 'fan_count': return value(pageFollowers(state, page));
+      case 'picture': return value({ data: { url: `${state.baseUrl}/__sim/avatars/${page.id}.jpg`, height: 50, width: 50, is_silhouette: false } });
       case 'access_token':
         if (token.kind === 'user') return value(state.pageTokenFor(token, page).token);
         return token.kind === 'page' ? value(token.token) : ABSENT;
