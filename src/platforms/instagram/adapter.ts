@@ -7,7 +7,8 @@ import { extractHashtags, extractMentions } from '../caption';
 import { callPlatform, type PlatformResponse } from '../http';
 import type { CallObserver } from '../http';
 import { pollUntilDone } from '../polling';
-import type { LoginAccount, OAuthLogin, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
+import { InstagramAnalytics } from './analytics';
+import type { AccountProfile, AnalyticsContext, PostMetrics, LoginAccount, OAuthLogin, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
 import { containerErrorSubcode, graphFailure, needsNewContainer, remedyFor } from './errors';
 import {
   businessesResponse, containerStatusResponse, debugTokenResponse, idResponse, igUserResponse, pageResponse, pagesResponse,
@@ -37,8 +38,19 @@ const STEP = { container: 'instagram.container', polling: 'instagram.polling', p
 
 export class InstagramAdapter implements PlatformAdapter {
   readonly platform = 'instagram' as const;
+  private readonly analytics: InstagramAnalytics;
 
-  constructor(private readonly deps: InstagramAdapterDeps) {}
+  constructor(private readonly deps: InstagramAdapterDeps) {
+    this.analytics = new InstagramAnalytics({ graphBaseUrl: deps.options.graphBaseUrl, timeoutMs: deps.timeoutMs, now: deps.now, observeCall: deps.observeCall });
+  }
+
+  fetchPostMetrics(ctx: AnalyticsContext, platformPostIds: string[]): Promise<Map<string, PostMetrics>> {
+    return this.analytics.postMetrics(ctx, platformPostIds);
+  }
+
+  fetchAccountProfile(ctx: AnalyticsContext): Promise<AccountProfile> {
+    return this.analytics.accountProfile(ctx);
+  }
 
   private get graph(): string {
     return this.deps.options.graphBaseUrl;

@@ -8,7 +8,7 @@ import type { InstagramFaultEndpoint, InstagramFaultKind } from './types';
 /** Endpoints where no user is known yet: throttling there is the app's (code 4), elsewhere the user's (code 17). */
 const APP_LEVEL = new Set<InstagramFaultEndpoint>(['dialog', 'access_token']);
 const IG_ENDPOINTS = new Set<InstagramFaultEndpoint>([
-  'ig_user', 'create_container', 'container_status', 'media_publish', 'media', 'publishing_limit', 'rupload',
+  'ig_user', 'create_container', 'container_status', 'media_publish', 'media', 'publishing_limit', 'rupload', 'insights',
 ]);
 
 /**

@@ -15,7 +15,7 @@ import type {
 
 export const FAULT_ENDPOINTS: readonly InstagramFaultEndpoint[] = [
   'dialog', 'access_token', 'me_accounts', 'page', 'ig_user', 'create_container',
-  'container_status', 'media_publish', 'media', 'publishing_limit', 'rupload',
+  'container_status', 'media_publish', 'media', 'publishing_limit', 'rupload', 'insights',
 ];
 export const FAULT_KINDS: readonly InstagramFaultKind[] = [
   'http_500', 'http_503', 'rate_limit', 'reset', 'timeout_before', 'timeout_after', 'token_invalid', 'ig_error',
@@ -332,6 +332,8 @@ export class SimState {
   });
   readonly failNext: FailPlan[] = [];
   readonly requestLog = new RequestLog();
+  /** Insights a test set for a media (by id), over the ones that grow with time. */
+  readonly mediaInsights = new Map<string, Partial<Record<string, number>>>();
   /** Processing timers and downloads in flight: stopped by reset() and close(). */
   readonly timers = new Set<NodeJS.Timeout>();
   readonly aborts = new Set<AbortController>();
