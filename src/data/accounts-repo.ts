@@ -185,11 +185,11 @@ export class AccountsRepo {
       .limit(limit);
   }
 
-  /** Active accounts whose profile was last refreshed (or tried) before `before`, or never, oldest first. */
+  /** Active accounts whose profile was last refreshed (or tried) at or before `before`, or never, oldest first. */
   async dueForProfile(before: Date, limit: number): Promise<AccountRow[]> {
     return this.q()
       .where({ is_active: true })
-      .andWhere((w) => w.whereNull('profile_synced_at').orWhere('profile_synced_at', '<', toDbTime(before)))
+      .andWhere((w) => w.whereNull('profile_synced_at').orWhere('profile_synced_at', '<=', toDbTime(before)))
       .orderBy([{ column: 'profile_synced_at', order: 'asc' }, { column: 'id', order: 'asc' }])
       .limit(limit);
   }
@@ -201,7 +201,7 @@ export class AccountsRepo {
   async claimProfile(id: number, before: Date): Promise<boolean> {
     const n = await this.q()
       .where({ id })
-      .andWhere((w) => w.whereNull('profile_synced_at').orWhere('profile_synced_at', '<', toDbTime(before)))
+      .andWhere((w) => w.whereNull('profile_synced_at').orWhere('profile_synced_at', '<=', toDbTime(before)))
       .update({ profile_synced_at: this.stamp() });
     return n === 1;
   }
