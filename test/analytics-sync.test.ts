@@ -303,4 +303,21 @@ describe('two instances syncing one database', () => {
       clock.advance(HOUR);
     }
   }, 60_000);
+
+  it('a post another instance is syncing is left to it; a sync lease left by a dead instance is taken over once it ends', async () => {
+    const { accountId } = await a.connectTikTok(3);
+    const post = await publish(a, 3, accountId, 'leased');
+    await a.router.scheduler.tick();
+    clock.advance(HOUR);
+    // Instance A claimed the post and died before saving: its lease (5 minutes, scheduler.leaseSeconds) holds.
+    await db.knex(db.tables.analytics).where({ social_post_id: post.id })
+      .update({ sync_lease_owner: 'crashed-instance', sync_lease_until: clock.iso(5 * MINUTE).slice(0, 19).replace('T', ' ') });
+    await b.scheduler.tick();
+    expect(await snapshotsOf(a, post.id)).toHaveLength(1);
+    expect(await analyticsOf(a, post.id)).toMatchObject({ sync_lease_owner: 'crashed-instance' });
+    clock.advance(5 * MINUTE + 1000);
+    await b.scheduler.tick();
+    expect(await snapshotsOf(a, post.id)).toHaveLength(2);
+    expect(await analyticsOf(a, post.id)).toMatchObject({ sync_status: 'ok', sync_lease_owner: null });
+  }, 60_000);
 });
