@@ -1,6 +1,6 @@
 // X's figures for analytics: each post's public_metrics by post lookup (up to 100 ids a call), and the account's
 // followers and profile from users/me.
-// Docs: https://docs.x.com/x-api/posts/post-lookup-by-post-ids, https://docs.x.com/x-api/fundamentals/data-dictionary
+// Docs: https://docs.x.com/x-api/posts/lookup, https://docs.x.com/x-api/fundamentals/data-dictionary
 // (Tweet public_metrics: retweet_count, reply_count, like_count, quote_count, bookmark_count, impression_count),
 // https://docs.x.com/x-api/users/user-lookup-me (User public_metrics.followers_count).
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 // GET /2/tweets?ids=…&tweet.fields=public_metrics (post lookup) and the user fields of GET /2/users/me: figures that
 // grow with time since posting unless a test has set them, and the user's followers.
-// Docs: https://docs.x.com/x-api/posts/post-lookup-by-post-ids, https://docs.x.com/x-api/fundamentals/data-dictionary,
+// Docs: https://docs.x.com/x-api/posts/lookup, https://docs.x.com/x-api/fundamentals/data-dictionary,
 // https://docs.x.com/x-api/users/user-lookup-me, https://docs.x.com/x-api/fundamentals/rate-limits (GET /2/tweets:
 // 900 per 15 min per user on one version of the page, 5,000 on another: an option here).
 import type { Exchange } from './exchange';
