@@ -238,17 +238,27 @@ describe('Instagram and X analytics', () => {
     expect(lookups).toHaveLength(1);
   });
 
-  it('X\'s 429 makes the account\'s rows wait until x-rate-limit-reset', async () => {
+  it('X\'s 429 makes all the account\'s rows wait until x-rate-limit-reset', async () => {
     const { accountId } = await s.connectX(7, 'yuri');
+    const synced = await publish(s, 7, accountId, 'x synced before');
+    await s.router.scheduler.tick();
+    expect(fromDbTime((await analyticsOf(s, synced.id)).next_sync_at)!.getTime() - clock.now().getTime()).toBe(HOUR);
     const post = await publish(s, 7, accountId, 'x limited');
-    s.x.injectFault({ endpoint: 'tweets_lookup', kind: 'rate_limit', resetAfterSec: 600 });
+    s.x.injectFault({ endpoint: 'tweets_lookup', kind: 'rate_limit', resetAfterSec: 2 * 3600 });
     await s.router.scheduler.tick();
     const row = await analyticsOf(s, post.id);
     expect(row.sync_status).toBe('rate_limited');
-    expect(fromDbTime(row.next_sync_at)!.getTime() - clock.now().getTime()).toBe(600_000);
-    clock.advance(600_000);
+    expect(fromDbTime(row.next_sync_at)!.getTime() - clock.now().getTime()).toBe(2 * HOUR);
+    // The post synced before, due in an hour, waits for the reset too.
+    expect(fromDbTime((await analyticsOf(s, synced.id)).next_sync_at)!.getTime() - clock.now().getTime()).toBe(2 * HOUR);
+    clock.advance(HOUR);
+    await s.router.scheduler.tick();
+    expect(await analyticsOf(s, post.id)).toMatchObject({ sync_status: 'rate_limited' });
+    expect(await snapshotsOf(s, synced.id)).toHaveLength(1);
+    clock.advance(HOUR);
     await s.router.scheduler.tick();
     expect(await analyticsOf(s, post.id)).toMatchObject({ sync_status: 'ok' });
+    expect(await snapshotsOf(s, synced.id)).toHaveLength(2);
   });
 });
 

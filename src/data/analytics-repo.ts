@@ -184,6 +184,22 @@ export class AnalyticsRepo {
     }));
   }
 
+  /**
+   * Holds back every analytics row of an account that would come due before `until` (a platform's rate limit that
+   * resets then), so the account's other posts do not meet the same limit meanwhile. Rows under a live lease are
+   * left to their holder.
+   */
+  async deferAccount(accountId: number, until: Date): Promise<void> {
+    const { analytics, posts } = this.deps.tables;
+    const now = toDbTime(this.deps.now());
+    const untilStr = toDbTime(until);
+    await retryingDeadlocks(() => this.q(analytics)
+      .whereIn('social_post_id', (sub) => sub.select('id').from(posts).where({ social_account_id: accountId }))
+      .andWhere('next_sync_at', '<', untilStr)
+      .andWhere((w) => w.whereNull('sync_lease_until').orWhere('sync_lease_until', '<', now))
+      .update({ next_sync_at: untilStr, updated_at: now }));
+  }
+
   /** The analytics row of a post, if it has one. */
   async forPost(postId: number): Promise<AnalyticsRow | undefined> {
     return this.q(this.deps.tables.analytics).where({ social_post_id: postId }).first();

@@ -132,6 +132,8 @@ export class AnalyticsSync {
     }
     logger.warn({ accountId: account.id, platform: account.platform, posts: ids.length, outcome, err: message }, 'analytics sync of an account failed');
     await analytics.release(ids, owner, outcome, outcome === 'scope_missing' ? RECONNECT_FOR_ANALYTICS : message, next);
+    // The limit is the account's: its other posts wait for the same reset instead of meeting it one by one.
+    if (outcome === 'rate_limited') await analytics.deferAccount(account.id, next);
   }
 
   private async context(account: AccountRow): Promise<AnalyticsContext> {
