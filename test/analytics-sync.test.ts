@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import { accountTokenBinding } from '../src/crypto/token-binding';
+import { TokenCipher } from '../src/crypto/token-cipher';
 import { fromDbTime } from '../src/data/db';
 import { createSocialRouter, type SocialRouter } from '../src/router';
 import { createClock, DAY, HOUR, MINUTE, type TestClock } from './helpers/clock';
@@ -31,6 +33,12 @@ async function publish(s: Stack, userId: number, accountId: number, caption: str
 const analyticsOf = (s: Stack, postId: number) => s.db.knex(s.db.tables.analytics).where({ social_post_id: postId }).first();
 const snapshotsOf = (s: Stack, postId: number) => s.db.knex(s.db.tables.analyticsSnapshots).where({ social_post_id: postId }).orderBy('id');
 const videoQueries = (s: Stack) => s.tiktok.requests().filter((r) => r.path === VIDEO_QUERY).length;
+/** An account's access token as stored, to call a simulator the way the adapter does. */
+async function accessToken(s: Stack, accountId: number): Promise<string> {
+  const row = await s.db.knex(s.db.tables.accounts).where({ id: accountId }).first();
+  return new TokenCipher(ENCRYPTION_KEY).decrypt(row.access_token, accountTokenBinding(row, 'access_token'));
+}
+
 const accountOf = async (s: Stack, userId: number, id: number) =>
   (await s.api.get(`${BASE}/accounts`).set(s.auth(userId)).expect(200)).body.accounts.find((a: { id: number }) => a.id === id);
 
@@ -146,6 +154,20 @@ describe('TikTok analytics', () => {
     expect(videoQueries(s) - calls).toBe(2);
     for (const id of posts) expect(await analyticsOf(s, id)).toMatchObject({ sync_status: 'ok' });
   }, 60_000);
+  it('the simulator\'s video query keeps TikTok\'s rules: fields as a query parameter, at most 20 ids, only the user\'s own videos', async () => {
+    const token = await accessToken(s, accountId);
+    const query = (q: string, body: unknown) => fetch(`${s.tiktok.url}${VIDEO_QUERY}${q}`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json; charset=UTF-8' }, body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
+    const [own] = s.tiktok.publishedPosts();
+    const ok = await query('?fields=id,view_count,like_count', { filters: { video_ids: [own.postId, '7000000000000000001'] } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.error.code).toBe('ok');
+    expect(ok.body.data.videos).toEqual([{ id: own.postId, view_count: expect.any(Number), like_count: expect.any(Number) }]);
+    expect((await query('', { filters: { video_ids: [own.postId] } })).body.error.code).toBe('invalid_params');
+    const tooMany = await query('?fields=id', { filters: { video_ids: Array.from({ length: 21 }, (_, i) => String(7e18 + i)) } });
+    expect(tooMany).toMatchObject({ status: 400, body: { error: { code: 'invalid_params' } } });
+  });
 });
 
 describe('an account connected before analytics\' scopes were asked for', () => {
@@ -214,6 +236,28 @@ describe('Instagram and X analytics', () => {
     expect(insights).toHaveLength(1);
   });
 
+  it('the Graph simulator refuses the insights metrics Meta deprecated, and X\'s lookup takes at most 100 ids and reports unknown ones', async () => {
+    const [igAccount] = (await s.connectInstagram(9)).accountIds;
+    const reel = await publish(s, 9, igAccount, 'deprecated metrics');
+    const igToken = await accessToken(s, igAccount);
+    const insights = (metric: string) => fetch(`${s.instagram.graphBaseUrl}/${reel.platform_post_id}/insights?${new URLSearchParams({ metric, access_token: igToken })}`)
+      .then(async (r) => ({ status: r.status, body: await r.json() as any }));
+    expect(await insights('plays,reach')).toMatchObject({ status: 400, body: { error: { code: 100 } } });
+    expect(await insights('impressions')).toMatchObject({ status: 400, body: { error: { code: 100 } } });
+    const ok = await insights('views,saved');
+    expect(ok.body.data.map((d: { name: string }) => d.name)).toEqual(['views', 'saved']);
+    expect(ok.body.data[0]).toMatchObject({ period: 'lifetime', values: [{ value: expect.any(Number) }] });
+
+    const { accountId } = await s.connectX(8);
+    const xToken = await accessToken(s, accountId);
+    const lookup = (ids: string[]) => fetch(`${s.x.url}/2/tweets?${new URLSearchParams({ ids: ids.join(','), 'tweet.fields': 'public_metrics' })}`, { headers: { Authorization: `Bearer ${xToken}` } })
+      .then(async (r) => ({ status: r.status, body: await r.json() as any }));
+    expect((await lookup(Array.from({ length: 101 }, (_, i) => String(1_900_000_000_000_000_000n + BigInt(i))))).status).toBe(400);
+    const missing = await lookup(['1234567890']);
+    expect(missing.status).toBe(200);
+    expect(missing.body.errors[0]).toMatchObject({ resource_id: '1234567890', title: 'Not Found Error' });
+  });
+
   it('an Instagram account that declined instagram_manage_insights is told to reconnect, and keeps its followers', async () => {
     const browser = s.browser();
     const url = new URL((await s.startConnect(4, 'instagram', browser)).authUrl);
@@ -231,11 +275,11 @@ describe('Instagram and X analytics', () => {
     const post = await publish(s, 6, accountId, 'x figures');
     s.x.setPostMetrics(post.platform_post_id, { impression_count: 5000, like_count: 250, reply_count: 30, retweet_count: 40, quote_count: 10, bookmark_count: 15 });
     s.x.setFollowers('xena', 321);
+    const lookupsBefore = s.x.requests().filter((r) => r.method === 'GET' && r.path === '/2/tweets').length;
     await s.router.scheduler.tick();
     expect(await analyticsOf(s, post.id)).toMatchObject({ views: 5000, likes: 250, comments: 30, shares: 50, saves: 15, reach: null, sync_status: 'ok' });
     expect(await accountOf(s, 6, accountId)).toMatchObject({ followers_count: 321, account_username: '@xena' });
-    const lookups = s.x.requests().filter((r) => r.method === 'GET' && r.path === '/2/tweets');
-    expect(lookups).toHaveLength(1);
+    expect(s.x.requests().filter((r) => r.method === 'GET' && r.path === '/2/tweets').length - lookupsBefore).toBe(1);
   });
 
   it('X\'s 429 makes all the account\'s rows wait until x-rate-limit-reset', async () => {
