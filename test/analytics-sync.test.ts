@@ -375,3 +375,37 @@ describe('two instances syncing one database', () => {
     expect(await analyticsOf(a, post.id)).toMatchObject({ sync_status: 'ok', sync_lease_owner: null });
   }, 60_000);
 });
+
+describe('analytics options', () => {
+  it('are validated with the others: tiers in increasing age, positive intervals, each bad field named', async () => {
+    const db = await createTestDb();
+    try {
+      const base = {
+        db: db.knex, tablePrefix: db.prefix, auth: { jwtSecret: JWT_SECRET }, encryptionKey: ENCRYPTION_KEY, publicUrl: 'https://example.com/wp-json',
+        frontendUrl: 'https://example.com', platforms: { tiktok: { clientKey: TIKTOK_KEY, clientSecret: TIKTOK_SECRET } }, scheduler: { enabled: false },
+      };
+      expect(() => createSocialRouter({
+        ...base,
+        analytics: { schedule: [{ maxAgeHours: 48, everyMinutes: 60 }, { maxAgeHours: 24, everyMinutes: 0 }], postsPerTick: 0 },
+      })).toThrow(/analytics\.schedule[\s\S]*analytics\.postsPerTick|analytics\.postsPerTick[\s\S]*analytics\.schedule/);
+      const router = createSocialRouter({ ...base, analytics: { schedule: [{ maxAgeHours: 2, everyMinutes: 5 }], olderEveryMinutes: 60, profileEveryMinutes: 30, errorRetryMinutes: 5, postsPerTick: 10, enabled: true } });
+      await router.close();
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('enabled: false leaves published posts unsynced', async () => {
+    const clock = createClock();
+    const s = await startStack({ router: { now: clock.now, quotas, analytics: { enabled: false } }, tiktok: { now: () => clock.now().getTime() } });
+    try {
+      const { accountId } = await s.connectTikTok(1);
+      const post = await publish(s, 1, accountId, 'not synced');
+      expect((await s.router.scheduler.tick()).postsSynced).toBe(0);
+      expect(await analyticsOf(s, post.id)).toBeUndefined();
+      expect(videoQueries(s)).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
