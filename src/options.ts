@@ -204,6 +204,22 @@ export interface SocialRouterOptions {
    * the check is refused); `toleranceSeconds` is how far a TikTok signature's time may be from now [300]
    */
   webhooks?: { toleranceSeconds?: number; meta?: { verifyToken?: string } };
+  /**
+   * Analytics sync on the scanner's tick: each published post's numbers are fetched again on a schedule by its age,
+   * the first tier whose `maxAgeHours` covers the post's age giving the interval, `olderEveryMinutes` after the last
+   * tier [hourly for the first day, every 6 h to 7 days, daily to 30 days, weekly after]. Followers and profile are
+   * refreshed every `profileEveryMinutes` [360]. A sync that failed for a passing reason is tried again after
+   * `errorRetryMinutes` [30]; `postsPerTick` bounds the posts one instance syncs per tick [500]. `enabled: false`
+   * turns it off [true]
+   */
+  analytics?: {
+    enabled?: boolean;
+    schedule?: Array<{ maxAgeHours: number; everyMinutes: number }>;
+    olderEveryMinutes?: number;
+    profileEveryMinutes?: number;
+    errorRetryMinutes?: number;
+    postsPerTick?: number;
+  };
   logger?: Logger;
   /** The clock every read and write of time goes through [() => new Date()] */
   now?: () => Date;
@@ -420,6 +436,19 @@ const schema = z.object({
       heartbeatSeconds: z.number().min(0.01).max(300).default(15),
     })
     .prefault({}),
+  analytics: z
+    .object({
+      enabled: z.boolean().default(true),
+      schedule: z
+        .array(z.object({ maxAgeHours: z.number().positive(), everyMinutes: z.number().int().min(1) }).strict())
+        .refine((tiers) => tiers.every((t, i) => i === 0 || t.maxAgeHours > tiers[i - 1].maxAgeHours), 'tiers must be in increasing maxAgeHours')
+        .default([{ maxAgeHours: 24, everyMinutes: 60 }, { maxAgeHours: 168, everyMinutes: 360 }, { maxAgeHours: 720, everyMinutes: 1440 }]),
+      olderEveryMinutes: z.number().int().min(1).default(10080),
+      profileEveryMinutes: z.number().int().min(1).default(360),
+      errorRetryMinutes: z.number().int().min(1).default(30),
+      postsPerTick: z.number().int().min(1).max(100_000).default(500),
+    })
+    .prefault({}),
   logger: z
     .custom<Logger>((v) => !!v && typeof (v as Logger).info === 'function' && typeof (v as Logger).error === 'function', 'must have pino\'s methods')
     .optional(),
@@ -442,6 +471,7 @@ export type ResolvedInstagramOptions = NonNullable<ResolvedOptions['platforms'][
 export type ResolvedXOptions = NonNullable<ResolvedOptions['platforms']['x']>;
 export type ResolvedYouTubeOptions = NonNullable<ResolvedOptions['platforms']['youtube']>;
 export type ResolvedFacebookOptions = NonNullable<ResolvedOptions['platforms']['facebook']>;
+export type ResolvedAnalyticsOptions = ResolvedOptions['analytics'];
 
 /** Paths that pino removes from every log line: tokens, codes, secrets, credentials. */
 export const REDACT_PATHS = [

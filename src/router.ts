@@ -46,6 +46,8 @@ import { WebhookTargetsRepo } from './data/webhook-targets-repo';
 import { LatePostIdsRepo } from './data/late-post-ids-repo';
 import { LatePostIds } from './services/late-post-ids';
 import { TokenService } from './services/token-service';
+import { AnalyticsRepo } from './data/analytics-repo';
+import { AnalyticsSync } from './services/analytics-sync';
 
 export const API_BASE = '/aurareels/v1/social';
 
@@ -117,8 +119,12 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const latePostIds = new LatePostIds({
     repo: new LatePostIdsRepo({ knex, posts: t.posts, now }), targets, accounts, tokens, adapters, recordEvent, logger, now,
   });
+  const analytics = new AnalyticsSync({
+    analytics: new AnalyticsRepo({ knex, tables: { analytics: t.analytics, snapshots: t.analyticsSnapshots, posts: t.posts, accounts: t.accounts }, now }),
+    accounts, tokens, adapters, options: o.analytics, workerId: worker.workerId, leaseSeconds: o.scheduler.leaseSeconds, now, logger,
+  });
   const scheduler = new Scheduler({
-    posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency, latePostIds,
+    posts, accounts, worker, tokens, logger, now, cron: o.scheduler.cron, concurrency: o.scheduler.concurrency, latePostIds, analytics,
     n8nMissedCallGraceMs: o.n8n.schedulerWebhookUrl ? o.n8n.missedCallGraceSeconds * 1000 : undefined,
     onN8nMissedCall: () => metrics?.n8nMissedCall(),
   });

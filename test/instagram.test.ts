@@ -13,7 +13,7 @@ describe('Instagram through Facebook Login', () => {
     const url = new URL(res.body.auth_url);
     expect(`${url.origin}${url.pathname}`).toBe(s.instagram.dialogUrl);
     expect(url.searchParams.get('client_id')).toBe('sim-app-id');
-    expect(url.searchParams.get('scope')).toBe('instagram_basic,instagram_content_publish,pages_show_list,pages_read_engagement,business_management');
+    expect(url.searchParams.get('scope')).toBe('instagram_basic,instagram_content_publish,pages_show_list,pages_read_engagement,business_management,instagram_manage_insights');
     expect(url.searchParams.get('auth_type')).toBe('rerequest');
     expect(url.searchParams.get('redirect_uri')).toBe(`${s.baseUrl}/wp-json/aurareels/v1/social/callback/instagram`);
     expect(url.searchParams.get('state')).toBe(res.body.state);

@@ -15,7 +15,7 @@ describe('TikTok OAuth', () => {
     const url = new URL(res.body.auth_url);
     expect(`${url.origin}${url.pathname}`).toBe(s.tiktok.authorizeUrl);
     expect(url.searchParams.get('client_key')).toBe(TIKTOK_KEY);
-    expect(url.searchParams.get('scope')).toBe('user.info.basic,video.publish,video.upload');
+    expect(url.searchParams.get('scope')).toBe('user.info.basic,video.publish,video.upload,video.list,user.info.stats');
     expect(url.searchParams.get('response_type')).toBe('code');
     expect(url.searchParams.get('redirect_uri')).toBe(`${s.baseUrl}/wp-json/aurareels/v1/social/callback/tiktok`);
     expect(url.searchParams.get('state')).toBe(res.body.state);

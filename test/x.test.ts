@@ -104,7 +104,7 @@ describe('posting a video to X', () => {
     expect(s.x.tweets()).toHaveLength(1);
     await s.router.scheduler.tick();
     expect(s.x.tweets().filter((t) => t.text === 'maybe posted')).toHaveLength(1);
-    expect(s.x.requests().filter((r) => r.path === '/2/tweets')).toHaveLength(1);
+    expect(s.x.requests().filter((r) => r.method === 'POST' && r.path === '/2/tweets')).toHaveLength(1);
   });
 
   it('text over 280 weighted characters is refused with 422 before anything is created', async () => {

@@ -21,8 +21,21 @@ export interface AccountRow {
   last_token_refresh: string | null;
   refresh_lock_until: string | null;
   metadata: string | null;
+  /** From the platform's profile, refreshed on a schedule (null until the first refresh, or where it does not say). */
+  followers_count?: number | string | null;
+  profile_synced_at?: string | null;
+  /** null (analytics work), or scope_missing: connected before analytics' scopes were asked for. */
+  analytics_status?: string | null;
   created_at: string | null;
   updated_at: string | null;
+}
+
+/** What a profile refresh brings; null fields keep what is stored. */
+export interface ProfileUpdate {
+  followers: number | null;
+  accountName: string | null;
+  accountUsername: string | null;
+  profilePictureUrl: string | null;
 }
 
 export interface ConnectedAccount {
@@ -104,6 +117,8 @@ export class AccountsRepo {
       token_scope: a.scope,
       is_active: true,
       status_reason: null,
+      // A connect asks for every current scope: analytics is tried again.
+      analytics_status: null,
       last_token_refresh: now,
       metadata: a.metadata ? JSON.stringify(a.metadata) : null,
       updated_at: now,
@@ -168,6 +183,41 @@ export class AccountsRepo {
       .andWhere((w) => w.whereNull('refresh_lock_until').orWhere('refresh_lock_until', '<', nowStr))
       .orderBy('token_expires_at', 'asc')
       .limit(limit);
+  }
+
+  /** Active accounts whose profile was last refreshed (or tried) at or before `before`, or never, oldest first. */
+  async dueForProfile(before: Date, limit: number): Promise<AccountRow[]> {
+    return this.q()
+      .where({ is_active: true })
+      .andWhere((w) => w.whereNull('profile_synced_at').orWhere('profile_synced_at', '<=', toDbTime(before)))
+      .orderBy([{ column: 'profile_synced_at', order: 'asc' }, { column: 'id', order: 'asc' }])
+      .limit(limit);
+  }
+
+  /**
+   * Takes an account's profile refresh by stamping it as done now, if it is still due: of several instances trying
+   * at once one gets true, and a refresh that fails is tried again on the schedule, not on every tick.
+   */
+  async claimProfile(id: number, before: Date): Promise<boolean> {
+    const n = await this.q()
+      .where({ id })
+      .andWhere((w) => w.whereNull('profile_synced_at').orWhere('profile_synced_at', '<=', toDbTime(before)))
+      .update({ profile_synced_at: this.stamp() });
+    return n === 1;
+  }
+
+  async saveProfile(id: number, p: ProfileUpdate): Promise<void> {
+    const values: Record<string, unknown> = { profile_synced_at: this.stamp(), updated_at: this.stamp() };
+    if (p.followers !== null) values.followers_count = p.followers;
+    if (p.accountName) values.account_name = p.accountName;
+    if (p.accountUsername) values.account_username = p.accountUsername;
+    if (p.profilePictureUrl) values.profile_picture_url = p.profilePictureUrl;
+    await this.q().where({ id }).update(values);
+  }
+
+  /** scope_missing: analytics wait for the user to reconnect (GET /accounts says so); null: analytics work. */
+  async setAnalyticsStatus(id: number, status: 'scope_missing' | null): Promise<void> {
+    await this.q().where({ id }).update({ analytics_status: status, updated_at: this.stamp() });
   }
 
   async unlockRefresh(id: number): Promise<void> {

@@ -32,6 +32,10 @@ export const account = z.object({
   created_at: nullableTime,
   needs_reconnect_by: nullableTime,
   reconnect_warning: z.string().nullable(),
+  followers_count: z.number().int().nullable().describe('Followers at the last profile refresh; null until then or where the platform does not say'),
+  profile_synced_at: nullableTime.describe('When the followers and profile were last refreshed'),
+  analytics_status: z.enum(['enabled', 'reconnect_required']).describe('reconnect_required: connected before analytics permissions were asked for'),
+  analytics_message: z.string().nullable().describe('What to do when analytics are not enabled'),
   quota: quota.optional(),
 });
 

@@ -3,6 +3,7 @@ import type { AccountRow } from '../data/accounts-repo';
 import { fromDbTime, toApiTime } from '../data/db';
 import type { PostListRow, PostRow } from '../data/posts-repo';
 import type { PlatformEntry } from '../services/platform-catalog';
+import { RECONNECT_FOR_ANALYTICS } from '../services/analytics-sync';
 
 function list(text: string | null): string[] {
   if (!text) return [];
@@ -63,6 +64,11 @@ export function accountResponse(a: AccountRow, now: Date) {
     created_at: toApiTime(a.created_at),
     needs_reconnect_by: by ? toApiTime(by) : null,
     reconnect_warning: warning,
+    // Refreshed on the analytics schedule; null until the first refresh or where the platform does not say.
+    followers_count: a.followers_count === null || a.followers_count === undefined ? null : Number(a.followers_count),
+    profile_synced_at: toApiTime(a.profile_synced_at),
+    analytics_status: a.analytics_status === 'scope_missing' ? 'reconnect_required' : 'enabled',
+    analytics_message: a.analytics_status === 'scope_missing' ? RECONNECT_FOR_ANALYTICS : null,
   };
 }
 

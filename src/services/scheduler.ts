@@ -3,6 +3,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { AccountsRepo } from '../data/accounts-repo';
 import type { PostsRepo } from '../data/posts-repo';
 import type { Logger } from '../options';
+import type { AnalyticsSync } from './analytics-sync';
 import type { LatePostIds } from './late-post-ids';
 import type { PublishWorker } from './publish-worker';
 import type { TokenService } from './token-service';
@@ -25,6 +26,8 @@ export interface SchedulerDeps {
   onN8nMissedCall?: () => void;
   /** Re-checks TikTok posts published before their public id existed. */
   latePostIds?: LatePostIds;
+  /** Syncs published posts' figures and accounts' profiles on each tick. */
+  analytics?: AnalyticsSync;
 }
 
 export interface TickReport {
@@ -32,6 +35,8 @@ export interface TickReport {
   tokensRefreshed: number;
   /** Posts whose public id was found by a re-check on this tick. */
   postIdsFound: number;
+  /** Posts whose figures the analytics sync saved on this tick. */
+  postsSynced: number;
 }
 
 /**
@@ -74,6 +79,7 @@ export class Scheduler {
   private readonly scans = new Set<Promise<TickReport>>();
   private upkeep?: Promise<number>;
   private idChecks?: Promise<number>;
+  private analyticsRun?: Promise<number>;
   private readonly pool: PublishPool;
   private closed = false;
   /** When the last scan finished claiming: the summary endpoint shows it, so a stalled scheduler is visible. */
@@ -134,9 +140,10 @@ export class Scheduler {
     }
     const tokensRefreshed = await this.refreshExpiringTokens();
     const postIdsFound = await this.checkLatePostIds();
+    const postsSynced = await this.syncAnalytics();
     await Promise.all(publishing);
     if (claimed || tokensRefreshed || postIdsFound) logger.info({ claimed, tokensRefreshed, postIdsFound }, 'scheduler tick');
-    return { claimed, tokensRefreshed, postIdsFound };
+    return { claimed, tokensRefreshed, postIdsFound, postsSynced };
   }
 
   /** Of these due posts, the scheduled ones n8n should have claimed by now and has not. */
@@ -181,6 +188,13 @@ export class Scheduler {
     return this.idChecks;
   }
 
+  /** The analytics sync, one run at a time however many scans overlap. */
+  private syncAnalytics(): Promise<number> {
+    if (!this.deps.analytics || this.closed) return Promise.resolve(0);
+    this.analyticsRun ??= this.deps.analytics.run().then((r) => r.postsSynced).finally(() => (this.analyticsRun = undefined));
+    return this.analyticsRun;
+  }
+
   /** Refreshes tokens that expire within 24 h ahead of any publish, so a scheduled post finds a live token. */
   private async refreshTokensDue(): Promise<number> {
     let refreshed = 0;
@@ -203,6 +217,7 @@ export class Scheduler {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.deps.analytics?.close();
     await this.task?.destroy();
     await Promise.allSettled([...this.scans]);
   }

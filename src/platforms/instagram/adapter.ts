@@ -7,7 +7,8 @@ import { extractHashtags, extractMentions } from '../caption';
 import type { CallObserver } from '../http';
 import { FacebookLogin } from '../meta/login';
 import { pollUntilDone } from '../polling';
-import type { LoginAccount, OAuthLogin, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
+import { InstagramAnalytics } from './analytics';
+import type { AccountProfile, AnalyticsContext, PostMetrics, LoginAccount, OAuthLogin, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
 import { containerErrorSubcode, INSTAGRAM_ERRORS, needsNewContainer, remedyFor } from './errors';
 import {
   containerStatusResponse, idResponse, igUserResponse, permalinkResponse, publishingLimitResponse, recentMediaResponse,
@@ -33,9 +34,9 @@ const STEP = { container: 'instagram.container', polling: 'instagram.polling', p
 
 export class InstagramAdapter implements PlatformAdapter {
   readonly platform = 'instagram' as const;
-
   /** Facebook Login's calls, shared with the Facebook Pages platform. */
   private readonly login: FacebookLogin;
+  private readonly analytics: InstagramAnalytics;
 
   constructor(private readonly deps: InstagramAdapterDeps) {
     const o = deps.options;
@@ -43,6 +44,15 @@ export class InstagramAdapter implements PlatformAdapter {
       appId: o.appId, appSecret: o.appSecret, graphBaseUrl: o.graphBaseUrl, timeoutMs: deps.timeoutMs, now: deps.now, observeCall: deps.observeCall,
       profile: INSTAGRAM_ERRORS,
     });
+    this.analytics = new InstagramAnalytics({ graphBaseUrl: o.graphBaseUrl, timeoutMs: deps.timeoutMs, now: deps.now, observeCall: deps.observeCall });
+  }
+
+  fetchPostMetrics(ctx: AnalyticsContext, platformPostIds: string[]): Promise<Map<string, PostMetrics>> {
+    return this.analytics.postMetrics(ctx, platformPostIds);
+  }
+
+  fetchAccountProfile(ctx: AnalyticsContext): Promise<AccountProfile> {
+    return this.analytics.accountProfile(ctx);
   }
 
   createStrategy(d: { callbackURL: string; store: StateStore }) {

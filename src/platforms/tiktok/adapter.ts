@@ -8,8 +8,9 @@ import { callPlatform, type PlatformResponse } from '../http';
 import type { CallObserver } from '../http';
 import { pollUntilDone } from '../polling';
 import type { VideoSource } from '../video-source';
+import { TikTokAnalytics } from './analytics';
 import type {
-  AccountOptions, LoginAccount, OAuthLogin, OptionsDraft, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet,
+  AccountProfile, AnalyticsContext, PostMetrics, AccountOptions, LoginAccount, OAuthLogin, OptionsDraft, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet,
 } from '../types';
 import { chunkRange, MAX_VIDEO_BYTES, planChunks, type ChunkPlan } from './chunking';
 import { apiFailure, failReasonError, oauthFailure } from './errors';
@@ -61,8 +62,19 @@ function tokenRejected(err: unknown): boolean {
 
 export class TikTokAdapter implements PlatformAdapter {
   readonly platform = 'tiktok' as const;
+  private readonly analytics: TikTokAnalytics;
 
-  constructor(private readonly deps: TikTokAdapterDeps) {}
+  constructor(private readonly deps: TikTokAdapterDeps) {
+    this.analytics = new TikTokAnalytics({ apiBaseUrl: deps.options.apiBaseUrl, timeoutMs: deps.timeoutMs, now: deps.now, observeCall: deps.observeCall });
+  }
+
+  fetchPostMetrics(ctx: AnalyticsContext, platformPostIds: string[]): Promise<Map<string, PostMetrics>> {
+    return this.analytics.postMetrics(ctx, platformPostIds);
+  }
+
+  fetchAccountProfile(ctx: AnalyticsContext): Promise<AccountProfile> {
+    return this.analytics.accountProfile(ctx);
+  }
 
   private get api(): string {
     return this.deps.options.apiBaseUrl;

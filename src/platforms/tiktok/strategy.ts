@@ -4,12 +4,16 @@ import { PlatformOAuth2Strategy } from '../oauth';
 import { callPlatform } from '../http';
 import { userInfoResponse } from './schemas';
 
-/** https://developers.tiktok.com/doc/login-kit-web */
-export const TIKTOK_SCOPES = ['user.info.basic', 'video.publish', 'video.upload'];
+/**
+ * https://developers.tiktok.com/doc/login-kit-web. video.list (Query Videos) and user.info.stats (follower_count)
+ * are for analytics: https://developers.tiktok.com/doc/tiktok-api-v2-video-query, /doc/tiktok-api-v2-get-user-info.
+ */
+export const TIKTOK_SCOPES = ['user.info.basic', 'video.publish', 'video.upload', 'video.list', 'user.info.stats'];
 
 /**
  * What posting cannot do without: the profile (user.info.basic) and Direct Post with creator_info, init and
- * status (video.publish). video.upload (inbox drafts) is asked for but not needed: a connect without it is kept.
+ * status (video.publish). video.upload (inbox drafts) and analytics' video.list and user.info.stats are asked for but
+ * not needed: a connect without them is kept (and an account connected before they were asked for keeps publishing).
  * https://developers.tiktok.com/doc/scopes-overview, /doc/content-posting-api-reference-direct-post
  */
 export const REQUIRED_SCOPES = ['user.info.basic', 'video.publish'];

@@ -6,7 +6,8 @@ import type { ResolvedXOptions } from '../../options';
 import { callPlatform, type PlatformResponse } from '../http';
 import { readMp4Duration } from '../mp4-duration';
 import { pollUntilDone } from '../polling';
-import type { AccountOptions, LoginAccount, OAuthLogin, OptionsDraft, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
+import { XAnalytics } from './analytics';
+import type { AccountProfile, AnalyticsContext, PostMetrics, AccountOptions, LoginAccount, OAuthLogin, OptionsDraft, PlatformAdapter, PlatformRules, PostDraft, PublishContext, PublishResult, TokenSet } from '../types';
 import type { VideoSource } from '../video-source';
 import { apiFailure, oauthFailure } from './errors';
 import { initializeResponse, mediaStatusResponse, meResponse, tokenResponse, tweetResponse } from './schemas';
@@ -39,8 +40,19 @@ interface MediaStep {
 
 export class XAdapter implements PlatformAdapter {
   readonly platform = 'x' as const;
+  private readonly analytics: XAnalytics;
 
-  constructor(private readonly deps: XAdapterDeps) {}
+  constructor(private readonly deps: XAdapterDeps) {
+    this.analytics = new XAnalytics({ apiBaseUrl: deps.options.apiBaseUrl, timeoutMs: deps.timeoutMs, now: deps.now });
+  }
+
+  fetchPostMetrics(ctx: AnalyticsContext, platformPostIds: string[]): Promise<Map<string, PostMetrics>> {
+    return this.analytics.postMetrics(ctx, platformPostIds);
+  }
+
+  fetchAccountProfile(ctx: AnalyticsContext): Promise<AccountProfile> {
+    return this.analytics.accountProfile(ctx);
+  }
 
   private get api(): string {
     return this.deps.options.apiBaseUrl;

@@ -31,6 +31,18 @@ export function handleControl(ex: Exchange, sim: InstagramSimulator): Promise<vo
         sim.invalidateTokens(subcode as number | undefined);
         return { ok: true };
       },
+      'POST /__sim/media-insights': async (body) => {
+        const { media_id: mediaId, ...values } = await body();
+        if (typeof mediaId !== 'string') throw new TypeError('media_id must be a string');
+        sim.setMediaInsights(mediaId, values as Record<string, number>);
+        return { ok: true };
+      },
+      'POST /__sim/followers': async (body) => {
+        const { ig_user_id: igUserId, followers_count: followers } = await body();
+        if (typeof igUserId !== 'string' || typeof followers !== 'number') throw new TypeError('ig_user_id (string) and followers_count (number) are required');
+        sim.setFollowers(igUserId, followers);
+        return { ok: true };
+      },
     },
   });
 }

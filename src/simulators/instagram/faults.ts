@@ -8,7 +8,7 @@ import type { InstagramFaultEndpoint, InstagramFaultKind } from './types';
 /** Endpoints where no user is known yet: throttling there is the app's (code 4), elsewhere the user's (code 17). */
 const APP_LEVEL = new Set<InstagramFaultEndpoint>(['dialog', 'access_token']);
 const IG_ENDPOINTS = new Set<InstagramFaultEndpoint>([
-  'ig_user', 'create_container', 'container_status', 'media_publish', 'media', 'publishing_limit', 'rupload',
+  'ig_user', 'create_container', 'container_status', 'media_publish', 'media', 'publishing_limit', 'rupload', 'insights',
 ]);
 /** Facebook Page endpoints: throttled under the Pages Business Use Case limit (80001), keyed by the Page. */
 const PAGE_ENDPOINTS = new Set<InstagramFaultEndpoint>(['video_reels_start', 'video_reels_finish', 'video_upload', 'video', 'video_insights']);

@@ -17,6 +17,7 @@ import {
   handleContainer, handleCreateContainer, handleIgUser, handleMedia, handleMediaList, handlePublish, handlePublishingLimit,
 } from './publishing';
 import { handleRupload } from './rupload';
+import { handleInsights } from './insights';
 import { resolveConfig, SimState, snapshotContainer, snapshotMedia } from './state';
 import type { InstagramFaultEndpoint, InstagramSimulator, InstagramSimulatorOptions } from './types';
 
@@ -69,6 +70,19 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
     invalidateTokens(subcode = 460) {
       for (const t of state.tokens.values()) t.invalidatedSubcode = subcode;
     },
+    setMediaInsights(mediaId, values) {
+      for (const [k, v] of Object.entries(values)) {
+        if (!['views', 'reach', 'likes', 'comments', 'shares', 'saved'].includes(k)) throw new TypeError(`setMediaInsights cannot set ${k}`);
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new TypeError(`${k} must be a non-negative integer`);
+      }
+      state.mediaInsights.set(mediaId, { ...state.mediaInsights.get(mediaId), ...values });
+    },
+    setFollowers(igUserId, followers) {
+      const ig = state.igAccount(igUserId);
+      if (!ig) throw new TypeError(`no simulated Instagram account ${igUserId}`);
+      if (!Number.isInteger(followers) || followers < 0) throw new TypeError('followers must be a non-negative integer');
+      ig.followersCount = followers;
+    },
     containers: () => [...state.containers.values()].map((c) => snapshotContainer(c, refresh)),
     facebookVideos: () => [...state.facebook.videos.values()].map(snapshotVideo),
     failNextFacebookVideo(message = 'Sorry, the video file you selected is in a format that we don\'t support.') {
@@ -85,6 +99,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
       state.publishTimes.clear();
       state.failNext.length = 0;
       state.facebook.clear();
+      state.mediaInsights.clear();
       state.requestLog.clear();
       state.processingMs = config.containerProcessingMs;
       local.destroyParked();
@@ -208,6 +223,7 @@ export async function createInstagramSimulator(options: InstagramSimulatorOption
     }
     if (ig && second === 'media' && method === 'GET') return { fault: 'media', igUserId: ig.id, handle: () => handleMediaList(ex, state, ig) };
     if (ig && second === 'media_publish' && method === 'POST') return { fault: 'media_publish', igUserId: ig.id, handle: () => handlePublish(ex, state, ig) };
+    if (media && second === 'insights' && method === 'GET') return { fault: 'insights', igUserId: media.igUserId, handle: () => handleInsights(ex, state, media) };
     if (ig && second === 'content_publishing_limit' && method === 'GET') {
       return { fault: 'publishing_limit', igUserId: ig.id, handle: () => handlePublishingLimit(ex, state, ig) };
     }

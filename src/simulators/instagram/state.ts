@@ -16,7 +16,7 @@ import type {
 
 export const FAULT_ENDPOINTS: readonly InstagramFaultEndpoint[] = [
   'dialog', 'access_token', 'me_accounts', 'page', 'ig_user', 'create_container',
-  'container_status', 'media_publish', 'media', 'publishing_limit', 'rupload',
+  'container_status', 'media_publish', 'media', 'publishing_limit', 'rupload', 'insights',
   'video_reels_start', 'video_reels_finish', 'video_upload', 'video', 'video_insights',
 ];
 export const FAULT_KINDS: readonly InstagramFaultKind[] = [
@@ -339,6 +339,8 @@ export class SimState {
   });
   readonly failNext: FailPlan[] = [];
   readonly requestLog = new RequestLog();
+  /** Insights a test set for a media (by id), over the ones that grow with time. */
+  readonly mediaInsights = new Map<string, Partial<Record<string, number>>>();
   /** Processing timers and downloads in flight: stopped by reset() and close(). */
   readonly timers = new Set<NodeJS.Timeout>();
   readonly aborts = new Set<AbortController>();

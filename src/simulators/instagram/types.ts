@@ -104,7 +104,9 @@ export type InstagramFaultEndpoint =
   /** GET /{ver}/{video-id} (status, permalink_url, likes and comments) */
   | 'video'
   /** GET /{ver}/{video-id}/video_insights */
-  | 'video_insights';
+  | 'video_insights'
+  /** GET /{ver}/{media-id}/insights */
+  | 'insights';
 
 export type InstagramFaultKind =
   /** 500, Graph code 1 "An unknown error has occurred." (is_transient). */
@@ -205,6 +207,10 @@ export interface InstagramSimulator {
   setContainerProcessingMs(ms: number): void;
   /** Every token issued so far now fails with code 190 and this subcode (default 460, password changed). */
   invalidateTokens(subcode?: number): void;
+  /** Sets a media's insights (views, reach, likes, comments, shares, saved); metrics not given keep growing with time. */
+  setMediaInsights(mediaId: string, values: Partial<Record<'views' | 'reach' | 'likes' | 'comments' | 'shares' | 'saved', number>>): void;
+  /** Sets an IG account's followers_count. */
+  setFollowers(igUserId: string, followers: number): void;
   containers(): SimContainer[];
   publishedMedia(): SimMedia[];
   /** Every access token (user, page, app) and authorization code ever issued, for leak-scan tests. */

@@ -33,6 +33,18 @@ export function handleControl(ex: Exchange, sim: TikTokSimulator): Promise<void>
         if (publishId !== undefined && typeof publishId !== 'string') throw new TypeError('publish_id must be a string');
         return { released: sim.releasePublicIds(publishId) };
       },
+      'POST /__sim/video-stats': async (body) => {
+        const { post_id: postId, ...stats } = await body();
+        if (typeof postId !== 'string') throw new TypeError('post_id must be a string');
+        sim.setVideoStats(postId, stats as Record<string, number>);
+        return { ok: true };
+      },
+      'POST /__sim/users/followers': async (body) => {
+        const { user, follower_count: followerCount } = await body();
+        if (typeof user !== 'string' || typeof followerCount !== 'number') throw new TypeError('user (string) and follower_count (number) are required');
+        sim.updateUser(user, { followerCount });
+        return { ok: true };
+      },
       'POST /__sim/expire-tokens': () => {
         sim.expireAccessTokens();
         return { ok: true };

@@ -6,6 +6,7 @@ import { handleAuthorize, handleRevoke, handleToken } from './oauth';
 import { handleUserInfo } from './user-info';
 import { handleCancel, handleCreatorInfo, handleInit, handleStatus, releasePublicId, stopAllWork } from './content-posting';
 import { handleUpload } from './upload';
+import { handleVideoQuery } from './video-query';
 import { applyFault } from './faults';
 import { handleControl } from './control';
 import { resolveConfig, resolveUsers, SimState, snapshot } from './state';
@@ -29,6 +30,7 @@ const ROUTES: Record<string, Route> = {
   '/v2/post/publish/status/fetch/': { fault: 'status', handle: handleStatus },
   '/v2/post/publish/cancel/': { fault: null, handle: handleCancel },
   '/upload/': { fault: 'upload', handle: handleUpload },
+  '/v2/video/query/': { fault: 'video_query', handle: handleVideoQuery },
 };
 
 /** Start a TikTok simulator on 127.0.0.1. */
@@ -61,6 +63,13 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
       }
       return released;
     },
+    setVideoStats(postId, stats) {
+      for (const [k, v] of Object.entries(stats)) {
+        if (!['view_count', 'like_count', 'comment_count', 'share_count'].includes(k)) throw new TypeError(`setVideoStats cannot set ${k}`);
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new TypeError(`${k} must be a non-negative integer`);
+      }
+      state.videoStats.set(postId, { ...state.videoStats.get(postId), ...stats });
+    },
     publishes: () => [...state.publishes.values()].map(snapshot),
     publishedPosts: () => [...state.publishes.values()].filter((p) => p.status === 'PUBLISH_COMPLETE').map(snapshot),
     issuedSecrets: () => [...state.secrets],
@@ -69,7 +78,7 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
     updateUser(who, patch) {
       const user = state.users.find((u) => u.openId === who || u.username === who);
       if (!user) throw new TypeError(`no simulated user ${who}`);
-      const allowed = ['privateAccount', 'commentDisabled', 'duetDisabled', 'stitchDisabled', 'maxVideoPostDurationSec'] as const;
+      const allowed = ['privateAccount', 'commentDisabled', 'duetDisabled', 'stitchDisabled', 'maxVideoPostDurationSec', 'followerCount'] as const;
       for (const key of Object.keys(patch)) {
         if (!(allowed as readonly string[]).includes(key)) throw new TypeError(`updateUser cannot change ${key}`);
       }
@@ -84,6 +93,7 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
       state.activeUsers.clear();
       state.rates.clear();
       state.failNext.length = 0;
+      state.videoStats.clear();
       state.requestLog.clear();
       state.processingMs = config.processingMs;
       local.destroyParked();

@@ -1,6 +1,7 @@
 // The simulator's memory: resolved options, users, codes, tokens, publishes, rate windows and the fault queue.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { FaultQueue, RequestLog } from '../kit';
+import type { VideoStats } from './video-query';
 import type {
   ResolvedTikTokSimUser,
   SimPublish,
@@ -13,7 +14,7 @@ import type {
 } from './types';
 
 export const FAULT_ENDPOINTS: readonly TikTokFaultEndpoint[] = [
-  'authorize', 'token', 'revoke', 'user_info', 'creator_info', 'init', 'upload', 'status',
+  'authorize', 'token', 'revoke', 'user_info', 'creator_info', 'init', 'upload', 'status', 'video_query',
 ];
 export const FAULT_KINDS: readonly TikTokFaultKind[] = [
   'http_500', 'http_503', 'rate_limit', 'reset', 'timeout_before', 'timeout_after', 'token_invalid', 'slow',
@@ -202,6 +203,8 @@ export class SimState {
   readonly faults = new FaultQueue<TikTokFault>(FAULT_ENDPOINTS, FAULT_KINDS);
   readonly failNext: string[] = [];
   readonly requestLog = new RequestLog();
+  /** Figures a test set for a video (by post id), over the ones that grow with time. */
+  readonly videoStats = new Map<string, Partial<VideoStats>>();
   processingMs: number;
   private nextGrantId = 1;
 

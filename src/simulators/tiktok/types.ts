@@ -80,7 +80,8 @@ export type TikTokFaultEndpoint =
   | 'creator_info'
   | 'init'
   | 'upload'
-  | 'status';
+  | 'status'
+  | 'video_query';
 
 export type TikTokFaultKind =
   /** 500 with the endpoint's own error body (internal_error / server_error). */
@@ -193,7 +194,12 @@ export interface TikTokSimulator {
   /** The configured users with generated ids filled in. */
   users(): ResolvedTikTokSimUser[];
   /** Change a user's account settings as they would in the TikTok app (creator_info reflects them at once). */
-  updateUser(openIdOrUsername: string, patch: Partial<Pick<ResolvedTikTokSimUser, 'privateAccount' | 'commentDisabled' | 'duetDisabled' | 'stitchDisabled' | 'maxVideoPostDurationSec'>>): void;
+  updateUser(openIdOrUsername: string, patch: Partial<Pick<ResolvedTikTokSimUser, 'privateAccount' | 'commentDisabled' | 'duetDisabled' | 'stitchDisabled' | 'maxVideoPostDurationSec' | 'followerCount'>>): void;
+  /**
+   * Sets a published video's figures (by its post id) as /v2/video/query/ reports them; fields not given keep growing
+   * with time since publishing.
+   */
+  setVideoStats(postId: string, stats: Partial<{ view_count: number; like_count: number; comment_count: number; share_count: number }>): void;
   /** Clear faults, publishes, counters, the request log and hung sockets; keeps users and tokens. */
   reset(): void;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 // The v2 API endpoints the adapter uses: users/me, the chunked media upload (initialize, append, finalize, status)
-// and POST /2/tweets, each with its user's x-rate-limit-* headers.
+// and POST /2/tweets, each with its user's x-rate-limit-* headers (post lookup and users/me's user.fields: metrics.ts).
 // Docs: https://docs.x.com/x-api/users/user-lookup-me, https://docs.x.com/x-api/media/quickstart/media-upload-chunked,
 // https://docs.x.com/x-api/media/append-media-upload, https://docs.x.com/x-api/media/finalize-media-upload,
 // https://docs.x.com/x-api/mediaupload/media-upload-status, https://docs.x.com/x-api/posts/create-post,
@@ -8,6 +8,7 @@ import { readMp4Duration } from '../../platforms/mp4-duration';
 import { weightedLength, X_MAX_WEIGHTED_LENGTH } from '../../platforms/x/text';
 import { BodyTooLargeError, multipartBoundary, parseMultipartParts } from '../kit';
 import type { Exchange } from './exchange';
+import { userFields } from './metrics';
 import { snowflake, type MediaRecord, type SimState, type TokenRecord } from './state';
 
 /** "Max video size 512 MB" for tweet_video (media best practices). */
@@ -22,7 +23,7 @@ const KEEP_BYTES = 64 * 1024 * 1024;
 const unauthorized = (ex: Exchange) => ex.problem(401, 'unauthorized', 'Unauthorized', 'Unauthorized');
 
 /** The Bearer token of a user-context call; answers 401/403 and returns null when it does not do. */
-function authenticate(ex: Exchange, state: SimState, scopes: string[]): TokenRecord | null {
+export function authenticate(ex: Exchange, state: SimState, scopes: string[]): TokenRecord | null {
   const m = /^Bearer\s+(\S+)$/i.exec(ex.header('authorization') ?? '');
   const rec = m ? state.tokens.get(m[1]) : undefined;
   if (!rec || rec.kind !== 'access' || rec.used || rec.grant.revoked || state.now() >= rec.expiresAt) {
@@ -38,7 +39,7 @@ function authenticate(ex: Exchange, state: SimState, scopes: string[]): TokenRec
 }
 
 /** Counts the call in the user's 15-minute window; answers 429 (code 88) past the limit. The headers to send otherwise. */
-function rateLimit(ex: Exchange, state: SimState, userId: string, endpoint: string, limit: number): Record<string, string> | null {
+export function rateLimit(ex: Exchange, state: SimState, userId: string, endpoint: string, limit: number): Record<string, string> | null {
   const { over, headers } = state.take(userId, endpoint, limit);
   if (!over) return headers;
   // The rate-limits page's 429 body.
@@ -65,7 +66,7 @@ export async function handleMe(ex: Exchange, state: SimState): Promise<void> {
   const headers = rateLimit(ex, state, t.grant.userId, 'users_me', 75);
   if (!headers) return;
   const u = state.user(t.grant.userId)!;
-  ex.json(200, { data: { id: u.id, name: u.name, username: u.username } }, headers);
+  ex.json(200, { data: { id: u.id, name: u.name, username: u.username, ...userFields(ex, state, u) } }, headers);
 }
 
 function mediaAuth(ex: Exchange, state: SimState): { t: TokenRecord; headers: Record<string, string> } | null {

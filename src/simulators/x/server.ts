@@ -1,7 +1,8 @@
 // The X simulator's HTTP server: X's routes and faults on the kit's plumbing, and the XSimulator object tests hold.
 import { applyTransportFault, commonControlRoutes, handleControl, serveRequests } from '../kit';
 import { startLocalServer } from '../local-server';
-import { handleAppend, handleFinalize, handleInitialize, handleMe, handleStatus, handleTweet } from './api';
+import { authenticate, handleAppend, handleFinalize, handleInitialize, handleMe, handleStatus, handleTweet, rateLimit } from './api';
+import { handleLookup } from './metrics';
 import { Exchange } from './exchange';
 import { handleAuthorize, handleRevoke, handleToken } from './oauth';
 import { SimState, type MediaRecord } from './state';
@@ -32,6 +33,7 @@ export async function createXSimulator(options: XSimulatorOptions): Promise<XSim
     processingMs: options.processingMs ?? 50,
     tweetsPer15Min: options.tweetsPer15Min ?? 100,
     mediaCallsPer15Min: options.mediaCallsPer15Min ?? 500,
+    lookupsPer15Min: options.lookupsPer15Min ?? 900,
     now: options.now ?? Date.now,
   }, options.users);
 
@@ -42,6 +44,19 @@ export async function createXSimulator(options: XSimulatorOptions): Promise<XSim
     failNextMedia: (message = 'Unsupported video format') => void state.failNext.push(message),
     expireAccessTokens() {
       for (const t of state.tokens.values()) if (t.kind === 'access') t.expiresAt = Math.min(t.expiresAt, state.now());
+    },
+    setPostMetrics(postId, metrics) {
+      for (const [k, v] of Object.entries(metrics)) {
+        if (!['retweet_count', 'reply_count', 'like_count', 'quote_count', 'bookmark_count', 'impression_count'].includes(k)) throw new TypeError(`setPostMetrics cannot set ${k}`);
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new TypeError(`${k} must be a non-negative integer`);
+      }
+      state.postMetrics.set(postId, { ...state.postMetrics.get(postId), ...metrics });
+    },
+    setFollowers(who, followers) {
+      const u = state.user(who);
+      if (!u) throw new TypeError(`no simulated X user ${who}`);
+      if (!Number.isInteger(followers) || followers < 0) throw new TypeError('followers must be a non-negative integer');
+      state.followers.set(u.id, followers);
     },
     media: () => [...state.media.values()].map(snapshot),
     tweets: () => state.tweets.map((t) => ({ ...t, mediaIds: [...t.mediaIds] })),
@@ -54,6 +69,7 @@ export async function createXSimulator(options: XSimulatorOptions): Promise<XSim
       state.tweets.length = 0;
       state.windows.clear();
       state.failNext.length = 0;
+      state.postMetrics.clear();
       state.requestLog.clear();
       local.destroyParked();
     },
@@ -71,6 +87,18 @@ export async function createXSimulator(options: XSimulatorOptions): Promise<XSim
           const { message } = await body();
           if (message !== undefined && typeof message !== 'string') throw new TypeError('message must be a string');
           sim.failNextMedia(message);
+          return { ok: true };
+        },
+        'POST /__sim/post-metrics': async (body) => {
+          const { post_id: postId, ...metrics } = await body();
+          if (typeof postId !== 'string') throw new TypeError('post_id must be a string');
+          sim.setPostMetrics(postId, metrics as Record<string, number>);
+          return { ok: true };
+        },
+        'POST /__sim/followers': async (body) => {
+          const { user, followers_count: followers } = await body();
+          if (typeof user !== 'string' || typeof followers !== 'number') throw new TypeError('user (string) and followers_count (number) are required');
+          sim.setFollowers(user, followers);
           return { ok: true };
         },
         'POST /__sim/expire-tokens': () => {
@@ -101,6 +129,16 @@ export async function createXSimulator(options: XSimulatorOptions): Promise<XSim
         : { fault: 'media_finalize', handle: () => handleFinalize(ex, state, phase[1]) };
     }
     if (path === '/2/tweets' && m === 'POST') return { fault: 'tweets', handle: () => handleTweet(ex, state) };
+    if (path === '/2/tweets' && m === 'GET') {
+      return {
+        fault: 'tweets_lookup',
+        handle: () => handleLookup(ex, state, (scopes) => {
+          const t = authenticate(ex, state, scopes);
+          const headers = t && rateLimit(ex, state, t.grant.userId, 'tweets_lookup', state.config.lookupsPer15Min);
+          return t && headers ? { userId: t.grant.userId, headers } : null;
+        }),
+      };
+    }
     return null;
   }
 

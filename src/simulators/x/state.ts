@@ -1,10 +1,11 @@
 // The X simulator's memory: options, users, codes, tokens, media uploads, posts, rate windows, faults and the request log.
 import { randomBytes, randomInt } from 'node:crypto';
 import { CodeStore, FaultQueue, RequestLog } from '../kit';
+import type { PublicMetrics } from './metrics';
 import type { SimTweet, SimXMedia, XFault, XFaultEndpoint, XFaultKind, XSimUser, XSimulatorOptions } from './types';
 
 export const FAULT_ENDPOINTS: readonly XFaultEndpoint[] = [
-  'authorize', 'token', 'revoke', 'users_me', 'media_initialize', 'media_append', 'media_finalize', 'media_status', 'tweets',
+  'authorize', 'token', 'revoke', 'users_me', 'media_initialize', 'media_append', 'media_finalize', 'media_status', 'tweets', 'tweets_lookup',
 ];
 export const FAULT_KINDS: readonly XFaultKind[] = ['http_500', 'http_503', 'rate_limit', 'reset', 'timeout_before', 'timeout_after', 'token_invalid', 'slow'];
 
@@ -68,6 +69,10 @@ export class SimState {
   readonly requestLog = new RequestLog();
   readonly failNext: string[] = [];
   readonly users: ResolvedUser[];
+  /** public_metrics a test set for a post (by id), over the ones that grow with time. */
+  readonly postMetrics = new Map<string, Partial<PublicMetrics>>();
+  /** followers_count a test set for a user (by id). */
+  readonly followers = new Map<string, number>();
 
   constructor(
     readonly config: Required<Omit<XSimulatorOptions, 'port' | 'redirectUris' | 'users'>> & { redirectUris: string[] | null },

@@ -26,11 +26,13 @@ export interface XSimulatorOptions {
   tweetsPer15Min?: number;
   /** Media upload calls (every phase) per user per 15-minute window. Default 500. */
   mediaCallsPer15Min?: number;
+  /** GET /2/tweets (post lookup) per user per 15-minute window (the rate-limit page has said 900 and 5,000). Default 900. */
+  lookupsPer15Min?: number;
   /** Clock in ms (expiry, rate windows). Default Date.now. */
   now?: () => number;
 }
 
-export type XFaultEndpoint = 'authorize' | 'token' | 'revoke' | 'users_me' | 'media_initialize' | 'media_append' | 'media_finalize' | 'media_status' | 'tweets';
+export type XFaultEndpoint = 'authorize' | 'token' | 'revoke' | 'users_me' | 'media_initialize' | 'media_append' | 'media_finalize' | 'media_status' | 'tweets' | 'tweets_lookup';
 
 export type XFaultKind =
   /** 500 with a problem body. */
@@ -86,6 +88,10 @@ export interface XSimulator {
   /** The next finalized video fails processing with this message. */
   failNextMedia(message?: string): void;
   expireAccessTokens(): void;
+  /** Sets a post's public_metrics as GET /2/tweets reports them; fields not given keep growing with time since posting. */
+  setPostMetrics(postId: string, metrics: Partial<{ retweet_count: number; reply_count: number; like_count: number; quote_count: number; bookmark_count: number; impression_count: number }>): void;
+  /** Sets a user's followers_count (users/me public_metrics). */
+  setFollowers(userIdOrUsername: string, followers: number): void;
   media(): SimXMedia[];
   tweets(): SimTweet[];
   issuedSecrets(): string[];
