@@ -155,20 +155,26 @@ function render(r: Results): string {
   if (r.api) {
     const a = r.api[0];
     out.push('');
-    const order = (a?.runs ?? []).map((x) => (x.side === 'product' ? 'P' : 'B')).join('');
-    out.push(`1. API · ${a?.connections ?? '?'} connections · autocannon in its own process · ${a?.runs.length ?? '?'} runs of ${a?.runSeconds ?? '?'} s per endpoint in the order ${order} (B baseline, P product; means; warm-up not counted)`);
-    const rows = [['endpoint', 'product req/s', 'p50 ms', 'p99 ms', 'baseline req/s', 'p50 ms', 'p99 ms', 'ratio', 'pairs', 'target', '', 'same JSON/SQL']];
+    const order = (r.api.find((e) => e.bare) ?? a)?.runs.map((x) => ({ product: 'P', baseline: 'B', bare: 'R' })[x.side]).join('') ?? '';
+    out.push(`1. API · ${a?.connections ?? '?'} connections · autocannon in its own process · ${a?.runSeconds ?? '?'} s runs per endpoint in the order ${order} (B baseline, R bare replay, P product; means; warm-up not counted)`);
+    const rows = [['endpoint', 'product req/s', 'p50 ms', 'p99 ms', 'baseline req/s', 'p99 ms', 'ratio', 'blocks', 'bare replay req/s', 'p99 ms', 'ratio', 'blocks', 'target', 'vs baseline', 'vs bare', 'same JSON/SQL']];
     for (const e of r.api) {
-      const errs = e.product.non2xx + e.product.errors + e.baseline.non2xx + e.baseline.errors;
+      const errs = e.product.non2xx + e.product.errors + e.baseline.non2xx + e.baseline.errors + (e.bare ? e.bare.non2xx + e.bare.errors : 0);
+      const span = (xs: number[] | undefined) => (xs?.length ? `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}` : '');
       rows.push([
-        e.name, fmt(e.product.rps), fmt(e.product.p50, 1), fmt(e.product.p99, 1), fmt(e.baseline.rps), fmt(e.baseline.p50, 1), fmt(e.baseline.p99, 1),
-        ratio(e.ratio), `${Math.min(...e.pairRatios).toFixed(2)}–${Math.max(...e.pairRatios).toFixed(2)}`, `≥ ${e.target.toFixed(2)}×`,
+        e.name, fmt(e.product.rps), fmt(e.product.p50, 1), fmt(e.product.p99, 1), fmt(e.baseline.rps), fmt(e.baseline.p99, 1),
+        ratio(e.ratio), span(e.pairRatios),
+        e.bare ? fmt(e.bare.rps) : '—', e.bare ? fmt(e.bare.p99, 1) : '', e.bare ? ratio(e.bareRatio) : '', span(e.barePairRatios),
+        `≥ ${e.target.toFixed(2)}×`,
         ok(e.pass) + (errs ? ` (${errs} non-2xx/errors)` : ''),
-        `${e.sameWork.json ? 'yes' : 'NO'}/${e.sameWork.sql ? 'yes' : 'NO'}${e.sameWork.productExtraSql.length ? ` +${e.sameWork.productExtraSql.length}` : ''}`,
+        e.bare ? ok(!!e.barePass) : '',
+        `${e.sameWork.json ? 'yes' : 'NO'}/${e.sameWork.sql ? 'yes' : 'NO'}${e.sameWork.productExtraSql.length ? ` +${e.sameWork.productExtraSql.length}` : ''}${e.bare ? (e.bareSameSql ? ' R=P' : ' R≠P') : ''}`,
       ]);
     }
     out.push(table(rows));
-    out.push('   ratio = mean product req/s ÷ mean baseline req/s; pairs = the ratio within each adjacent baseline/product pair of runs (noise).');
+    out.push('   ratio = mean product req/s ÷ mean req/s of the baseline (same queries, JWT check and serializers in bare handlers) or of the bare replay');
+    out.push('   (the exact statements the product sent, SQL and bindings, replayed by an Express handler in its own process, rows as JSON: R=P when');
+    out.push('   checked); blocks = the ratio within each block of adjacent runs holding one run of each side (the noise).');
     for (const e of r.api.filter((x) => x.sameWork.productExtraSql.length)) {
       out.push(`   ${e.name}: +${e.sameWork.productExtraSql.length} = statements the product sends per request that the baseline does not: ${describeSql(e.sameWork.productExtraSql)}`);
     }
