@@ -22,6 +22,8 @@ export interface ApiRun extends LoadResult {
   /** POST /publish: seconds until the background publishes the run started had all finished. */
   drainSec?: number;
   drained?: boolean;
+  /** The run's span on the machine's monotonic clock (µs, as V8's CPU profiles time their samples): splits a profile by run. */
+  monoUs: [number, number];
 }
 
 export interface ApiEndpointResult {
@@ -154,8 +156,9 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
       const runOnce = async (side: Side, durationSec: number, label: string): Promise<ApiRun> => {
         const started = Date.now();
         progress(`api · ${ep.name} · ${label} (${side})`, () => `${Math.min(durationSec, Math.round((Date.now() - started) / 1000))}/${durationSec} s`);
+        const mono0 = Number(process.hrtime.bigint() / 1000n);
         const r = await load.call<LoadResult>('run', spec(side, durationSec), (durationSec + 120) * 1000);
-        const run: ApiRun = { side, ...r };
+        const run: ApiRun = { side, ...r, monoUs: [mono0, Number(process.hrtime.bigint() / 1000n)] };
         // Requests still queued in the server when autocannon stopped are answered before the next run starts.
         await idleOf(side).call('idle', { timeoutMs: 60_000 }, 70_000);
         if (ep.method === 'POST') {

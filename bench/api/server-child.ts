@@ -1,6 +1,7 @@
 // The API phase's server process: the product (createSocialRouter mounted in an Express host) and the baseline (bare
 // Express handlers running the same knex queries, the same JWT verification and the same JSON) on two ports.
 // Each side has its own knex pool on the same database; the bench runs one side at a time.
+import { createSecretKey } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
@@ -50,12 +51,15 @@ async function listen(app: express.Express): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** The site secret as a KeyObject made once (a string would be tried as a PEM public key on every call first). */
+const SECRET_KEY = createSecretKey(Buffer.from(JWT_SECRET, 'utf8'));
+
 /** The user of a WordPress JWT (HS256, data.user.id or sub), or null. */
 function userOf(req: Request): number | null {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '');
   if (!m) return null;
   try {
-    const claims = jwt.verify(m[1], JWT_SECRET, { algorithms: ['HS256'] }) as { data?: { user?: { id?: unknown } }; sub?: unknown };
+    const claims = jwt.verify(m[1], SECRET_KEY, { algorithms: ['HS256'] }) as { data?: { user?: { id?: unknown } }; sub?: unknown };
     const id = Number(claims.data?.user?.id ?? claims.sub);
     return Number.isSafeInteger(id) && id > 0 ? id : null;
   } catch {

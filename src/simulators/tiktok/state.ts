@@ -31,6 +31,7 @@ export interface ResolvedConfig {
   accessTokenTtlSec: number;
   refreshTokenTtlSec: number;
   processingMs: number;
+  latencyMs: number;
   moderationMs: number;
   verifiedUrlPrefixes: string[];
   requireHttpsPull: boolean;
@@ -66,6 +67,7 @@ export function resolveConfig(o: TikTokSimulatorOptions): ResolvedConfig {
     accessTokenTtlSec: positive('accessTokenTtlSec', o.accessTokenTtlSec, 86400),
     refreshTokenTtlSec: positive('refreshTokenTtlSec', o.refreshTokenTtlSec, 31536000),
     processingMs: positive('processingMs', o.processingMs, 50, true),
+    latencyMs: positive('latencyMs', o.latencyMs, 0, true),
     moderationMs: positive('moderationMs', o.moderationMs, 0, true),
     verifiedUrlPrefixes: [...(o.verifiedUrlPrefixes ?? [])],
     requireHttpsPull: o.requireHttpsPull ?? false,
@@ -203,6 +205,7 @@ export class SimState {
   readonly failNext: string[] = [];
   readonly requestLog = new RequestLog();
   processingMs: number;
+  latencyMs: number;
   private nextGrantId = 1;
 
   constructor(
@@ -212,6 +215,7 @@ export class SimState {
     readonly baseUrl: string,
   ) {
     this.processingMs = config.processingMs;
+    this.latencyMs = config.latencyMs;
   }
 
   now(): number {
