@@ -6,9 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeSql, runApiPhase, type ApiEndpointResult } from './api/phase';
 import { runBurstPhase, type BurstResult } from './burst/phase';
+import { runScalePhase, type ScaleResult } from './scale/phase';
 import { runLagPhase, type LagResult } from './lag/phase';
 import { runStreamsPhase, type StreamsResult } from './streams/phase';
-import { type BenchArgs, LOG_DIR, type Phase, parseArgs, REPO_DIR, RESULTS_DIR, VIDEO_BYTES } from './lib/common';
+import { type BenchArgs, LOG_DIR, type Phase, parseArgs, PHASES, REPO_DIR, RESULTS_DIR, VIDEO_BYTES } from './lib/common';
 import { compileChildren } from './lib/ipc';
 import { note, progress, progressDone } from './lib/progress';
 import {
@@ -20,6 +21,7 @@ interface Results {
   meta: Record<string, unknown>;
   api?: ApiEndpointResult[];
   burst?: BurstResult;
+  scale?: ScaleResult;
   lag?: LagResult;
   streams?: StreamsResult;
   errors: Array<{ phase: string; message: string }>;
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
     };
     results.api = await phase('api', () => runApiPhase({ args, env, db: db!, accounts }));
     results.burst = await phase('burst', () => runBurstPhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
+    results.scale = await phase('scale', () => runScalePhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
     results.lag = await phase('lag', () => runLagPhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
     results.streams = await phase('streams', () => runStreamsPhase({ args, env }));
     results.meta.finishedAt = new Date().toISOString();
@@ -212,6 +215,8 @@ function render(r: Results): string {
     out.push(`   scanner heap at peak RSS: ${b.scannerReports.map((s) => (s.atPeak ? `${mb(s.atPeak.heapUsed)} used of ${mb(s.atPeak.heapTotal)}` : '—')).join(', ')}; heap retained after a full GC at the end: ${gc.join(', ')}`);
   }
 
+  if (r.scale) out.push('', ...renderScale(r.scale, heapLimit(r)));
+
   if (r.lag) {
     const l = r.lag;
     out.push('');
@@ -250,12 +255,31 @@ function render(r: Results): string {
   }
   const load = m.loadAverage as Record<string, number[]> | undefined;
   if (load) {
-    const phases = ['api', 'burst', 'lag', 'streams'].filter((p) => load[`${p}Start`]);
+    const phases = PHASES.filter((p) => load[`${p}Start`]);
     out.push('');
     out.push(`Machine load (1-min load average at the start → end of each phase, ${m.cpus} CPUs; other work on the machine shows here): ${phases.map((p) => `${p} ${load[`${p}Start`][0]} → ${load[`${p}End`]?.[0] ?? '?'}`).join(', ')}`);
   }
   for (const e of r.errors) out.push(`\n! ${e.phase} phase failed: ${e.message.split('\n')[0]}`);
   return out.join('\n');
+}
+
+function renderScale(s: ScaleResult, flags: string): string[] {
+  const out: string[] = [];
+  out.push(`2b. Scale-out · ${fmt(s.posts)} posts due at once · scanner processes on one database · simulator answers every call after ${fmt(s.latencyMs)} ms · ${flags}`);
+  const rows = [['processes', 'all published', 'posts/s', '× one', 'target', '', 'claims by process', 'dup / missing', 'DB share by process', 'CPU s by process', 'DB server CPU s']];
+  for (const r of s.runs) {
+    rows.push([
+      String(r.processes), r.allPublishedSec === null ? '—' : `${fmt(r.allPublishedSec, 1)} s`, fmt(r.perSec, 1), ratio(r.ratio),
+      r.target === null ? '' : `≥ ${r.target.toFixed(1)}×`, r.target === null ? '' : ok((r.ratio ?? 0) >= r.target),
+      r.perProcess.map((p) => fmt(p.claimed)).join(' / '), `${r.duplicates} / ${r.missing}`,
+      r.perProcess.map((p) => `${(p.dbShare * 100).toFixed(0)}%`).join(' / '), r.perProcess.map((p) => fmt(p.cpuSec, 1)).join(' / '),
+      r.dbServerCpuSec === null ? '—' : fmt(r.dbServerCpuSec, 1),
+    ]);
+  }
+  out.push(table(rows));
+  out.push('   × one = posts/s ÷ posts/s of one process; every post must reach the simulator exactly once (dup / missing = 0). DB share = the');
+  out.push('   summed durations of the process\'s statements (knex query → response) ÷ its wall time (overlapping statements each count).');
+  return out;
 }
 
 main().catch((err) => {

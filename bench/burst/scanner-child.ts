@@ -60,6 +60,11 @@ export interface ScannerReport {
   scans: Array<{ startedAt: number; ms: number; claimed: number }>;
   /** Posts this process claimed and when it claimed the last of them (ms), as observed at the repository. */
   claims: { observed: boolean; count: number; lastAt: number | null };
+  /**
+   * Statements this process sent since go/init, and the sum of their durations (ms, from knex's `query` event to its
+   * `query-response`/`query-error`): overlapping statements each count, so it can exceed the wall time.
+   */
+  db: { queries: number; ms: number };
 }
 
 let ticks = 0;
@@ -72,10 +77,29 @@ const tickLog: Array<{ startedAt: number; ms: number; claimed: number }> = [];
 const scans = new Set<Promise<unknown>>();
 let startedAt = 0;
 let cpuAtStart = process.cpuUsage();
+/** Statement start times by knex's query uid, and the running totals the report gives. */
+const queryStarts = new Map<string, number>();
+const db = { queries: 0, ms: 0 };
+function resetDbTime(): void {
+  db.queries = 0;
+  db.ms = 0;
+}
 
 serve({
   async init(o: { env: BenchEnv; mode: 'burst' | 'cron'; cron?: string; name: string }) {
     knex = knexFactory(knexConfigFor(o.env.dbUrl));
+    knex.on('query', (q: { __knexQueryUid: string }) => {
+      queryStarts.set(q.__knexQueryUid, performance.now());
+      db.queries++;
+    });
+    const ended = (_r: unknown, q: { __knexQueryUid: string }) => {
+      const t0 = queryStarts.get(q.__knexQueryUid);
+      if (t0 === undefined) return;
+      queryStarts.delete(q.__knexQueryUid);
+      db.ms += performance.now() - t0;
+    };
+    knex.on('query-response', ended);
+    knex.on('query-error', ended);
     await knex.raw('select 1');
     // BENCH_SCANNER_CONCURRENCY: an experiment with the scheduler.concurrency option (the bench keeps its default).
     const concurrency = Number(process.env.BENCH_SCANNER_CONCURRENCY) || undefined;
@@ -123,12 +147,14 @@ serve({
     sample();
     cpuAtStart = process.cpuUsage();
     startedAt = Date.now();
+    resetDbTime();
     return { pid: process.pid, rssAtReady };
   },
   /** Burst: tick until a tick claims nothing (every due post is taken, by this process or another). */
   async go(): Promise<ScannerReport> {
     startedAt = Date.now();
     cpuAtStart = process.cpuUsage();
+    resetDbTime();
     for (;;) {
       const r = await router.scheduler.tick();
       ticks++;
@@ -161,6 +187,7 @@ function report(): ScannerReport {
     pid: process.pid, ticks, claimed, startedAt, endedAt: Date.now(), rssAtReady, peakRss, vmHwm: vmHwm(), atPeak, spacesAtPeak,
     cpuSec: Math.round((cpu.user + cpu.system) / 1e4) / 100, heapUsedAfterGc: null, scans: tickLog,
     claims: { observed: claimsObserved, count: firstClaims.size, lastAt: firstClaims.size ? Math.max(...firstClaims.values()) : null },
+    db: { queries: db.queries, ms: Math.round(db.ms) },
   };
 }
 
