@@ -14,6 +14,8 @@ import { seedDue } from '../burst/phase';
 import type { ScannerReport } from '../burst/scanner-child';
 
 export const SCALE_TARGETS: Record<number, number> = { 2: 1.8, 4: 3.2 };
+/** The product's scheduler.concurrency default (src/options.ts). */
+const DEFAULT_CONCURRENCY = 16;
 
 export interface ScaleRun {
   processes: number;
@@ -30,8 +32,11 @@ export interface ScaleRun {
   duplicates: number;
   missing: number;
   outcome: { published: number; failed: number; other: number };
-  /** Per process: posts it claimed, its statements and their summed duration, its CPU seconds. */
-  perProcess: Array<{ claimed: number; queries: number; dbMs: number; cpuSec: number; wallSec: number; dbShare: number }>;
+  /**
+   * Per process: posts it claimed, its statements and their summed duration, its CPU seconds; `dbMsPerPost` = that
+   * duration ÷ its posts, `dbShare` = that duration ÷ its publishing slots' time (scheduler.concurrency × wall time).
+   */
+  perProcess: Array<{ claimed: number; queries: number; dbMs: number; dbMsPerPost: number | null; cpuSec: number; wallSec: number; dbShare: number }>;
   /** The database server's CPU seconds during the run (local MariaDB/MySQL only) and the bench process's. */
   dbServerCpuSec: number | null;
   mainCpuSec: number;
@@ -40,7 +45,8 @@ export interface ScaleRun {
 export interface ScaleResult {
   latencyMs: number;
   posts: number;
-  concurrency: number | null;
+  /** scheduler.concurrency of the scanners (the product's default, or BENCH_SCANNER_CONCURRENCY). */
+  concurrency: number;
   runs: ScaleRun[];
   pass: boolean;
 }
@@ -53,13 +59,14 @@ export async function runScalePhase(o: {
   const counts = db.dialect === 'sqlite' ? [1] : args.scaleProcesses;
   if (db.dialect === 'sqlite') note('  scale: SQLite is single-writer: one process only (run it on MariaDB/MySQL for the table)');
   const runs: ScaleRun[] = [];
+  const concurrency = Number(process.env.BENCH_SCANNER_CONCURRENCY) || DEFAULT_CONCURRENCY;
   try {
     for (const k of counts) {
       platform.sim.reset();
       platform.sim.setLatencyMs(args.scaleLatencyMs);
       progress(`scale · seeding ${n.toLocaleString('en-US')} due posts for ${k} process${k > 1 ? 'es' : ''}`);
       const ids = await seedDue(db, accounts, n, o.videoUrlOf);
-      runs.push(await runOnce({ k, ids, env, db, platform, nodeFlags: scannerNodeFlags(args) }));
+      runs.push(await runOnce({ k, ids, env, db, platform, nodeFlags: scannerNodeFlags(args), concurrency }));
     }
   } finally {
     platform.sim.setLatencyMs(0);
@@ -71,10 +78,10 @@ export async function runScalePhase(o: {
     r.target = SCALE_TARGETS[r.processes] ?? null;
   }
   const pass = runs.every((r) => r.completed && r.duplicates === 0 && r.missing === 0 && (r.target === null || (r.ratio ?? 0) >= r.target));
-  return { latencyMs: args.scaleLatencyMs, posts: n, concurrency: Number(process.env.BENCH_SCANNER_CONCURRENCY) || null, runs, pass };
+  return { latencyMs: args.scaleLatencyMs, posts: n, concurrency, runs, pass };
 }
 
-async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb; platform: Platform; nodeFlags: string[] }): Promise<ScaleRun> {
+async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb; platform: Platform; nodeFlags: string[]; concurrency: number }): Promise<ScaleRun> {
   const { k, ids, env, db, platform } = o;
   const n = ids.length;
   const lo = ids[0];
@@ -134,7 +141,10 @@ async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb
       perSec, ratio: null, target: null, duplicates, missing, outcome,
       perProcess: reports.map((r) => {
         const wallSec = (r.endedAt - r.startedAt) / 1000;
-        return { claimed: r.claimed, queries: r.db.queries, dbMs: r.db.ms, cpuSec: r.cpuSec, wallSec: round(wallSec, 2), dbShare: round(r.db.ms / 1000 / Math.max(wallSec, 0.001), 3) };
+        return {
+          claimed: r.claimed, queries: r.db.queries, dbMs: r.db.ms, dbMsPerPost: r.claimed ? round(r.db.ms / r.claimed, 1) : null, cpuSec: r.cpuSec,
+          wallSec: round(wallSec, 2), dbShare: round(r.db.ms / 1000 / (o.concurrency * Math.max(wallSec, 0.001)), 3),
+        };
       }),
       dbServerCpuSec: cpu.dbServerSec,
       mainCpuSec: cpu.mainSec,
