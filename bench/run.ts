@@ -278,6 +278,15 @@ function renderScale(s: ScaleResult, flags: string): string[] {
     ]);
   }
   out.push(table(rows));
+  for (const r of s.runs) {
+    const by = new Map<string, { n: number; ms: number }>();
+    for (const p of r.perProcess) for (const [k, v] of Object.entries(p.byStatement)) {
+      const x = by.get(k) ?? { n: 0, ms: 0 };
+      by.set(k, { n: x.n + v.n, ms: x.ms + v.ms });
+    }
+    const top = [...by].sort((x, y) => y[1].ms - x[1].ms).slice(0, 4);
+    out.push(`   ${r.processes} process${r.processes > 1 ? 'es' : ''}, DB time by statement: ${top.map(([k, v]) => `${k} ${fmt(v.ms / 1000, 1)} s (${fmt(v.n)}, ${fmt(v.ms / v.n, 1)} ms each)`).join(' · ')}`);
+  }
   out.push('   × one = posts/s ÷ posts/s of one process; every post must reach the simulator exactly once (dup / missing = 0). DB ms per post =');
   out.push('   the summed durations of the process\'s statements (knex query → response) ÷ its posts; DB share = the same ÷ (concurrency × wall time).');
   return out;

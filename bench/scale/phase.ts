@@ -36,7 +36,7 @@ export interface ScaleRun {
    * Per process: posts it claimed, its statements and their summed duration, its CPU seconds; `dbMsPerPost` = that
    * duration ÷ its posts, `dbShare` = that duration ÷ its publishing slots' time (scheduler.concurrency × wall time).
    */
-  perProcess: Array<{ claimed: number; queries: number; dbMs: number; dbMsPerPost: number | null; cpuSec: number; wallSec: number; dbShare: number }>;
+  perProcess: Array<{ claimed: number; queries: number; dbMs: number; dbMsPerPost: number | null; cpuSec: number; wallSec: number; dbShare: number; byStatement: Record<string, { n: number; ms: number }> }>;
   /** The database server's CPU seconds during the run (local MariaDB/MySQL only) and the bench process's. */
   dbServerCpuSec: number | null;
   mainCpuSec: number;
@@ -143,7 +143,7 @@ async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb
         const wallSec = (r.endedAt - r.startedAt) / 1000;
         return {
           claimed: r.claimed, queries: r.db.queries, dbMs: r.db.ms, dbMsPerPost: r.claimed ? round(r.db.ms / r.claimed, 1) : null, cpuSec: r.cpuSec,
-          wallSec: round(wallSec, 2), dbShare: round(r.db.ms / 1000 / (o.concurrency * Math.max(wallSec, 0.001)), 3),
+          wallSec: round(wallSec, 2), dbShare: round(r.db.ms / 1000 / (o.concurrency * Math.max(wallSec, 0.001)), 3), byStatement: r.db.byStatement,
         };
       }),
       dbServerCpuSec: cpu.dbServerSec,
