@@ -6,9 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeSql, runApiPhase, type ApiEndpointResult } from './api/phase';
 import { runBurstPhase, type BurstResult } from './burst/phase';
+import { runScalePhase, type ScaleResult } from './scale/phase';
 import { runLagPhase, type LagResult } from './lag/phase';
 import { runStreamsPhase, type StreamsResult } from './streams/phase';
-import { type BenchArgs, LOG_DIR, type Phase, parseArgs, REPO_DIR, RESULTS_DIR, VIDEO_BYTES } from './lib/common';
+import { type BenchArgs, LOG_DIR, type Phase, parseArgs, PHASES, REPO_DIR, RESULTS_DIR, VIDEO_BYTES } from './lib/common';
 import { compileChildren } from './lib/ipc';
 import { note, progress, progressDone } from './lib/progress';
 import {
@@ -20,6 +21,7 @@ interface Results {
   meta: Record<string, unknown>;
   api?: ApiEndpointResult[];
   burst?: BurstResult;
+  scale?: ScaleResult;
   lag?: LagResult;
   streams?: StreamsResult;
   errors: Array<{ phase: string; message: string }>;
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
     };
     results.api = await phase('api', () => runApiPhase({ args, env, db: db!, accounts }));
     results.burst = await phase('burst', () => runBurstPhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
+    results.scale = await phase('scale', () => runScalePhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
     results.lag = await phase('lag', () => runLagPhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
     results.streams = await phase('streams', () => runStreamsPhase({ args, env }));
     results.meta.finishedAt = new Date().toISOString();
@@ -155,20 +158,26 @@ function render(r: Results): string {
   if (r.api) {
     const a = r.api[0];
     out.push('');
-    const order = (a?.runs ?? []).map((x) => (x.side === 'product' ? 'P' : 'B')).join('');
-    out.push(`1. API · ${a?.connections ?? '?'} connections · autocannon in its own process · ${a?.runs.length ?? '?'} runs of ${a?.runSeconds ?? '?'} s per endpoint in the order ${order} (B baseline, P product; means; warm-up not counted)`);
-    const rows = [['endpoint', 'product req/s', 'p50 ms', 'p99 ms', 'baseline req/s', 'p50 ms', 'p99 ms', 'ratio', 'pairs', 'target', '', 'same JSON/SQL']];
+    const order = (r.api.find((e) => e.bare) ?? a)?.runs.map((x) => ({ product: 'P', baseline: 'B', bare: 'R' })[x.side]).join('') ?? '';
+    out.push(`1. API · ${a?.connections ?? '?'} connections · autocannon in its own process · ${a?.runSeconds ?? '?'} s runs per endpoint in the order ${order} (B baseline, R bare replay, P product; means; warm-up not counted)`);
+    const rows = [['endpoint', 'product req/s', 'p50 ms', 'p99 ms', 'baseline req/s', 'p99 ms', 'ratio', 'blocks', 'bare replay req/s', 'p99 ms', 'ratio', 'blocks', 'target', 'vs baseline', 'vs bare', 'same JSON/SQL']];
     for (const e of r.api) {
-      const errs = e.product.non2xx + e.product.errors + e.baseline.non2xx + e.baseline.errors;
+      const errs = e.product.non2xx + e.product.errors + e.baseline.non2xx + e.baseline.errors + (e.bare ? e.bare.non2xx + e.bare.errors : 0);
+      const span = (xs: number[] | undefined) => (xs?.length ? `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}` : '');
       rows.push([
-        e.name, fmt(e.product.rps), fmt(e.product.p50, 1), fmt(e.product.p99, 1), fmt(e.baseline.rps), fmt(e.baseline.p50, 1), fmt(e.baseline.p99, 1),
-        ratio(e.ratio), `${Math.min(...e.pairRatios).toFixed(2)}–${Math.max(...e.pairRatios).toFixed(2)}`, `≥ ${e.target.toFixed(2)}×`,
+        e.name, fmt(e.product.rps), fmt(e.product.p50, 1), fmt(e.product.p99, 1), fmt(e.baseline.rps), fmt(e.baseline.p99, 1),
+        ratio(e.ratio), span(e.pairRatios),
+        e.bare ? fmt(e.bare.rps) : '—', e.bare ? fmt(e.bare.p99, 1) : '', e.bare ? ratio(e.bareRatio) : '', span(e.barePairRatios),
+        `≥ ${e.target.toFixed(2)}×`,
         ok(e.pass) + (errs ? ` (${errs} non-2xx/errors)` : ''),
-        `${e.sameWork.json ? 'yes' : 'NO'}/${e.sameWork.sql ? 'yes' : 'NO'}${e.sameWork.productExtraSql.length ? ` +${e.sameWork.productExtraSql.length}` : ''}`,
+        e.bare ? ok(!!e.barePass) : '',
+        `${e.sameWork.json ? 'yes' : 'NO'}/${e.sameWork.sql ? 'yes' : 'NO'}${e.sameWork.productExtraSql.length ? ` +${e.sameWork.productExtraSql.length}` : ''}${e.bare ? (e.bareSameSql ? ' R=P' : ' R≠P') : ''}`,
       ]);
     }
     out.push(table(rows));
-    out.push('   ratio = mean product req/s ÷ mean baseline req/s; pairs = the ratio within each adjacent baseline/product pair of runs (noise).');
+    out.push('   ratio = mean product req/s ÷ mean req/s of the baseline (same queries, JWT check and serializers in bare handlers) or of the bare replay');
+    out.push('   (the exact statements the product sent, SQL and bindings, replayed by an Express handler in its own process, rows as JSON: R=P when');
+    out.push('   checked); blocks = the ratio within each block of adjacent runs holding one run of each side (the noise).');
     for (const e of r.api.filter((x) => x.sameWork.productExtraSql.length)) {
       out.push(`   ${e.name}: +${e.sameWork.productExtraSql.length} = statements the product sends per request that the baseline does not: ${describeSql(e.sameWork.productExtraSql)}`);
     }
@@ -205,6 +214,8 @@ function render(r: Results): string {
     const gc = b.scannerReports.map((s) => (s.heapUsedAfterGc ? mb(s.heapUsedAfterGc) : '—'));
     out.push(`   scanner heap at peak RSS: ${b.scannerReports.map((s) => (s.atPeak ? `${mb(s.atPeak.heapUsed)} used of ${mb(s.atPeak.heapTotal)}` : '—')).join(', ')}; heap retained after a full GC at the end: ${gc.join(', ')}`);
   }
+
+  if (r.scale) out.push('', ...renderScale(r.scale, heapLimit(r)));
 
   if (r.lag) {
     const l = r.lag;
@@ -244,12 +255,41 @@ function render(r: Results): string {
   }
   const load = m.loadAverage as Record<string, number[]> | undefined;
   if (load) {
-    const phases = ['api', 'burst', 'lag', 'streams'].filter((p) => load[`${p}Start`]);
+    const phases = PHASES.filter((p) => load[`${p}Start`]);
     out.push('');
     out.push(`Machine load (1-min load average at the start → end of each phase, ${m.cpus} CPUs; other work on the machine shows here): ${phases.map((p) => `${p} ${load[`${p}Start`][0]} → ${load[`${p}End`]?.[0] ?? '?'}`).join(', ')}`);
   }
   for (const e of r.errors) out.push(`\n! ${e.phase} phase failed: ${e.message.split('\n')[0]}`);
   return out.join('\n');
+}
+
+function renderScale(s: ScaleResult, flags: string): string[] {
+  const out: string[] = [];
+  out.push(`2b. Scale-out · ${fmt(s.posts)} posts due at once · scanner processes on one database, scheduler.concurrency ${s.concurrency} each · simulator answers every call after ${fmt(s.latencyMs)} ms · ${flags}`);
+  const rows = [['processes', 'all published', 'posts/s', '× one', 'target', '', 'claims by process', 'dup / missing', 'DB ms per post', 'DB share of slot time', 'CPU s by process', 'DB server CPU s']];
+  for (const r of s.runs) {
+    rows.push([
+      String(r.processes), r.allPublishedSec === null ? '—' : `${fmt(r.allPublishedSec, 1)} s`, fmt(r.perSec, 1), ratio(r.ratio),
+      r.target === null ? '' : `≥ ${r.target.toFixed(1)}×`, r.target === null ? '' : ok((r.ratio ?? 0) >= r.target),
+      r.perProcess.map((p) => fmt(p.claimed)).join(' / '), `${r.duplicates} / ${r.missing}`,
+      r.perProcess.map((p) => fmt(p.dbMsPerPost)).join(' / '), r.perProcess.map((p) => `${(p.dbShare * 100).toFixed(0)}%`).join(' / '),
+      r.perProcess.map((p) => fmt(p.cpuSec, 1)).join(' / '),
+      r.dbServerCpuSec === null ? '—' : fmt(r.dbServerCpuSec, 1),
+    ]);
+  }
+  out.push(table(rows));
+  for (const r of s.runs) {
+    const by = new Map<string, { n: number; ms: number }>();
+    for (const p of r.perProcess) for (const [k, v] of Object.entries(p.byStatement)) {
+      const x = by.get(k) ?? { n: 0, ms: 0 };
+      by.set(k, { n: x.n + v.n, ms: x.ms + v.ms });
+    }
+    const top = [...by].sort((x, y) => y[1].ms - x[1].ms).slice(0, 4);
+    out.push(`   ${r.processes} process${r.processes > 1 ? 'es' : ''}, DB time by statement: ${top.map(([k, v]) => `${k} ${fmt(v.ms / 1000, 1)} s (${fmt(v.n)}, ${fmt(v.ms / v.n, 1)} ms each)`).join(' · ')}`);
+  }
+  out.push('   × one = posts/s ÷ posts/s of one process; every post must reach the simulator exactly once (dup / missing = 0). DB ms per post =');
+  out.push('   the summed durations of the process\'s statements (knex query → response) ÷ its posts; DB share = the same ÷ (concurrency × wall time).');
+  return out;
 }
 
 main().catch((err) => {

@@ -75,6 +75,34 @@ describe('two instances on one database', () => {
     expect(new Set(titles).size).toBe(200);
   }, 120_000);
 
+  it('an instance whose publishes all wait on their platform holds at most twice its slots in claimed posts: another instance publishes the rest', async () => {
+    const res = await a.api.post(`${BASE}/schedule/bulk`).set(a.auth(1)).send({
+      posts: Array.from({ length: 100 }, (_, i) => ({ video_job_id: job, accounts: [accountId], caption: `split ${i}` })),
+      distribute: { start_at: clock.iso(MINUTE), interval_minutes: 1 },
+    }).expect(200);
+    const ids: number[] = res.body.posts.map((p: { id: number }) => p.id);
+    clock.advance(200 * MINUTE);
+    // Instance A (16 slots, the default) is held at its first status check of every post it starts: TikTok is
+    // still processing each video then, so every publish waits before asking again.
+    a.tiktok.setProcessingMs(300);
+    gate.hold();
+    const scanA = a.router.scheduler.tick();
+    const leased = async () => Number((await db.knex(db.tables.posts).whereIn('id', ids).whereNotNull('lease_owner').count({ n: '*' }))[0].n);
+    await waitUntil('instance A to claim its share', async () => (await leased()) >= 32);
+    const rb = await b.scheduler.tick();
+    expect(rb.claimed).toBe(100 - 32);
+    gate.release();
+    const ra = await scanA;
+    a.tiktok.setProcessingMs(20);
+    expect(ra.claimed).toBe(32);
+
+    const rows = await db.knex(db.tables.posts).whereIn('id', ids).select('status');
+    expect(rows.filter((r) => r.status === 'published')).toHaveLength(100);
+    const titles = a.tiktok.publishes().map((p) => p.title).filter((t) => t.startsWith('split '));
+    expect(new Set(titles).size).toBe(100);
+    expect(titles).toHaveLength(100);
+  }, 120_000);
+
   it('a worker that died mid-publish is taken over after its lease, asking TikTok instead of posting again', async () => {
     // Instance A's first status check gets no answer, so A waits before the next one; the test holds that wait…
     gate.hold(1);

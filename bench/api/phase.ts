@@ -1,6 +1,7 @@
-// Phase 1, the API: autocannon (its own process) against the mounted router and against the baseline, same
-// database, same queries, same JWT check, same JSON. Runs alternate baseline, product, product, baseline (ABBA) so
-// drift of a noisy machine and a growing table falls on both sides alike.
+// Phase 1, the API: autocannon (its own process) against the mounted router and against two baselines on the same
+// database: the baseline (same queries, same JWT check, same JSON) and, for the reads, the bare replay (the exact
+// statements the product sent, rows as JSON, in its own process). Runs are mirrored (B R P P R B …) so drift of a
+// noisy machine and a growing table falls on every side alike.
 import { isDeepStrictEqual } from 'node:util';
 import { API_BASE } from '../../src/router';
 import type { BenchArgs, BenchEnv } from '../lib/common';
@@ -11,14 +12,18 @@ import { mean, round } from '../lib/stats';
 import type { BenchAccount, BenchDb } from '../lib/setup';
 import { tokenFor, videoJobId } from '../lib/setup';
 import type { LoadResult, LoadSpec } from './load-child';
+import type { Statement } from './server-child';
 
-type Side = 'product' | 'baseline';
+type Side = 'product' | 'baseline' | 'bare';
+type Summary = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
 
 export interface ApiRun extends LoadResult {
   side: Side;
   /** POST /publish: seconds until the background publishes the run started had all finished. */
   drainSec?: number;
   drained?: boolean;
+  /** The run's span on the machine's monotonic clock (µs, as V8's CPU profiles time their samples): splits a profile by run. */
+  monoUs: [number, number];
 }
 
 export interface ApiEndpointResult {
@@ -26,17 +31,27 @@ export interface ApiEndpointResult {
   connections: number;
   runSeconds: number;
   runs: ApiRun[];
-  product: { rps: number; p50: number; p99: number; non2xx: number; errors: number };
-  baseline: { rps: number; p50: number; p99: number; non2xx: number; errors: number };
+  product: Summary;
+  baseline: Summary;
   ratio: number;
+  /**
+   * The bare replay (reads only): an Express handler in its own process that sends the product's exact statements
+   * again and answers their rows as JSON. `bareRatio` = product ÷ bare; `bareSameSql`: it sent exactly the product's
+   * statements, bindings included.
+   */
+  bare?: Summary;
+  bareRatio?: number;
+  barePass?: boolean;
+  barePairRatios?: number[];
+  bareSameSql?: boolean;
   target: number;
   pass: boolean;
   /**
    * The check made before measuring: both sides answer the same JSON, and every statement of the baseline is sent
    * by the product too, in the same order (`sql`). `productExtraSql`: what the product sends on top (its own cost).
    */
-  sameWork: { json: boolean; sql: boolean; productExtraSql: string[]; productSql: string[]; baselineSql: string[] };
-  /** product/baseline for each adjacent pair of runs: how much the machine's noise moves the ratio. */
+  sameWork: { json: boolean; sql: boolean; productExtraSql: string[]; productSql: string[]; baselineSql: string[]; productStatements: Statement[] };
+  /** product/baseline within each block of adjacent runs (one run of each side): how much the machine's noise moves the ratio. */
   pairRatios: number[];
   /** POST /publish: what became of the posts the runs created. */
   publishOutcome?: { published: number; failed: number; other: number };
@@ -50,6 +65,8 @@ interface Endpoint {
   method: 'GET' | 'POST';
   path: string;
   bodies?: string[];
+  /** Also measured against the bare replay of the product's statements. */
+  bare?: boolean;
 }
 
 /** The request-path SQL of POST /publish: up to the transaction's end; the worker's queries (claim, …) follow. */
@@ -89,19 +106,25 @@ function sameShape(a: unknown, b: unknown): boolean {
 export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: BenchDb; accounts: BenchAccount[] }): Promise<ApiEndpointResult[]> {
   const { args, env, db } = o;
   const server = await startChild('bench/api/server-child.ts', 'api-server');
+  const bare = await startChild('bench/api/bare-child.ts', 'api-bare');
   const load = await startChild('bench/api/load-child.ts', 'api-load');
   const results: ApiEndpointResult[] = [];
   try {
-    const urls = await server.call<Record<Side, string>>('init', env, 60_000);
+    const urls = await server.call<Record<'product' | 'baseline', string>>('init', env, 60_000);
+    const { url: bareUrl } = await bare.call<{ url: string }>('init', { env }, 60_000);
+    const urlOf = (side: Side) => (side === 'bare' ? bareUrl : urls[side]);
+    const idleOf = (side: Side) => (side === 'bare' ? bare : server);
     const token = tokenFor(USER);
     const headers = { Authorization: `Bearer ${token}` };
     const own = o.accounts.filter((a) => a.userId === USER).map((a) => a.id);
     const publishBodies = own.map((id) => JSON.stringify({
       video_job_id: videoJobId(USER), accounts: [id], caption: 'Bench publish', hashtags: ['#bench'], privacy_level: 'PUBLIC',
     }));
+    const onePost = await onePostOf(db);
     const endpoints: Endpoint[] = [
-      { name: 'GET /posts?limit=20', method: 'GET', path: `/wp-json${API_BASE}/posts?limit=20` },
-      { name: 'GET /accounts', method: 'GET', path: `/wp-json${API_BASE}/accounts` },
+      { name: 'GET /posts?limit=20', method: 'GET', path: `/wp-json${API_BASE}/posts?limit=20`, bare: true },
+      { name: 'GET /accounts', method: 'GET', path: `/wp-json${API_BASE}/accounts`, bare: true },
+      { name: 'GET /posts/{id}', method: 'GET', path: `/wp-json${API_BASE}/posts/${onePost}`, bare: true },
       { name: 'POST /publish', method: 'POST', path: `/wp-json${API_BASE}/publish`, bodies: publishBodies },
     ];
     const firstPublishId = await maxPostId(db);
@@ -113,19 +136,31 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
       if (ep.method === 'POST') await drain(db, 'check');
       if (!sameWork.json || !sameWork.sql) note(`  ! ${ep.name}: the baseline does not answer the same JSON or SQL as the product (see latest.json)`);
       if (sameWork.productExtraSql.length) note(`  ${ep.name}: the product sends ${sameWork.productExtraSql.length} statement(s) per request the baseline does not: ${describeSql(sameWork.productExtraSql)}`);
+      let bareSameSql: boolean | undefined;
+      if (ep.bare) {
+        // The bare replay sends the statements the product just sent, bindings included; checked by tracing it once.
+        await bare.call('route', { path: ep.path.split('?')[0], statements: sameWork.productStatements });
+        await bare.call('trace-start');
+        const res = await fetch(bareUrl + ep.path);
+        await res.arrayBuffer();
+        const replayed = await bare.call<Statement[]>('trace-stop');
+        bareSameSql = res.status === 200 && isDeepStrictEqual(replayed, sameWork.productStatements);
+        if (!bareSameSql) note(`  ! ${ep.name}: the bare replay did not send the product's statements (${res.status})`);
+      }
 
       const spec = (side: Side, durationSec: number): LoadSpec => ({
-        url: urls[side], method: ep.method, path: ep.path,
+        url: urlOf(side), method: ep.method, path: ep.path,
         headers: ep.method === 'POST' ? { ...headers, 'Content-Type': 'application/json' } : headers,
         bodies: ep.bodies, connections: args.apiConnections, durationSec,
       });
       const runOnce = async (side: Side, durationSec: number, label: string): Promise<ApiRun> => {
         const started = Date.now();
         progress(`api · ${ep.name} · ${label} (${side})`, () => `${Math.min(durationSec, Math.round((Date.now() - started) / 1000))}/${durationSec} s`);
+        const mono0 = Number(process.hrtime.bigint() / 1000n);
         const r = await load.call<LoadResult>('run', spec(side, durationSec), (durationSec + 120) * 1000);
-        const run: ApiRun = { side, ...r };
+        const run: ApiRun = { side, ...r, monoUs: [mono0, Number(process.hrtime.bigint() / 1000n)] };
         // Requests still queued in the server when autocannon stopped are answered before the next run starts.
-        await server.call('idle', { timeoutMs: 60_000 }, 70_000);
+        await idleOf(side).call('idle', { timeoutMs: 60_000 }, 70_000);
         if (ep.method === 'POST') {
           const d = await drain(db, `${ep.name} · ${label} (${side})`);
           run.drainSec = d.seconds;
@@ -136,16 +171,17 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
 
       // Warm-up of each side (JIT, pools, caches): not counted.
       const warm = Math.min(3, args.apiSeconds);
-      await runOnce('baseline', warm, 'warm-up');
-      await runOnce('product', warm, 'warm-up');
+      const sides: Side[] = ep.bare ? ['baseline', 'bare', 'product'] : ['baseline', 'product'];
+      for (const side of sides) await runOnce(side, warm, 'warm-up');
       const runs: ApiRun[] = [];
-      // ABBA, twice on a full run: linear drift cancels, and the pairs show the noise.
-      const order: Side[] = args.quick
-        ? ['baseline', 'product', 'product', 'baseline']
-        : ['baseline', 'product', 'product', 'baseline', 'product', 'baseline', 'baseline', 'product'];
+      // Mirrored blocks (ABBA; with the bare replay B R P P R B), twice on a full run: linear drift cancels, and the
+      // blocks show the noise.
+      const block = [...sides];
+      const mirrored = [...block, ...[...block].reverse()];
+      const order: Side[] = args.quick ? mirrored : [...mirrored, ...[...mirrored].reverse()];
       for (const [i, side] of order.entries()) runs.push(await runOnce(side, args.apiSeconds, `run ${i + 1}/${order.length}`));
 
-      const summary = (side: Side) => {
+      const summary = (side: Side): Summary => {
         const rs = runs.filter((r) => r.side === side);
         return {
           rps: round(mean(rs.map((r) => r.rps)), 1),
@@ -155,36 +191,52 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
           errors: rs.reduce((n, r) => n + r.errors + r.timeouts, 0),
         };
       };
+      /** product ÷ `side` within each block of adjacent runs holding one run of every side. */
+      const blockRatios = (side: Side): number[] => {
+        const out: number[] = [];
+        for (let i = 0; i + sides.length <= runs.length; i += sides.length) {
+          const b = runs.slice(i, i + sides.length);
+          const p = b.find((r) => r.side === 'product');
+          const x = b.find((r) => r.side === side);
+          if (p && x) out.push(round(p.rps / x.rps, 2));
+        }
+        return out;
+      };
       const product = summary('product');
       const baseline = summary('baseline');
       const ratio = round(product.rps / baseline.rps, 3);
-      const pairRatios: number[] = [];
-      for (let i = 0; i + 1 < runs.length; i += 2) {
-        const p = runs.slice(i, i + 2).find((r) => r.side === 'product');
-        const b = runs.slice(i, i + 2).find((r) => r.side === 'baseline');
-        if (p && b) pairRatios.push(round(p.rps / b.rps, 2));
-      }
+      const clean = product.non2xx === 0 && product.errors === 0;
       const result: ApiEndpointResult = {
         name: ep.name, connections: args.apiConnections, runSeconds: args.apiSeconds, runs, product, baseline, ratio,
-        target: API_TARGET, pass: ratio >= API_TARGET && product.non2xx === 0 && product.errors === 0, sameWork, pairRatios,
+        target: API_TARGET, pass: ratio >= API_TARGET && clean, sameWork, pairRatios: blockRatios('baseline'),
       };
+      if (ep.bare) {
+        result.bare = summary('bare');
+        result.bareRatio = round(product.rps / result.bare.rps, 3);
+        result.barePass = result.bareRatio >= API_TARGET && clean && !!bareSameSql;
+        result.barePairRatios = blockRatios('bare');
+        result.bareSameSql = bareSameSql;
+      }
       if (ep.method === 'POST') result.publishOutcome = await publishOutcome(db, firstPublishId);
       results.push(result);
-      note(`  api  ${ep.name.padEnd(20)} product ${product.rps.toFixed(0)} rps (p99 ${product.p99} ms)  baseline ${baseline.rps.toFixed(0)} rps (p99 ${baseline.p99} ms)  → ${ratio.toFixed(2)}×`);
+      note(`  api  ${ep.name.padEnd(20)} product ${product.rps.toFixed(0)} rps (p99 ${product.p99} ms)  baseline ${baseline.rps.toFixed(0)} rps (p99 ${baseline.p99} ms)  → ${ratio.toFixed(2)}×`
+        + (result.bare ? `  bare replay ${result.bare.rps.toFixed(0)} rps (p99 ${result.bare.p99} ms)  → ${result.bareRatio!.toFixed(2)}×` : ''));
     }
     await server.call('close', undefined, 30_000).catch(() => undefined);
+    await bare.call('close', undefined, 30_000).catch(() => undefined);
   } finally {
     await server.stop();
+    await bare.stop();
     await load.stop();
   }
   return results;
 }
 
-async function checkSameWork(server: Awaited<ReturnType<typeof startChild>>, urls: Record<Side, string>, ep: Endpoint, headers: Record<string, string>) {
-  const bodies: Record<Side, unknown> = { product: null, baseline: null };
-  const statuses: Record<Side, number> = { product: 0, baseline: 0 };
-  const sql: Record<Side, string[]> = { product: [], baseline: [] };
-  for (const side of ['product', 'baseline'] as Side[]) {
+async function checkSameWork(server: Awaited<ReturnType<typeof startChild>>, urls: Record<'product' | 'baseline', string>, ep: Endpoint, headers: Record<string, string>) {
+  const bodies: Record<string, unknown> = { product: null, baseline: null };
+  const statuses: Record<string, number> = { product: 0, baseline: 0 };
+  const traced: Record<string, Statement[]> = { product: [], baseline: [] };
+  for (const side of ['product', 'baseline'] as const) {
     await server.call('trace-start');
     const res = await fetch(urls[side] + ep.path, {
       method: ep.method,
@@ -194,12 +246,12 @@ async function checkSameWork(server: Awaited<ReturnType<typeof startChild>>, url
     statuses[side] = res.status;
     bodies[side] = await res.json();
     await sleep(200);
-    sql[side] = (await server.call<Record<Side, string[]>>('trace-stop'))[side];
+    traced[side] = (await server.call<Record<'product' | 'baseline', Statement[]>>('trace-stop'))[side];
   }
   const post = ep.method === 'POST';
   const json = statuses.product === 200 && statuses.baseline === 200 && (post ? sameShape(bodies.product, bodies.baseline) : isDeepStrictEqual(bodies.product, bodies.baseline));
-  const productSql = post ? requestPathSql(sql.product) : sql.product;
-  const baselineSql = post ? requestPathSql(sql.baseline) : sql.baseline;
+  const productSql = post ? requestPathSql(traced.product.map((x) => x.sql)) : traced.product.map((x) => x.sql);
+  const baselineSql = post ? requestPathSql(traced.baseline.map((x) => x.sql)) : traced.baseline.map((x) => x.sql);
   // The baseline's statements must all appear in the product's, in order; what is left over is the product's extra.
   const extra: string[] = [];
   let i = 0;
@@ -207,7 +259,13 @@ async function checkSameWork(server: Awaited<ReturnType<typeof startChild>>, url
     if (i < baselineSql.length && stmt === baselineSql[i]) i++;
     else extra.push(stmt);
   }
-  return { json, sql: baselineSql.length > 0 && i === baselineSql.length, productExtraSql: extra, productSql, baselineSql };
+  return { json, sql: baselineSql.length > 0 && i === baselineSql.length, productExtraSql: extra, productSql, baselineSql, productStatements: traced.product };
+}
+
+/** A published post of the API user (GET /posts/{id}). */
+async function onePostOf(db: BenchDb): Promise<number> {
+  const row = await db.knex(db.tables.posts).where({ wp_user_id: USER, status: 'published' }).orderBy('id', 'desc').first('id');
+  return Number(row.id);
 }
 
 async function maxPostId(db: BenchDb): Promise<number> {

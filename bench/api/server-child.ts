@@ -1,6 +1,7 @@
 // The API phase's server process: the product (createSocialRouter mounted in an Express host) and the baseline (bare
 // Express handlers running the same knex queries, the same JWT verification and the same JSON) on two ports.
 // Each side has its own knex pool on the same database; the bench runs one side at a time.
+import { createSecretKey } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
@@ -9,7 +10,7 @@ import knexFactory, { type Knex } from 'knex';
 import { API_BASE, createSocialRouter, type SocialRouter } from '../../src/router';
 import { knexConfigFor } from '../../src/data/knex-config';
 import { table, tableNames, toDbTime } from '../../src/data/db';
-import { accountResponse, postListItem } from '../../src/http/serialize';
+import { accountResponse, postDetail, postListItem } from '../../src/http/serialize';
 import type { PublishWorker } from '../../src/services/publish-worker';
 import type { AccountRow } from '../../src/data/accounts-repo';
 import { BENCH_QUOTA, type BenchEnv, fileLogger, JWT_SECRET, productOptions } from '../lib/common';
@@ -17,6 +18,10 @@ import { serve } from '../lib/ipc';
 import { createBaselineWorker } from './baseline-worker';
 
 type Side = 'product' | 'baseline';
+export interface Statement {
+  sql: string;
+  bindings: unknown[];
+}
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 let productKnex: Knex;
@@ -24,7 +29,8 @@ let baselineKnex: Knex;
 let router: SocialRouter;
 let worker: PublishWorker;
 const servers: http.Server[] = [];
-const trace: Record<Side, string[]> = { product: [], baseline: [] };
+/** The statements each side sent while tracing, with their bindings (the bare replay sends them again as they are). */
+const trace: Record<Side, Statement[]> = { product: [], baseline: [] };
 let tracing = false;
 
 /**
@@ -45,12 +51,15 @@ async function listen(app: express.Express): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** The site secret as a KeyObject made once (a string would be tried as a PEM public key on every call first). */
+const SECRET_KEY = createSecretKey(Buffer.from(JWT_SECRET, 'utf8'));
+
 /** The user of a WordPress JWT (HS256, data.user.id or sub), or null. */
 function userOf(req: Request): number | null {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '');
   if (!m) return null;
   try {
-    const claims = jwt.verify(m[1], JWT_SECRET, { algorithms: ['HS256'] }) as { data?: { user?: { id?: unknown } }; sub?: unknown };
+    const claims = jwt.verify(m[1], SECRET_KEY, { algorithms: ['HS256'] }) as { data?: { user?: { id?: unknown } }; sub?: unknown };
     const id = Number(claims.data?.user?.id ?? claims.sub);
     return Number.isSafeInteger(id) && id > 0 ? id : null;
   } catch {
@@ -88,8 +97,37 @@ function baselineApp(env: BenchEnv, knex: Knex): express.Express {
   app.get(`/wp-json${API_BASE}/accounts`, wrap(async (req, res) => {
     const userId = userOf(req);
     if (userId === null) return unauthorized(res);
-    const rows = await table(knex, t.accounts).where({ wp_user_id: userId }).orderBy('id', 'asc');
-    res.json({ success: true, accounts: rows.map(accountResponse) });
+    const rows: AccountRow[] = await table(knex, t.accounts).where({ wp_user_id: userId }).orderBy('id', 'asc');
+    // PublishService.quotas → PostsRepo.quotaWindows: the counted posts of all the accounts in one query.
+    const now = new Date();
+    const since = toDbTime(new Date(now.getTime() - DAY_MS));
+    const used = new Map<number, number>(rows.map((a) => [Number(a.id), 0]));
+    if (rows.length) {
+      const counted = await table(knex, t.posts)
+        .whereIn('social_account_id', rows.map((a) => Number(a.id)))
+        .andWhere((w) =>
+          w.where((p) => p.where('status', 'published').andWhere('published_at', '>', since))
+            .orWhere((p) => p.where('status', 'publishing').andWhere('quota_reserved_at', '>', since)))
+        .select('social_account_id', 'published_at', 'quota_reserved_at', 'status');
+      for (const c of counted as Array<{ social_account_id: number }>) used.set(Number(c.social_account_id), (used.get(Number(c.social_account_id)) ?? 0) + 1);
+    }
+    // The bench's quota is far from full: no next slot to compute.
+    res.json({
+      success: true,
+      accounts: rows.map((a) => {
+        const n = used.get(Number(a.id)) ?? 0;
+        return { ...accountResponse(a, now), quota: { limit: BENCH_QUOTA, used: n, remaining: Math.max(0, BENCH_QUOTA - n), next_slot_at: null } };
+      }),
+    });
+  }));
+
+  app.get(`/wp-json${API_BASE}/posts/:id`, wrap(async (req, res) => {
+    const userId = userOf(req);
+    if (userId === null) return unauthorized(res);
+    const post = await table(knex, t.posts).where({ id: Number(req.params.id), wp_user_id: userId }).first();
+    if (!post) return res.status(404).json({ success: false, code: 'aurareels_post_not_found', message: 'Post not found.', data: { status: 404 } });
+    const account = await table(knex, t.accounts).where({ id: post.social_account_id }).first();
+    res.json({ success: true, post: postDetail(post, account) });
   }));
 
   app.post(`/wp-json${API_BASE}/publish`, express.json({ limit: '1mb' }), wrap(async (req, res) => {
@@ -164,8 +202,12 @@ serve({
   async init(env: BenchEnv) {
     productKnex = knexFactory(knexConfigFor(env.dbUrl));
     baselineKnex = knexFactory(knexConfigFor(env.dbUrl));
-    productKnex.on('query', (q: { sql: string }) => { lastQueryAt = Date.now(); if (tracing) trace.product.push(q.sql); });
-    baselineKnex.on('query', (q: { sql: string }) => { lastQueryAt = Date.now(); if (tracing) trace.baseline.push(q.sql); });
+    const record = (side: Side) => (q: { sql: string; bindings?: unknown[] }) => {
+      lastQueryAt = Date.now();
+      if (tracing) trace[side].push({ sql: q.sql, bindings: [...(q.bindings ?? [])] });
+    };
+    productKnex.on('query', record('product'));
+    baselineKnex.on('query', record('baseline'));
     await productKnex.raw('select 1');
     await baselineKnex.raw('select 1');
 

@@ -57,7 +57,7 @@ export interface BurstResult {
 
 const DUE_AGO_MS = 10_000;
 
-async function seedDue(db: BenchDb, accounts: BenchAccount[], n: number, videoUrlOf: (userId: number) => string): Promise<number[]> {
+export async function seedDue(db: BenchDb, accounts: BenchAccount[], n: number, videoUrlOf: (userId: number) => string): Promise<number[]> {
   const first = await nextPostId(db);
   const dueAt = new Date(Date.now() - DUE_AGO_MS);
   const ids = Array.from({ length: n }, (_, i) => first + i);

@@ -60,6 +60,11 @@ export interface ScannerReport {
   scans: Array<{ startedAt: number; ms: number; claimed: number }>;
   /** Posts this process claimed and when it claimed the last of them (ms), as observed at the repository. */
   claims: { observed: boolean; count: number; lastAt: number | null };
+  /**
+   * Statements this process sent since go/init, and the sum of their durations (ms, from knex's `query` event to its
+   * `query-response`/`query-error`): overlapping statements each count, so it can exceed the wall time.
+   */
+  db: { queries: number; ms: number; byStatement: Record<string, { n: number; ms: number }> };
 }
 
 let ticks = 0;
@@ -72,10 +77,40 @@ const tickLog: Array<{ startedAt: number; ms: number; claimed: number }> = [];
 const scans = new Set<Promise<unknown>>();
 let startedAt = 0;
 let cpuAtStart = process.cpuUsage();
+/** Statement start times by knex's query uid, and the running totals the report gives. */
+const queryStarts = new Map<string, { t0: number; key: string }>();
+const db = { queries: 0, ms: 0, byStatement: {} as Record<string, { n: number; ms: number }> };
+function resetDbTime(): void {
+  db.queries = 0;
+  db.ms = 0;
+  db.byStatement = {};
+}
+/** A statement in short: its verb, its table, and for a SELECT whether it locks (FOR UPDATE). */
+function shapeOf(sql: string): string {
+  const verb = sql.trim().split(/\s+/)[0].toUpperCase();
+  const table = /(?:from|into|update)\s+[`"]?([A-Za-z0-9_]+)/i.exec(sql)?.[1]?.replace(/^.*?aurareels_social_/, '') ?? '';
+  return `${verb} ${table}${/for update/i.test(sql) ? ' FOR UPDATE' : ''}`.trim();
+}
 
 serve({
   async init(o: { env: BenchEnv; mode: 'burst' | 'cron'; cron?: string; name: string }) {
     knex = knexFactory(knexConfigFor(o.env.dbUrl));
+    knex.on('query', (q: { __knexQueryUid: string; sql: string }) => {
+      queryStarts.set(q.__knexQueryUid, { t0: performance.now(), key: shapeOf(q.sql) });
+      db.queries++;
+    });
+    const ended = (_r: unknown, q: { __knexQueryUid: string }) => {
+      const start = queryStarts.get(q.__knexQueryUid);
+      if (start === undefined) return;
+      queryStarts.delete(q.__knexQueryUid);
+      const ms = performance.now() - start.t0;
+      db.ms += ms;
+      const s = (db.byStatement[start.key] ??= { n: 0, ms: 0 });
+      s.n++;
+      s.ms += ms;
+    };
+    knex.on('query-response', ended);
+    knex.on('query-error', ended);
     await knex.raw('select 1');
     // BENCH_SCANNER_CONCURRENCY: an experiment with the scheduler.concurrency option (the bench keeps its default).
     const concurrency = Number(process.env.BENCH_SCANNER_CONCURRENCY) || undefined;
@@ -123,12 +158,14 @@ serve({
     sample();
     cpuAtStart = process.cpuUsage();
     startedAt = Date.now();
+    resetDbTime();
     return { pid: process.pid, rssAtReady };
   },
   /** Burst: tick until a tick claims nothing (every due post is taken, by this process or another). */
   async go(): Promise<ScannerReport> {
     startedAt = Date.now();
     cpuAtStart = process.cpuUsage();
+    resetDbTime();
     for (;;) {
       const r = await router.scheduler.tick();
       ticks++;
@@ -161,6 +198,10 @@ function report(): ScannerReport {
     pid: process.pid, ticks, claimed, startedAt, endedAt: Date.now(), rssAtReady, peakRss, vmHwm: vmHwm(), atPeak, spacesAtPeak,
     cpuSec: Math.round((cpu.user + cpu.system) / 1e4) / 100, heapUsedAfterGc: null, scans: tickLog,
     claims: { observed: claimsObserved, count: firstClaims.size, lastAt: firstClaims.size ? Math.max(...firstClaims.values()) : null },
+    db: {
+      queries: db.queries, ms: Math.round(db.ms),
+      byStatement: Object.fromEntries(Object.entries(db.byStatement).sort((x, y) => y[1].ms - x[1].ms).map(([k, v]) => [k, { n: v.n, ms: Math.round(v.ms) }])),
+    },
   };
 }
 

@@ -66,7 +66,7 @@ export function isMysqlUrl(url: string): boolean {
   return /^(mysql|mariadb):/i.test(url);
 }
 
-export const PHASES = ['api', 'burst', 'lag', 'streams'] as const;
+export const PHASES = ['api', 'burst', 'scale', 'lag', 'streams'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchArgs {
@@ -80,6 +80,10 @@ export interface BenchArgs {
   apiConnections: number;
   burstPosts: number;
   burstScanners: number | null;
+  /** Scale-out: posts due at once, the scanner process counts, and the simulator's latency per call. */
+  scalePosts: number;
+  scaleProcesses: number[];
+  scaleLatencyMs: number;
   /** Node flags of the scanner processes (heap limits, as a production host sets them); [] = V8's defaults. */
   scannerNodeFlags: string[];
   lagMinutes: number;
@@ -108,11 +112,16 @@ const HELP = `npm run bench -- [options]
   --db <url>            database: mysql://user:pass@host:3306/db or sqlite:path (default: env BENCH_DATABASE_URL,
                         else a fresh SQLite file in bench/results/)
   --quick               a few minutes: shorter API runs, a 2,000-post burst, 1 minute of lag, 250 stream changes
-  --only <list>         phases to run, comma-separated: api,burst,lag,streams (default all)
+  --only <list>         phases to run, comma-separated: api,burst,scale,lag,streams (default all)
   --api-seconds <n>     length of one measured autocannon run (default 10; quick 4)
   --connections <n>     autocannon connections (default 64)
   --burst <n>           posts due at once in the burst (default 10000; quick 2000)
   --scanners <n>        scanner processes in the burst (default 2 on MariaDB/MySQL, 1 on SQLite)
+  --scale-posts <n>     posts due at once in the scale-out phase (default 2000; quick 500)
+  --scale-processes <list>
+                        scanner process counts of the scale-out phase (default 1,2,4; SQLite: 1)
+  --scale-latency-ms <n>
+                        the simulator's latency per platform call in the scale-out phase (default 200)
   --scanner-node-flags "<flags>"
                         node flags of the scanner processes (default "${DEFAULT_SCANNER_NODE_FLAGS}";
                         "" = V8's defaults, which size the heap from the machine's memory and let garbage grow to
@@ -142,6 +151,9 @@ export function parseArgs(argv: string[]): BenchArgs {
     apiConnections: 64,
     burstPosts: quick ? 2000 : 10000,
     burstScanners: null,
+    scalePosts: quick ? 500 : 2000,
+    scaleProcesses: [1, 2, 4],
+    scaleLatencyMs: 200,
     scannerNodeFlags: DEFAULT_SCANNER_NODE_FLAGS.split(' '),
     lagMinutes: quick ? 1 : 3,
     lagPerMinute: 1000,
@@ -187,6 +199,9 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--connections': args.apiConnections = Math.round(num()); break;
       case '--burst': args.burstPosts = Math.round(num()); break;
       case '--scanners': args.burstScanners = Math.round(num()); break;
+      case '--scale-posts': args.scalePosts = Math.round(num()); break;
+      case '--scale-processes': args.scaleProcesses = value().split(',').map((x) => Math.round(Number(x))).filter((x) => x > 0); break;
+      case '--scale-latency-ms': args.scaleLatencyMs = num(); break;
       case '--scanner-node-flags': args.scannerNodeFlags = value().split(' ').filter(Boolean); break;
       case '--lag-minutes': args.lagMinutes = num(); break;
       case '--lag-rate': args.lagPerMinute = Math.round(num()); break;

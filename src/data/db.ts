@@ -30,8 +30,28 @@ export function fromDbTime(value: unknown): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+const CANONICAL = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+/**
+ * Whether a stored time is already in its REST form and names a real instant, so converting it through a Date would
+ * give it back unchanged (a day past the month's end, hour 24 or a zero date would not: they take the long way).
+ */
+function isCanonicalTime(s: string): boolean {
+  const m = CANONICAL.exec(s);
+  if (!m) return false;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (mo < 1 || mo > 12 || d < 1 || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const days = mo === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(mo) ? 30 : 31;
+  return d <= days;
+}
+
 /** The REST form of a stored time: UTC 'YYYY-MM-DD HH:mm:ss', or null. */
 export function toApiTime(value: unknown): string | null {
+  // Rows carry their times as such strings (mysql2 dateStrings, SQLite text): every list item has several.
+  if (typeof value === 'string' && isCanonicalTime(value)) return value;
   const d = fromDbTime(value);
   return d ? toDbTime(d) : null;
 }

@@ -1,6 +1,6 @@
 // Who is calling: a WordPress JWT (HS256 with the site secret, user at data.user.id or sub), or the host's authenticate(req).
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AuthenticationError } from '../errors';
 import type { AuthOptions } from '../options';
@@ -13,6 +13,20 @@ export function toUserId(value: unknown): number | null {
   return Number.isSafeInteger(n) && n > 0 ? n : null;
 }
 
+/**
+ * The site secret as a KeyObject, made once per secret: given a string, jsonwebtoken first tries it as a PEM public key
+ * (createPublicKey throws, with a stack trace) on every verification, which cost more than the rest of the request.
+ */
+const secretKeys = new Map<string, KeyObject>();
+function secretKey(secret: string): KeyObject {
+  let key = secretKeys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    secretKeys.set(secret, key);
+  }
+  return key;
+}
+
 export function userIdFromJwt(header: string | undefined, secret: string, allowWithoutExp = false): number {
   if (!header) throw new AuthenticationError('Authorization header not found.', 'jwt_auth_no_auth_header');
   const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
@@ -20,7 +34,7 @@ export function userIdFromJwt(header: string | undefined, secret: string, allowW
   let payload: jwt.JwtPayload | string;
   try {
     // HS256 only: alg "none" and every other algorithm are refused by the pinned list.
-    payload = jwt.verify(m[1], secret, { algorithms: ['HS256'] });
+    payload = jwt.verify(m[1], secretKey(secret), { algorithms: ['HS256'] });
   } catch (err) {
     const expired = (err as Error).name === 'TokenExpiredError';
     throw new AuthenticationError(expired ? 'Expired token.' : 'Invalid token.', 'jwt_auth_invalid_token');

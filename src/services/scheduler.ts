@@ -46,8 +46,27 @@ export interface TickReport {
 class PublishPool {
   private readonly waiting: Array<() => void> = [];
   private busy = 0;
+  /** Scans waiting for the claimed posts in hand to drop below their limit. */
+  private readonly roomWaiters: Array<{ limit: number; resolve: () => void }> = [];
 
   constructor(private readonly size: number) {}
+
+  /** Claimed posts in hand: publishing, and waiting for a slot. */
+  get inHand(): number {
+    return this.busy + this.waiting.length;
+  }
+
+  /** Resolves once fewer than `limit` claimed posts are in hand. */
+  async room(limit: number): Promise<void> {
+    if (this.inHand < limit) return;
+    await new Promise<void>((resolve) => this.roomWaiters.push({ limit, resolve }));
+  }
+
+  private wakeRoomWaiters(): void {
+    for (let i = this.roomWaiters.length - 1; i >= 0; i--) {
+      if (this.inHand < this.roomWaiters[i].limit) this.roomWaiters.splice(i, 1)[0].resolve();
+    }
+  }
 
   /** Runs `task` in a free slot; resolves when it has finished. */
   async run(task: () => Promise<void>): Promise<void> {
@@ -60,13 +79,16 @@ class PublishPool {
       const next = this.waiting.shift();
       if (next) next();
       else this.busy--;
+      this.wakeRoomWaiters();
     }
   }
 }
 
 /**
- * Claiming runs ahead of publishing: due posts are claimed a batch per conditional update, as fast as the
- * database takes them, and wait for one of the instance's `concurrency` publishing slots. A waiting post is
+ * Claiming runs ahead of publishing: due posts are claimed a batch per conditional update and wait for one of the
+ * instance's `concurrency` publishing slots, but an instance holds at most twice its slots in claimed posts: it
+ * claims more as its posts finish, so instances sharing a database split a backlog by what each can publish,
+ * instead of the first to scan leasing it all and working through it alone while the others idle. A waiting post is
  * claimed again right before it starts (which renews its lease), so one whose lease ran out while it waited and went
  * to another instance is skipped. A scan ends its claiming without waiting for its posts to publish, so the next
  * tick claims what has fallen due since, even while earlier posts still wait on their platform.
@@ -85,8 +107,11 @@ export class Scheduler {
   /** When the last scan finished claiming: the summary endpoint shows it, so a stalled scheduler is visible. */
   lastTickAt: Date | null = null;
 
+  private readonly concurrency: number;
+
   constructor(private readonly deps: SchedulerDeps) {
-    this.pool = new PublishPool(deps.concurrency ?? 16);
+    this.concurrency = deps.concurrency ?? 16;
+    this.pool = new PublishPool(this.concurrency);
   }
 
   start(): void {
@@ -119,11 +144,17 @@ export class Scheduler {
     const { posts, worker, logger } = this.deps;
     const publishing: Array<Promise<void>> = [];
     const batchSize = this.deps.batchSize ?? 200;
+    const inHandLimit = 2 * this.concurrency;
     let claimed = 0;
     try {
       for (;;) {
         if (this.closed) break;
-        const ids = await posts.dueIds(batchSize);
+        await this.pool.room(inHandLimit);
+        if (this.closed) break;
+        const limit = Math.min(batchSize, inHandLimit - this.pool.inHand);
+        const ids = await posts.dueIds(limit);
+        // Claiming goes on while a backlog lasts: each round counts as a run of the scanner.
+        this.lastTickAt = this.deps.now();
         if (ids.length === 0) break;
         const missed = await this.missedByN8n(ids);
         const wonIds = await posts.claimMany(ids, worker.workerId, worker.leaseUntil());
@@ -131,7 +162,7 @@ export class Scheduler {
         for (const id of wonIds) publishing.push(this.pool.run(() => this.publishClaimed(id)));
         claimed += wonIds.length;
         // Every candidate was taken by another instance: there is nothing more for this one.
-        if (wonIds.length === 0 && ids.length < batchSize) break;
+        if (wonIds.length === 0 && ids.length < limit) break;
       }
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'scheduler scan failed');

@@ -33,6 +33,23 @@ describe('options', () => {
     expect(sim.users().map((u) => u.openId)).toEqual(['open-alice', 'open-bob']);
   });
 
+  it('latencyMs holds every platform call that long before it is handled; setLatencyMs changes it, reset() restores it', async () => {
+    await expect(createTikTokSimulator({ clientKey: 'k', clientSecret: 's', latencyMs: -1 })).rejects.toThrow('latencyMs');
+    sim = await startSim({ latencyMs: 120 });
+    const timed = async () => {
+      const started = performance.now();
+      const res = await postForm(`${sim.url}/v2/oauth/token/`, { client_key: KEY, client_secret: SECRET, grant_type: 'authorization_code', code: 'nope', redirect_uri: REDIRECT });
+      expect(res.body.error).toBe('invalid_grant');
+      return performance.now() - started;
+    };
+    expect(await timed()).toBeGreaterThanOrEqual(115);
+    sim.setLatencyMs(250);
+    expect(await timed()).toBeGreaterThanOrEqual(245);
+    expect(() => sim.setLatencyMs(Number.NaN)).toThrow('latencyMs');
+    sim.reset();
+    expect(await timed()).toBeGreaterThanOrEqual(115);
+  });
+
   it('has one demo user by default, with generated ids', async () => {
     sim = await createTikTokSimulator({ clientKey: KEY, clientSecret: SECRET });
     const [demo] = sim.users();

@@ -52,6 +52,10 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
       if (!Number.isFinite(ms) || ms < 0) throw new TypeError('processingMs must be a non-negative number');
       state.processingMs = ms;
     },
+    setLatencyMs(ms) {
+      if (!Number.isFinite(ms) || ms < 0) throw new TypeError('latencyMs must be a non-negative number');
+      state.latencyMs = ms;
+    },
     expireAccessTokens() {
       const now = state.now();
       for (const t of state.tokens.values()) if (t.kind === 'access' && t.expiresAt > now) t.expiresAt = now;
@@ -96,6 +100,7 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
       state.videoStats.clear();
       state.requestLog.clear();
       state.processingMs = config.processingMs;
+      state.latencyMs = config.latencyMs;
       local.destroyParked();
     },
     close: () => local.close(() => stopAllWork(state)),
@@ -118,6 +123,7 @@ export async function createTikTokSimulator(options: TikTokSimulatorOptions): Pr
       await ex.drain();
       return ex.apiError(404, 'not_found', `No such endpoint: ${ex.method} ${path} (TikTok's paths end with a slash)`);
     }
+    if (state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.latencyMs).unref());
     if (route.fault) {
       const fault = state.faults.take(route.fault);
       if (fault && (await applyFault(ex, route.fault, fault.kind))) return;

@@ -32,6 +32,7 @@ export interface ResolvedConfig {
   accessTokenTtlSec: number;
   refreshTokenTtlSec: number;
   processingMs: number;
+  latencyMs: number;
   moderationMs: number;
   verifiedUrlPrefixes: string[];
   requireHttpsPull: boolean;
@@ -67,6 +68,7 @@ export function resolveConfig(o: TikTokSimulatorOptions): ResolvedConfig {
     accessTokenTtlSec: positive('accessTokenTtlSec', o.accessTokenTtlSec, 86400),
     refreshTokenTtlSec: positive('refreshTokenTtlSec', o.refreshTokenTtlSec, 31536000),
     processingMs: positive('processingMs', o.processingMs, 50, true),
+    latencyMs: positive('latencyMs', o.latencyMs, 0, true),
     moderationMs: positive('moderationMs', o.moderationMs, 0, true),
     verifiedUrlPrefixes: [...(o.verifiedUrlPrefixes ?? [])],
     requireHttpsPull: o.requireHttpsPull ?? false,
@@ -206,6 +208,7 @@ export class SimState {
   /** Figures a test set for a video (by post id), over the ones that grow with time. */
   readonly videoStats = new Map<string, Partial<VideoStats>>();
   processingMs: number;
+  latencyMs: number;
   private nextGrantId = 1;
 
   constructor(
@@ -215,6 +218,7 @@ export class SimState {
     readonly baseUrl: string,
   ) {
     this.processingMs = config.processingMs;
+    this.latencyMs = config.latencyMs;
   }
 
   now(): number {

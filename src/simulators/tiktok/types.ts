@@ -43,6 +43,11 @@ export interface TikTokSimulatorOptions {
   refreshTokenTtlSec?: number;
   /** Milliseconds between the upload/download completing and PUBLISH_COMPLETE (or FAILED). Default 50. */
   processingMs?: number;
+  /**
+   * Milliseconds every platform call (OAuth, user info, Content Posting, upload) waits before it is handled: a distant
+   * platform's round trip, for measuring clients that overlap many calls. Default 0.
+   */
+  latencyMs?: number;
   /** Further milliseconds until publicaly_available_post_id appears (public posts only). Default 0. */
   moderationMs?: number;
   /** PULL_FROM_URL is allowed only for URLs starting with one of these. Default none: every pull gets url_ownership_unverified. */
@@ -177,6 +182,8 @@ export interface TikTokSimulator {
   /** The next init's publish ends FAILED with this fail_reason (default 'file_format_check_failed'). Calls queue up. */
   failNextVideo(reason?: string): void;
   setProcessingMs(ms: number): void;
+  /** Changes `latencyMs` from now on (reset() restores the option's value). */
+  setLatencyMs(ms: number): void;
   /** Make every access token issued so far expired now. */
   expireAccessTokens(): void;
   /**
