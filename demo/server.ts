@@ -8,6 +8,7 @@ import jwt from 'jsonwebtoken';
 import knexFactory from 'knex';
 import { createSocialRouter, knexConfigFor, migrate } from '../src';
 import { displayDatabaseUrl } from '../src/data/knex-config';
+import { PLATFORM_NAMES } from '../src/services/platform-catalog';
 import { createMediaServer } from '../src/simulators/media-server';
 import { createTikTokSimulator } from '../src/simulators/tiktok';
 import { createInstagramSimulator } from '../src/simulators/instagram';
@@ -25,8 +26,11 @@ const DEMO_JOB = 'demo-job-1';
 // default minute, or uses n8n). DEMO_SCHEDULER_CRON takes any node-cron expression.
 const SCHEDULER_CRON = process.env.DEMO_SCHEDULER_CRON ?? '* * * * * *';
 const PUBLIC_DIR = path.join(__dirname, 'public');
-/** The demo's accounts, one per platform, connected at start through each simulator's consent: their usernames. */
-const DEMO_ACCOUNTS = { tiktok: 'demo.creator', instagram: 'demo.reels', x: 'demo_creator', youtube: 'democreator' } as const;
+/**
+ * The demo's accounts, one per platform, connected at start through each simulator's consent: their usernames
+ * (a Facebook Page has none: its name).
+ */
+const DEMO_ACCOUNTS = { tiktok: 'demo.creator', instagram: 'demo.reels', x: 'demo_creator', youtube: 'democreator', facebook: 'Demo Page' } as const;
 type DemoPlatform = keyof typeof DEMO_ACCOUNTS;
 const DEMO_PLATFORMS = Object.keys(DEMO_ACCOUNTS) as DemoPlatform[];
 // n8n (README, "Trying the workflow with the demo"): its webhook's production URL and one key per direction.
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
     appId: 'demo-app-id',
     appSecret: 'demo-app-secret',
     containerProcessingMs: 1500,
-    users: [{ name: 'Demo Creator', pages: [{ name: 'Demo Page', instagramAccount: { id: '17841400000000099', username: 'demo.reels', name: 'Demo Reels' } }] }],
+    users: [{ id: '10000000000099', name: 'Demo Creator', pages: [{ id: '100000000000099', name: 'Demo Page', instagramAccount: { id: '17841400000000099', username: 'demo.reels', name: 'Demo Reels' } }] }],
   });
   const x = await createXSimulator({
     clientId: 'demo-x-client-id',
@@ -109,6 +113,8 @@ async function main(): Promise<void> {
       tiktok: { clientKey: 'demo-client-key', clientSecret: 'demo-client-secret', authUrl: tiktok.authorizeUrl, apiBaseUrl: tiktok.url },
       instagram: { appId: 'demo-app-id', appSecret: 'demo-app-secret', authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl, uploadBaseUrl: instagram.uploadBaseUrl },
       x: { clientId: 'demo-x-client-id', clientSecret: 'demo-x-client-secret', authUrl: x.authorizeUrl, apiBaseUrl: x.url },
+      // Facebook Pages sign in through the same Facebook Login (and here the same Meta app) as Instagram.
+      facebook: { appId: 'demo-app-id', appSecret: 'demo-app-secret', authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl },
       youtube: {
         clientId: 'demo-google-client-id.apps.googleusercontent.com', clientSecret: 'demo-google-client-secret',
         authUrl: youtube.authorizeUrl, tokenUrl: youtube.tokenUrl, revokeUrl: youtube.revokeUrl, apiBaseUrl: youtube.url,
@@ -148,10 +154,10 @@ async function main(): Promise<void> {
   const api = `${base}/wp-json/aurareels/v1/social`;
   const accountIds = await connectDemoAccounts(api, token);
   const authUrlOf = `node -pe 'JSON.parse(require("fs").readFileSync(0)).auth_url'`;
-  const simulators = { tiktok, instagram, x, youtube };
+  const simulators = { tiktok, instagram, x, youtube, facebook: instagram };
   const ids = DEMO_PLATFORMS.map((p) => accountIds[p]);
   console.log(`
-aurareels-social demo listening on ${base} (database ${displayDatabaseUrl(DATABASE_URL)}; simulators: ${DEMO_PLATFORMS.map((p) => `${p} ${simulators[p].url}`).join(', ')})
+aurareels-social demo listening on ${base} (database ${displayDatabaseUrl(DATABASE_URL)}; simulators: ${DEMO_PLATFORMS.map((p) => `${PLATFORM_NAMES[p]} ${simulators[p].url}`).join(', ')})
 
 Open ${base}/ in a browser to click through it, or use the API with curl:
 
@@ -209,8 +215,8 @@ async function connectDemoAccounts(api: string, token: string): Promise<Record<D
     const connect = (await started.json()) as { auth_url: string };
     const landed = await followRedirects(connect.auth_url, new URL(api).origin, cookie);
     if (landed.searchParams.get('status') !== 'success') throw new Error(`connecting the demo ${platform} account failed: ${landed}`);
-    const list = (await (await fetch(`${api}/accounts?platform=${platform}&active=1`, { headers })).json()) as { accounts: Array<{ id: number; account_username: string }> };
-    ids[platform] = list.accounts.find((a) => a.account_username?.replace(/^@/, '') === DEMO_ACCOUNTS[platform])!.id;
+    const list = (await (await fetch(`${api}/accounts?platform=${platform}&active=1`, { headers })).json()) as { accounts: Array<{ id: number; account_name: string; account_username: string | null }> };
+    ids[platform] = list.accounts.find((a) => (a.account_username?.replace(/^@/, '') ?? a.account_name) === DEMO_ACCOUNTS[platform])!.id;
   }
   return ids;
 }

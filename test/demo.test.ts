@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /** Every platform the demo offers, in the order it prints them. */
-const PLATFORMS = ['tiktok', 'instagram', 'x', 'youtube'];
+const PLATFORMS = ['tiktok', 'instagram', 'x', 'youtube', 'facebook'];
 
 describe('the demo host app', () => {
   let child: ChildProcess;

@@ -131,10 +131,12 @@ describe('the demo page in a real browser', () => {
       await page.getByLabel('Video', { exact: true }).selectOption('demo-job-1');
       await page.getByLabel('TikTok: Demo Creator (@demo.creator)', { exact: true }).check();
       await page.getByLabel('Instagram: Demo Reels (@demo.reels)', { exact: true }).check();
-      // The demo connects its X account at start too; this test publishes to the two it connected itself.
+      // The demo connects an account on every platform at start; this test publishes to the two it connected itself.
       // The caption hint follows GET /platforms: X's 280 while X is ticked, 2,200 for TikTok and Instagram.
       await page.getByText(/ characters; X allows 280\.$/).waitFor({ timeout: LONG });
       await page.getByLabel('X: Demo Creator (@demo_creator)', { exact: true }).uncheck();
+      await page.getByLabel('YouTube: Demo Creator (@democreator)', { exact: true }).uncheck();
+      await page.getByLabel('Facebook: Demo Page', { exact: true }).uncheck();
       await page.getByText(/ characters; TikTok allows 2200\.$/).waitFor({ timeout: LONG });
       // Statuses arrive through the open GET /events stream, not by polling.
       await page.locator('#posts-section[data-live="true"]').waitFor({ timeout: LONG });
