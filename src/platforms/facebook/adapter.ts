@@ -6,12 +6,12 @@ import type { z } from 'zod';
 import { PlatformError } from '../../errors';
 import type { ResolvedFacebookOptions } from '../../options';
 import { callPlatform, type CallObserver } from '../http';
+import { analyticsFailure } from '../meta/errors';
 import { FacebookLogin } from '../meta/login';
 import { MetaLoginStrategy } from '../meta/strategy';
 import { readMp4Duration } from '../mp4-duration';
 import { pollUntilDone } from '../polling';
 import {
-  ANALYTICS_SCOPE_MISSING,
   type AccountOptions, type AccountProfile, type AnalyticsContext, type LoginAccount, type OAuthLogin, type OptionsDraft, type PlatformAdapter,
   type PlatformRules, type PostDraft, type PostMetrics, type PublishContext, type PublishResult, type TokenSet,
 } from '../types';
@@ -376,13 +376,6 @@ function isGone(err: unknown): boolean {
   return err instanceof PlatformError && err.platformCode === '100/33';
 }
 
-/** Code 10 or 200–299 on an insights read means the grant lacks read_insights: analytics waits for a reconnect. */
-function analyticsError(err: unknown): unknown {
-  if (!(err instanceof PlatformError)) return err;
-  const code = Number(err.platformCode?.split('/')[0]);
-  if (code === 10 || (code >= 200 && code <= 299)) {
-    return new PlatformError('facebook', 'permanent', `${err.message} Reconnect the Facebook Page and allow read_insights to see its Reels' numbers.`,
-      { platformCode: ANALYTICS_SCOPE_MISSING, requestId: err.requestId });
-  }
-  return err;
-}
+const RECONNECT_FOR_INSIGHTS = 'Facebook did not grant read_insights, which analytics need; reconnect the Facebook Page and allow it to see its Reels\' numbers.';
+
+const analyticsError = (err: unknown) => analyticsFailure(err, RECONNECT_FOR_INSIGHTS);

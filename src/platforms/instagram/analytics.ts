@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { PlatformError } from '../../errors';
 import { callPlatform, type CallObserver } from '../http';
-import { ANALYTICS_SCOPE_MISSING, RATE_LIMITED, type AccountProfile, type AnalyticsContext, type PostMetrics } from '../types';
+import { analyticsFailure } from '../meta/errors';
+import type { AccountProfile, AnalyticsContext, PostMetrics } from '../types';
 import { graphFailure } from './errors';
 
 /**
@@ -14,10 +15,6 @@ import { graphFailure } from './errors';
  */
 export const MEDIA_METRICS = 'views,reach,likes,comments,shares,saved';
 const PROFILE_FIELDS = 'username,name,profile_picture_url,followers_count';
-/** Throttling codes (graph-api/overview/rate-limiting): the account's rows wait for the usage headers' time. */
-const THROTTLE_CODES = new Set([4, 17, 32, 613]);
-/** With no usage header to say, a throttled account waits an hour (Graph's rolling window). */
-const DEFAULT_THROTTLE_SECONDS = 3600;
 
 export const insightsResponse = z.object({
   data: z.array(z.object({
@@ -90,18 +87,8 @@ export class InstagramAnalytics {
     });
     if (res.status === 200) return res.json;
     const err = graphFailure(res, action, this.deps.now());
-    const [code, subcode] = (err.platformCode ?? '').split('/').map(Number);
-    if (missingIsAbsent && code === 100 && subcode === 33) return undefined;
-    // Code 10 and 200–299 are permission errors; 10 also says "Not enough viewers" for small stories, which is no
-    // missing permission. https://developers.facebook.com/docs/graph-api/guides/error-handling
-    if ((code === 10 || (code >= 200 && code <= 299)) && !/not enough viewers/i.test(err.message)) {
-      throw new PlatformError('instagram', 'permanent', 'Instagram did not grant instagram_manage_insights, which analytics need; reconnect the account to enable analytics.',
-        { platformCode: ANALYTICS_SCOPE_MISSING, requestId: err.requestId });
-    }
-    if (THROTTLE_CODES.has(code) || (code >= 80000 && code <= 80014) || res.status === 429) {
-      throw new PlatformError('instagram', 'retryable', `Instagram is limiting calls while ${action}; the account's analytics wait.`,
-        { platformCode: RATE_LIMITED, retryAfterSeconds: err.retryAfterSeconds ?? DEFAULT_THROTTLE_SECONDS, requestId: err.requestId });
-    }
-    throw err;
+    // "Object does not exist": the media was deleted.
+    if (missingIsAbsent && err.platformCode === '100/33') return undefined;
+    throw analyticsFailure(err, 'Instagram did not grant instagram_manage_insights, which analytics need; reconnect the account to enable analytics.');
   }
 }

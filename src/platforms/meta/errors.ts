@@ -1,6 +1,7 @@
 // Graph API errors classified for every Meta platform: token codes, throttling with the usage headers' wait, transient codes.
 import { PlatformError, type PlatformErrorKind } from '../../errors';
 import { headerValue, retryAfterSeconds, type PlatformResponse, type ResponseHeaders } from '../http';
+import { ANALYTICS_SCOPE_MISSING, RATE_LIMITED } from '../types';
 import { graphError } from './schemas';
 
 // https://developers.facebook.com/docs/graph-api/guides/error-handling
@@ -126,4 +127,26 @@ export function metaGraphFailure(profile: MetaErrorProfile, res: PlatformRespons
     retryAfterSeconds: wait,
     requestId: traceIdOf(res, e.fbtrace_id),
   });
+}
+
+/** With no usage header to say, a throttled analytics read waits an hour (Graph's rolling window). */
+const ANALYTICS_THROTTLE_SECONDS = 3600;
+
+/**
+ * A failed insights or profile read, for the analytics sync: a permission error (code 10 or 200–299; code 10 also says
+ * "Not enough viewers" for small audiences, which is no missing permission) is ANALYTICS_SCOPE_MISSING with
+ * `reconnectMessage`, and a throttle is RATE_LIMITED, waiting for the time Graph names.
+ * https://developers.facebook.com/docs/graph-api/guides/error-handling
+ */
+export function analyticsFailure(err: unknown, reconnectMessage: string): unknown {
+  if (!(err instanceof PlatformError)) return err;
+  const code = Number((err.platformCode ?? '').split('/')[0]);
+  if ((code === 10 || (code >= 200 && code <= 299)) && !/not enough viewers/i.test(err.message)) {
+    return new PlatformError(err.platform, 'permanent', reconnectMessage, { platformCode: ANALYTICS_SCOPE_MISSING, requestId: err.requestId });
+  }
+  if (err.platformCode !== RATE_LIMITED && (isRateLimitCode(code) || err.platformCode === 'http_429')) {
+    return new PlatformError(err.platform, 'retryable', `${err.message} The account's analytics wait.`,
+      { platformCode: RATE_LIMITED, retryAfterSeconds: err.retryAfterSeconds ?? ANALYTICS_THROTTLE_SECONDS, requestId: err.requestId });
+  }
+  return err;
 }
