@@ -8,6 +8,7 @@ import { describeSql, runApiPhase, type ApiEndpointResult } from './api/phase';
 import { runBurstPhase, type BurstResult } from './burst/phase';
 import { runLagPhase, type LagResult } from './lag/phase';
 import { runStreamsPhase, type StreamsResult } from './streams/phase';
+import { runInsightsPhase } from './insights/phase';
 import { type BenchArgs, LOG_DIR, type Phase, parseArgs, REPO_DIR, RESULTS_DIR, VIDEO_BYTES } from './lib/common';
 import { compileChildren } from './lib/ipc';
 import { note, progress, progressDone } from './lib/progress';
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     results.burst = await phase('burst', () => runBurstPhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
     results.lag = await phase('lag', () => runLagPhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
     results.streams = await phase('streams', () => runStreamsPhase({ args, env }));
+    Object.assign(results, { insights: await phase('insights', () => runInsightsPhase({ args, env, db: db!, accounts })) });
     results.meta.finishedAt = new Date().toISOString();
     results.meta.totalSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   } finally {
