@@ -46,6 +46,7 @@ export const libraryRows = {
       durationSeconds: Number.isFinite(duration) && duration > 0 ? duration : null, createdAt: toApiTime(r.created_at),
     };
   }),
+  // Oldest first, sorted here rather than in SQL: an ORDER BY id tempts a planner into walking all the user's posts by id.
   publications: (rows: Row[]): Publication[] => rows.map((r) => ({
     postId: Number(r.id), videoJobId: String(r.video_job_id), platform: String(r.platform), status: String(r.status),
     socialAccountId: Number(r.social_account_id), accountName: str(r.account_name), accountUsername: str(r.account_username),
@@ -55,7 +56,7 @@ export const libraryRows = {
       views: num(r.views), likes: num(r.likes), comments: num(r.comments), shares: num(r.shares), saves: num(r.saves),
       reach: r.reach === null || r.reach === undefined ? null : Number(r.reach), lastSyncedAt: toApiTime(r.last_synced_at), syncStatus: str(r.sync_status),
     },
-  })),
+  })).sort((x, y) => x.postId - y.postId),
 };
 
 export class LibraryRepo {
@@ -91,7 +92,6 @@ export class LibraryRepo {
       .whereIn(`${p}.video_job_id`, jobIds)
       .andWhere(`${p}.wp_user_id`, userId)
       .whereIn(`${p}.status`, LIBRARY_POST_STATUSES as unknown as string[])
-      .orderBy(`${p}.id`, 'asc')
       .select(`${p}.id`, `${p}.video_job_id`, `${p}.platform`, `${p}.status`, `${p}.social_account_id`, `${p}.scheduled_at`, `${p}.published_at`,
         `${p}.platform_post_url`, `${p}.error_message`, `${acc}.account_name`, `${acc}.account_username`, { analytics_id: `${a}.id` },
         `${a}.views`, `${a}.likes`, `${a}.comments`, `${a}.shares`, `${a}.saves`, `${a}.reach`, `${a}.last_synced_at`, `${a}.sync_status`);
