@@ -114,7 +114,7 @@ export async function runInsightsPhase(o: { args: BenchArgs; env: BenchEnv; db: 
     const since = (days: number) => new Date(to.getTime() - days * DAY_MS).toISOString();
     const list = [
       { name: 'GET /stats (30 days)', path: `/wp-json${API_BASE}/stats?from=${since(30)}&to=${to.toISOString()}` },
-      { name: 'GET /stats (a year)', path: `/wp-json${API_BASE}/stats?from=${since(365)}&to=${to.toISOString()}` },
+      { name: 'GET /stats (90 days)', path: `/wp-json${API_BASE}/stats?from=${since(90)}&to=${to.toISOString()}` },
       { name: 'GET /library?limit=20', path: `/wp-json${API_BASE}/library?limit=20` },
       { name: 'GET /library?offset=500', path: `/wp-json${API_BASE}/library?limit=20&offset=500` },
     ];
