@@ -122,14 +122,22 @@ export class StatsRepo {
     return statsRows.followers(rows);
   }
 
-  /** The period's `limit` posts with the most views (ties: the newer post first); posts without numbers are left out. */
+  /**
+   * The period's `limit` posts with the most views (ties: the newer post first); posts without numbers are left out.
+   * The ranking reads only the index and the figures; the posts' details (captions are long) are read for the winners.
+   */
   async topPosts(userId: number, range: StatsRange, limit: number): Promise<TopPost[]> {
     const { knex, posts: p, analytics: a, accounts: acc } = this.deps;
-    const rows = await this.periodPosts(table(knex, p), userId, range)
+    const ranked = this.periodPosts(knex(p), userId, range)
       .join(a, `${a}.social_post_id`, `${p}.id`)
-      .leftJoin(acc, `${acc}.id`, `${p}.social_account_id`)
       .orderBy([{ column: `${a}.views`, order: 'desc' }, { column: `${p}.id`, order: 'desc' }])
       .limit(limit)
+      .select({ top_id: `${p}.id`, top_views: `${a}.views` });
+    const rows = await table(knex, p)
+      .join(ranked.as('top'), 'top.top_id', `${p}.id`)
+      .join(a, `${a}.social_post_id`, `${p}.id`)
+      .leftJoin(acc, `${acc}.id`, `${p}.social_account_id`)
+      .orderBy([{ column: 'top.top_views', order: 'desc' }, { column: 'top.top_id', order: 'desc' }])
       .select(`${p}.id`, `${p}.platform`, `${p}.social_account_id`, `${p}.video_job_id`, `${p}.caption`, `${p}.platform_post_url`, `${p}.published_at`,
         `${acc}.account_name`, `${acc}.account_username`, ...METRICS.map((m) => `${a}.${m}`), `${a}.reach`, `${a}.last_synced_at`, `${a}.sync_status`);
     return statsRows.topPosts(rows);
