@@ -111,10 +111,10 @@ export async function runInsightsPhase(o: { args: BenchArgs; env: BenchEnv; db: 
     const urls = await server.call<Record<Side, string>>('init', env, 60_000);
     const headers = { Authorization: `Bearer ${tokenFor(USER)}` };
     const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
-    const since = (days: number) => new Date(to.getTime() - days * DAY_MS).toISOString();
+    // The default period, given explicitly so both sides answer the same `period` (the product's default moves with the clock).
+    const from = new Date(to.getTime() - 30 * DAY_MS).toISOString();
     const list = [
-      { name: 'GET /stats (30 days)', path: `/wp-json${API_BASE}/stats?from=${since(30)}&to=${to.toISOString()}` },
-      { name: 'GET /stats (90 days)', path: `/wp-json${API_BASE}/stats?from=${since(90)}&to=${to.toISOString()}` },
+      { name: 'GET /stats (30 days)', path: `/wp-json${API_BASE}/stats?from=${from}&to=${to.toISOString()}` },
       { name: 'GET /library?limit=20', path: `/wp-json${API_BASE}/library?limit=20` },
       { name: 'GET /library?offset=500', path: `/wp-json${API_BASE}/library?limit=20&offset=500` },
     ];
