@@ -9,6 +9,7 @@ import { runBurstPhase, type BurstResult } from './burst/phase';
 import { runScalePhase, type ScaleResult } from './scale/phase';
 import { runLagPhase, type LagResult } from './lag/phase';
 import { runStreamsPhase, type StreamsResult } from './streams/phase';
+import { runInsightsPhase } from './insights/phase';
 import { type BenchArgs, LOG_DIR, type Phase, parseArgs, PHASES, REPO_DIR, RESULTS_DIR, VIDEO_BYTES } from './lib/common';
 import { compileChildren } from './lib/ipc';
 import { note, progress, progressDone } from './lib/progress';
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     results.scale = await phase('scale', () => runScalePhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
     results.lag = await phase('lag', () => runLagPhase({ args, env, db: db!, platform: platform!, accounts, videoUrlOf }));
     results.streams = await phase('streams', () => runStreamsPhase({ args, env }));
+    Object.assign(results, { insights: await phase('insights', () => runInsightsPhase({ args, env, db: db!, accounts })) });
     results.meta.finishedAt = new Date().toISOString();
     results.meta.totalSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   } finally {

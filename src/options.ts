@@ -103,8 +103,10 @@ export interface VideoJobsOptions {
   /**
    * Its columns [job_id, user_id, mp4_url, thumbnail_url]. `durationSeconds` (optional, no default) names a column
    * with the video's length in seconds; without it TikTok publishes read the duration from the MP4 header.
+   * `createdAt` (optional, no default) names the column with the job's creation time: GET /library lists the newest
+   * first by it (then by id); without it the library is ordered by the id column, newest first when ids grow.
    */
-  columns?: { id?: string; userId?: string; videoUrl?: string; thumbnailUrl?: string; durationSeconds?: string };
+  columns?: { id?: string; userId?: string; videoUrl?: string; thumbnailUrl?: string; durationSeconds?: string; createdAt?: string };
 }
 
 /** Either WordPress JWT bearer tokens (HS256 with the site secret) or the host's own authentication. */
@@ -257,6 +259,7 @@ const schema = z.object({
           videoUrl: z.string().default('mp4_url'),
           thumbnailUrl: z.string().default('thumbnail_url'),
           durationSeconds: z.string().regex(/^[A-Za-z0-9_]+$/, 'must be a column name').optional(),
+          createdAt: z.string().regex(/^[A-Za-z0-9_]+$/, 'must be a column name').optional(),
         })
         .prefault({}),
     })

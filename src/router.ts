@@ -40,6 +40,9 @@ import { EventFeed } from './services/event-feed';
 import { EventStreams } from './http/events-stream';
 import { createEventRoutes } from './http/events-routes';
 import { createWebhookRoutes } from './http/webhook-routes';
+import { createInsightsRoutes } from './http/insights-routes';
+import { StatsRepo } from './data/stats-repo';
+import { LibraryRepo } from './data/library-repo';
 import { WebhookQueue } from './services/webhooks/webhook-queue';
 import { WebhookDeliveriesRepo } from './data/webhook-deliveries-repo';
 import { WebhookTargetsRepo } from './data/webhook-targets-repo';
@@ -159,6 +162,11 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     : undefined;
   const oauthCookie = new OAuthCookie({ publicUrl: o.publicUrl, apiBase: API_BASE, sameSite: o.oauthCookie.sameSite, domain: o.oauthCookie.domain, maxAgeMs: STATE_TTL_MS });
   api.use(createEventRoutes({ authenticate: createAuthMiddleware(o.auth), posts, events, streams, isClosed: () => closed }));
+  api.use(createInsightsRoutes({
+    authenticate: createAuthMiddleware(o.auth), now,
+    stats: new StatsRepo({ knex, posts: t.posts, accounts: t.accounts, analytics: t.analytics, snapshots: t.analyticsSnapshots }),
+    library: new LibraryRepo({ knex, videoJobs: o.videoJobs, posts: t.posts, accounts: t.accounts, analytics: t.analytics }),
+  }));
   api.use(createRoutes({
     authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(keys.inbound, keyFailures), limitWrites,
     limitCallbacks, oauthCookie,

@@ -66,7 +66,7 @@ export function isMysqlUrl(url: string): boolean {
   return /^(mysql|mariadb):/i.test(url);
 }
 
-export const PHASES = ['api', 'burst', 'scale', 'lag', 'streams'] as const;
+export const PHASES = ['api', 'burst', 'scale', 'lag', 'streams', 'insights'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchArgs {
@@ -112,7 +112,7 @@ const HELP = `npm run bench -- [options]
   --db <url>            database: mysql://user:pass@host:3306/db or sqlite:path (default: env BENCH_DATABASE_URL,
                         else a fresh SQLite file in bench/results/)
   --quick               a few minutes: shorter API runs, a 2,000-post burst, 1 minute of lag, 250 stream changes
-  --only <list>         phases to run, comma-separated: api,burst,scale,lag,streams (default all)
+  --only <list>         phases to run, comma-separated: api,burst,scale,lag,streams,insights (default all)
   --api-seconds <n>     length of one measured autocannon run (default 10; quick 4)
   --connections <n>     autocannon connections (default 64)
   --burst <n>           posts due at once in the burst (default 10000; quick 2000)

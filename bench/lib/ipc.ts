@@ -24,7 +24,10 @@ export interface Child {
 
 /** Where the children are compiled to: plain JavaScript run by plain node, as a host runs the built package. */
 export const BUILD_DIR = path.join(LOG_DIR, '..', 'build');
-const CHILD_SCRIPTS = ['bench/api/server-child.ts', 'bench/api/bare-child.ts', 'bench/api/load-child.ts', 'bench/burst/scanner-child.ts', 'bench/burst/claim-baseline-child.ts', 'bench/streams/server-child.ts', 'bench/streams/load-child.ts'];
+const CHILD_SCRIPTS = [
+  'bench/api/server-child.ts', 'bench/api/bare-child.ts', 'bench/api/load-child.ts', 'bench/burst/scanner-child.ts', 'bench/burst/claim-baseline-child.ts',
+  'bench/streams/server-child.ts', 'bench/streams/load-child.ts', 'bench/insights/server-child.ts',
+];
 let compiled = false;
 
 /**

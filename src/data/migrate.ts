@@ -13,6 +13,7 @@ import * as postPublishedBy from '../../migrations/20261206000700_post_published
 import * as idempotencyKeys from '../../migrations/20261206000900_idempotency_keys';
 import * as postEventsWebhooks from '../../migrations/20261206001000_post_events_webhooks';
 import * as analyticsSync from '../../migrations/20261206001100_analytics_sync';
+import * as statsIndexes from '../../migrations/20261206001300_stats_indexes';
 
 interface PackageMigration {
   name: string;
@@ -21,7 +22,7 @@ interface PackageMigration {
 }
 
 /** In order; a new migration is appended here and as a file in migrations/. */
-const MIGRATIONS: PackageMigration[] = [createSocialTables, createRateLimits, indexQuotaCount, oauthStateBrowser, tiktokPostDisclosure, quotaReservation, postPublishedBy, idempotencyKeys, postEventsWebhooks, analyticsSync];
+const MIGRATIONS: PackageMigration[] = [createSocialTables, createRateLimits, indexQuotaCount, oauthStateBrowser, tiktokPostDisclosure, quotaReservation, postPublishedBy, idempotencyKeys, postEventsWebhooks, analyticsSync, statsIndexes];
 
 /** A Knex migration source bound to a table prefix, for `migrate()` and for knexfile.ts (knex CLI). */
 export function createMigrationSource(prefix: string): Knex.MigrationSource<PackageMigration> {

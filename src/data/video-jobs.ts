@@ -12,7 +12,7 @@ export interface VideoJob {
 
 export interface VideoJobsConfig {
   table: string;
-  columns: { id: string; userId: string; videoUrl: string; thumbnailUrl: string; durationSeconds?: string };
+  columns: { id: string; userId: string; videoUrl: string; thumbnailUrl: string; durationSeconds?: string; createdAt?: string };
 }
 
 export class VideoJobsReader {

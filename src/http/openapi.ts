@@ -2,7 +2,7 @@
 // (src/http/validation.ts) and describe responses (src/http/response-schemas.ts): there is no hand-kept copy.
 import { z } from 'zod';
 import { responses, errorResponse } from './response-schemas';
-import { accountsQuery, bulkScheduleBody, editBody, internalPublishBody, postsQuery, publishBody, rescheduleBody, scheduleBody } from './validation';
+import { accountsQuery, bulkScheduleBody, editBody, internalPublishBody, libraryQuery, postsQuery, publishBody, rescheduleBody, scheduleBody, statsQuery } from './validation';
 
 type Json = Record<string, unknown>;
 
@@ -61,6 +61,8 @@ export function operations(): Operation[] {
     { method: 'delete', path: '/posts/{id}', summary: 'Cancel a scheduled post, or delete a draft', auth: 'user', response: r.message },
     { method: 'post', path: '/posts/{id}/retry', summary: 'Retry a failed post', auth: 'user', response: r.postState },
     { method: 'post', path: '/internal/publish-scheduled', summary: 'n8n: publish a due post', auth: 'n8n', body: internalPublishBody, response: r.internalPublish },
+    { method: 'get', path: '/stats', summary: 'The user\'s numbers over a period (from included, to excluded; default the last 30 days): totals, by platform, top 5 posts, daily series', auth: 'user', query: statsQuery, response: r.insights },
+    { method: 'get', path: '/library', summary: 'The user\'s video jobs, newest first, each with where it was published or scheduled and its latest numbers', auth: 'user', query: libraryQuery, response: r.library },
     { method: 'get', path: '/posts/{id}/timeline', summary: 'Every step of a post\'s life, oldest first', auth: 'user', response: r.timeline },
     { method: 'get', path: '/events', summary: 'Server-Sent Events: the user\'s post and account events as they happen (Last-Event-ID resumes)', auth: 'user' },
     { method: 'post', path: '/webhooks/tiktok', summary: 'TikTok webhooks, signed with TikTok-Signature', auth: 'none' },

@@ -100,6 +100,77 @@ export const platform = z.object({
   docs: z.array(z.string()).describe('The platform pages these rules come from'),
 });
 
+const counts = {
+  views: z.number().int(),
+  likes: z.number().int(),
+  comments: z.number().int(),
+  shares: z.number().int(),
+  saves: z.number().int(),
+};
+const engagementRate = z.number().nullable().describe('(likes + comments + shares + saves) ÷ views × 100, two decimals; null without views');
+
+/** A post's latest figures, as the analytics sync last read them. */
+const postMetrics = z.looseObject({
+  ...counts,
+  reach: z.number().int().nullable(),
+  engagement_rate: engagementRate,
+  last_synced_at: nullableTime,
+  sync_status: z.string().nullable(),
+});
+
+const statsGroup = z.looseObject({
+  posts: z.number().int().describe('Posts published in the period'),
+  synced_posts: z.number().int().describe('Of those, the posts with figures'),
+  ...counts,
+  reach: z.number().int().nullable(),
+  engagement_rate: engagementRate,
+  accounts: z.number().int().describe('Connected accounts (not disconnected)'),
+  followers: z.number().int().nullable().describe('Their followers now; null while none is known'),
+  last_synced_at: nullableTime,
+});
+
+const statsBody = {
+  period: z.object({ from: time, to: time }).describe('from included, to excluded'),
+  totals: statsGroup,
+  by_platform: z.record(z.string(), statsGroup),
+  top_posts: z.array(z.looseObject({
+    id: z.number().int(),
+    platform: z.string(),
+    social_account_id: z.number().int(),
+    account_name: z.string().nullable(),
+    account_username: z.string().nullable(),
+    video_job_id: z.string(),
+    caption: z.string().nullable(),
+    platform_post_url: z.string().nullable(),
+    published_at: nullableTime,
+    metrics: postMetrics,
+  })),
+  series: z.array(z.looseObject({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('UTC day'), ...counts }))
+    .describe('Each UTC day of the period: how much the figures of the period\'s posts rose that day (from the snapshots)'),
+};
+
+const libraryVideo = z.looseObject({
+  video_job_id: z.string(),
+  video_url: z.string().nullable(),
+  thumbnail_url: z.string().nullable(),
+  duration_seconds: z.number().nullable(),
+  created_at: nullableTime,
+  publications: z.array(z.looseObject({
+    post_id: z.number().int(),
+    platform: z.string(),
+    status: z.string(),
+    social_account_id: z.number().int(),
+    account_name: z.string().nullable(),
+    account_username: z.string().nullable(),
+    scheduled_at: nullableTime,
+    published_at: nullableTime,
+    platform_post_url: z.string().nullable(),
+    error_message: z.string().nullable(),
+    metrics: postMetrics.nullable().describe('null until the sync has read the post once'),
+  })),
+  totals: z.looseObject({ ...counts, engagement_rate: engagementRate }),
+});
+
 const ok = <S extends z.core.$ZodLooseShape>(shape: S) => z.looseObject({ success: z.literal(true), ...shape });
 
 /** Each endpoint's 200 body. Objects are loose: a field added later does not break a client. */
@@ -118,6 +189,8 @@ export const responses = {
   postUpdated: ok({ message: z.string(), post: postDetail }),
   postState: ok({ message: z.string(), post: z.looseObject({ id: z.number().int(), status: z.string() }) }),
   internalPublish: ok({ post_id: z.number().int(), status: z.string(), message: z.string() }),
+  insights: ok(statsBody),
+  library: ok({ total: z.number().int(), limit: z.number().int(), offset: z.number().int(), videos: z.array(libraryVideo) }),
   timeline: ok({
     post_id: z.number().int(),
     status: z.string(),

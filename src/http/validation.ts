@@ -125,6 +125,32 @@ export const postsQuery = z.preprocess(withoutEmpty, z.object({
   order: z.enum(['asc', 'desc'], { error: 'must be asc or desc' }).optional(),
 }).refine((q) => !q.from || !q.to || q.from < q.to, { message: 'must be after from', path: ['to'] }));
 
+/** The longest period GET /stats answers for: a year of daily figures (366 days for a leap year). */
+export const STATS_MAX_DAYS = 366;
+/** GET /stats without `from`: the 30 days before `to`. */
+export const STATS_DEFAULT_DAYS = 30;
+
+/** GET /stats: a period, `from` included and `to` excluded (defaults: `to` now, `from` 30 days before `to`). */
+export const statsQuery = z.preprocess(withoutEmpty, z.object({
+  from: queryTime.optional(),
+  to: queryTime.optional(),
+}));
+
+/** The period of a parsed GET /stats query, with its defaults; a period that ends before it starts, or is too long, is a 400. */
+export function statsRange(q: z.output<typeof statsQuery>, now: Date): { from: Date; to: Date } {
+  const to = q.to ?? now;
+  const from = q.from ?? new Date(to.getTime() - STATS_DEFAULT_DAYS * 24 * 3600 * 1000);
+  if (from >= to) throw new ValidationError({ [q.to ? 'to' : 'from']: q.to ? 'must be after from' : 'must be before to (now, when to is not given)' });
+  if (to.getTime() - from.getTime() > STATS_MAX_DAYS * 24 * 3600 * 1000) throw new ValidationError({ to: `the period may be at most ${STATS_MAX_DAYS} days` });
+  return { from, to };
+}
+
+/** GET /library: a page of the user's video jobs, newest first. */
+export const libraryQuery = z.preprocess(withoutEmpty, z.object({
+  limit: int('limit', 1, 100, 20),
+  offset: int('offset', 0, 1_000_000_000, 0),
+}));
+
 /** How far ahead a post may be scheduled: two years (of 366 days), for `scheduled_at` and every `distribute` slot. */
 export const MAX_SCHEDULE_AHEAD_MS = 2 * 366 * 24 * 3600 * 1000;
 
