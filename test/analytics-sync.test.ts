@@ -60,8 +60,8 @@ describe('TikTok analytics', () => {
     expect(report.postsSynced).toBe(1);
     const row = await analyticsOf(s, post.id);
     expect(row).toMatchObject({ views: 1000, likes: 100, comments: 20, shares: 5, sync_status: 'ok' });
-    // (likes + comments) / views × 100
-    expect(Number(row.engagement_rate)).toBe(12);
+    // (likes + comments + shares + saves) / views × 100, as GET /stats defines it
+    expect(Number(row.engagement_rate)).toBe(12.5);
     expect(fromDbTime(row.last_synced_at)).toEqual(clock.now());
     expect(await snapshotsOf(s, post.id)).toMatchObject([{ views: 1000, likes: 100, comments: 20, shares: 5 }]);
 

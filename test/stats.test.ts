@@ -119,8 +119,9 @@ describe('GET /stats', () => {
 
   it('totals the last 30 days by default: the posts published in them, their latest figures, the followers now', async () => {
     const res = await s.api.get(`${BASE}/stats`).set(s.auth(1)).expect(200);
-    const from = T0 + HOUR;
-    const to = T0 + 30 * DAY + HOUR;
+    // The clock stands at T0 + 30 days + 1 h: the period ends after that second, and starts 30 days before.
+    const to = T0 + 30 * DAY + HOUR + 1000;
+    const from = to - 30 * DAY;
     const ids = inPeriod(from, to);
     expect(ids).toHaveLength(7);
     const synced = ids.filter((id) => figures.has(id)).map((id) => figures.get(id)!);

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { table, toDbTime } from './db';
+import { engagementRate } from './stats-repo';
 
 /** The figures of one sync; null where the platform does not report them. */
 export interface SyncedFigures {
@@ -55,14 +56,10 @@ export interface SnapshotRow {
   reach: number | null;
 }
 
-/**
- * (likes + comments) / views × 100, as seed 001 defines the engagement rate; null without views. Capped to what
- * the column holds (DECIMAL(5,2)).
- */
-export function engagementRate(f: SyncedFigures): number | null {
-  if (!f.views) return null;
-  const rate = (((f.likes ?? 0) + (f.comments ?? 0)) / f.views) * 100;
-  return Math.min(999.99, Math.round(rate * 100) / 100);
+/** The post's engagement rate as GET /stats defines it, capped to what the column holds (DECIMAL(5,2)). */
+function storedEngagementRate(f: SyncedFigures): number | null {
+  const rate = engagementRate({ views: f.views ?? 0, likes: f.likes ?? 0, comments: f.comments ?? 0, shares: f.shares ?? 0, saves: f.saves ?? 0 });
+  return rate === null ? null : Math.min(999.99, rate);
 }
 
 export class AnalyticsRepo {
@@ -155,7 +152,7 @@ export class AnalyticsRepo {
     return retryingDeadlocks(() => this.deps.knex.transaction(async (trx) => {
       const n = await this.q(analytics, trx).where({ id, sync_lease_owner: owner }).update({
         ...figures,
-        engagement_rate: engagementRate(f),
+        engagement_rate: storedEngagementRate(f),
         last_synced_at: now,
         sync_status: 'ok',
         sync_message: null,

@@ -130,7 +130,7 @@ export const STATS_MAX_DAYS = 366;
 /** GET /stats without `from`: the 30 days before `to`. */
 export const STATS_DEFAULT_DAYS = 30;
 
-/** GET /stats: a period, `from` included and `to` excluded (defaults: `to` now, `from` 30 days before `to`). */
+/** GET /stats: a period, `from` included and `to` excluded (defaults: `to` the end of the current second, `from` 30 days before `to`). */
 export const statsQuery = z.preprocess(withoutEmpty, z.object({
   from: queryTime.optional(),
   to: queryTime.optional(),
@@ -138,7 +138,9 @@ export const statsQuery = z.preprocess(withoutEmpty, z.object({
 
 /** The period of a parsed GET /stats query, with its defaults; a period that ends before it starts, or is too long, is a 400. */
 export function statsRange(q: z.output<typeof statsQuery>, now: Date): { from: Date; to: Date } {
-  const to = q.to ?? now;
+  // Times are stored to the second: without `to`, the period ends after the current second, so a post published
+  // a moment ago counts at once.
+  const to = q.to ?? new Date(Math.floor(now.getTime() / 1000) * 1000 + 1000);
   const from = q.from ?? new Date(to.getTime() - STATS_DEFAULT_DAYS * 24 * 3600 * 1000);
   if (from >= to) throw new ValidationError({ [q.to ? 'to' : 'from']: q.to ? 'must be after from' : 'must be before to (now, when to is not given)' });
   if (to.getTime() - from.getTime() > STATS_MAX_DAYS * 24 * 3600 * 1000) throw new ValidationError({ to: `the period may be at most ${STATS_MAX_DAYS} days` });
