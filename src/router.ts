@@ -143,7 +143,8 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const webhookQueue = new WebhookQueue({ deliveries: new WebhookDeliveriesRepo({ knex, table: t.webhookDeliveries, now }), logger });
   // Signed over the raw body: mounted before the JSON parser.
   api.use(createWebhookRoutes({
-    tiktok: o.platforms.tiktok, instagram: o.platforms.instagram, metaVerifyToken: o.webhooks.meta.verifyToken,
+    tiktok: o.platforms.tiktok, metaVerifyToken: o.webhooks.meta.verifyToken,
+    metaAppSecrets: [...new Set([o.platforms.instagram?.appSecret, o.platforms.facebook?.appSecret].filter((s): s is string => !!s))],
     toleranceSeconds: o.webhooks.toleranceSeconds, bodyLimit: o.bodyLimit, now, queue: webhookQueue, logger,
     tiktokDeps: { targets, accounts, recordEvent }, metaDeps: { targets, accounts, recordEvent },
   }));

@@ -158,4 +158,36 @@ describe('TikTok webhooks', () => {
     await send(good).expect(200);
     await igAccounts(6, (list) => list.filter((a) => accountIds.includes(a.id)).every((a) => !a.is_active));
   }, 60_000);
+
+  /** The user's accounts on a platform, once `until` holds for them. */
+  async function accountsOn(platform: string, userId: number, until: (accounts: Array<Record<string, any>>) => boolean) {
+    for (;;) {
+      const accounts = (await s.api.get(`${API}/accounts?platform=${platform}`).set(s.auth(userId)).expect(200)).body.accounts as Array<Record<string, any>>;
+      if (until(accounts)) return accounts;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('Meta: a revoked pages_manage_posts (to /webhooks/facebook) marks the user\'s Facebook Pages, not their Instagram accounts', async () => {
+    const pages = (await s.connectFacebook(7)).accountIds;
+    const instagram = (await s.connectInstagram(7)).accountIds;
+    expect(pages.length).toBeGreaterThan(0);
+    const body = JSON.stringify({ object: 'permissions', entry: [{ id: '10000000000001', time: 3, changes: [{ field: 'pages_manage_posts', value: { verb: 'revoked' } }] }] });
+    await s.api.post(`${API}/webhooks/facebook`).set('Content-Type', 'application/json').set('X-Hub-Signature-256', metaSignature('wrong-secret', body)).send(body).expect(401);
+    await s.api.post(`${API}/webhooks/facebook`).set('Content-Type', 'application/json').set('X-Hub-Signature-256', metaSignature(IG_APP_SECRET, body)).send(body).expect(200);
+    const fb = await accountsOn('facebook', 7, (list) => list.filter((a) => pages.includes(a.id)).every((a) => !a.is_active));
+    expect(fb.find((a) => a.id === pages[0])!.status_reason).toMatch(/pages_manage_posts/);
+    // Instagram publishing does not need pages_manage_posts: its accounts were noted, not marked.
+    const ig = await accountsOn('instagram', 7, () => true);
+    expect(ig.filter((a) => instagram.includes(a.id)).every((a) => a.is_active)).toBe(true);
+  }, 60_000);
+
+  it('Meta: the deauthorize callback marks the person\'s Facebook Pages and Instagram accounts alike', async () => {
+    const pages = (await s.connectFacebook(8)).accountIds;
+    const instagram = (await s.connectInstagram(8)).accountIds;
+    const signed = metaSignedRequest(IG_APP_SECRET, { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: '10000000000001' });
+    await s.api.post(`${API}/webhooks/facebook/deauthorize`).type('form').send({ signed_request: signed }).expect(200);
+    await accountsOn('facebook', 8, (list) => list.filter((a) => pages.includes(a.id)).every((a) => !a.is_active));
+    await accountsOn('instagram', 8, (list) => list.filter((a) => instagram.includes(a.id)).every((a) => !a.is_active));
+  }, 60_000);
 });

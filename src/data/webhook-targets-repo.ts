@@ -33,12 +33,13 @@ export class WebhookTargetsRepo {
   }
 
   /**
-   * Instagram accounts (of every user) connected by this Facebook user (its app-scoped id, kept in the account's
-   * metadata as facebook_user_id at connect): Meta's permissions webhook and deauthorize callback name the user.
+   * Instagram and Facebook Page accounts (of every user) connected by this Facebook user (its app-scoped id, kept in
+   * the account's metadata as facebook_user_id at connect): Meta's permissions webhook and deauthorize callback name
+   * the user.
    */
-  async instagramAccountsByFacebookUser(facebookUserId: string): Promise<AccountRow[]> {
+  async metaAccountsByFacebookUser(facebookUserId: string): Promise<AccountRow[]> {
     const escaped = JSON.stringify(facebookUserId).replace(/[!%_]/g, (c) => `!${c}`);
-    const candidates: AccountRow[] = await table(this.deps.knex, this.deps.accounts).where({ platform: 'instagram' })
+    const candidates: AccountRow[] = await table(this.deps.knex, this.deps.accounts).whereIn('platform', ['instagram', 'facebook'])
       .andWhereRaw("metadata like ? escape '!'", [`%"facebook_user_id":${escaped}%`]);
     return candidates.filter((a) => {
       try {

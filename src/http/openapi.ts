@@ -69,6 +69,9 @@ export function operations(): Operation[] {
     { method: 'get', path: '/webhooks/instagram', summary: 'Meta\'s webhook subscription check (hub.challenge)', auth: 'none' },
     { method: 'post', path: '/webhooks/instagram', summary: 'Meta webhooks, signed with X-Hub-Signature-256', auth: 'none' },
     { method: 'post', path: '/webhooks/instagram/deauthorize', summary: 'Meta\'s deauthorize callback (signed_request form field)', auth: 'none' },
+    { method: 'get', path: '/webhooks/facebook', summary: 'The same as /webhooks/instagram: Meta\'s webhooks serve Instagram and Facebook Pages alike', auth: 'none' },
+    { method: 'post', path: '/webhooks/facebook', summary: 'The same as /webhooks/instagram', auth: 'none' },
+    { method: 'post', path: '/webhooks/facebook/deauthorize', summary: 'The same as /webhooks/instagram/deauthorize', auth: 'none' },
   ];
 }
 

@@ -11,7 +11,11 @@ import { applyMetaDeauthorization, applyMetaDelivery, type MetaDelivery, type Me
 
 export interface WebhookRouteDeps {
   tiktok?: { clientKey: string; clientSecret: string };
-  instagram?: { appSecret: string };
+  /**
+   * The app secrets of the configured Meta platforms (Instagram's and Facebook's, often one app): a delivery signed
+   * with any of them is Meta's. Empty when neither is configured.
+   */
+  metaAppSecrets: string[];
   /** Meta's subscription check answers only this token. */
   metaVerifyToken?: string;
   toleranceSeconds: number;
@@ -43,6 +47,15 @@ function sameText(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
+/** The first check that passes, else the first failure (the reason logged). */
+function anyPasses<C extends { ok: boolean }>(secrets: string[], check: (secret: string) => C): C {
+  const checks = secrets.map(check);
+  return checks.find((c) => c.ok) ?? checks[0];
+}
+
+/** One endpoint for Meta's deliveries, under either platform's name: Instagram and Facebook Pages share Meta's webhooks. */
+const META_PATHS = ['/webhooks/instagram', '/webhooks/facebook'];
+
 export function createWebhookRoutes(d: WebhookRouteDeps): Router {
   const r = Router();
   const raw = express.raw({ type: () => true, limit: d.bodyLimit });
@@ -64,8 +77,8 @@ export function createWebhookRoutes(d: WebhookRouteDeps): Router {
   });
 
   // Meta's subscription check (https://developers.facebook.com/docs/graph-api/webhooks/getting-started#verification-requests).
-  r.get('/webhooks/instagram', (req, res) => {
-    if (!d.instagram || !d.metaVerifyToken) throw notFound();
+  r.get(META_PATHS, (req, res) => {
+    if (!d.metaAppSecrets.length || !d.metaVerifyToken) throw notFound();
     const q = req.query;
     const ok = q['hub.mode'] === 'subscribe' && typeof q['hub.verify_token'] === 'string' && sameText(q['hub.verify_token'], d.metaVerifyToken);
     if (!ok || typeof q['hub.challenge'] !== 'string') {
@@ -74,25 +87,26 @@ export function createWebhookRoutes(d: WebhookRouteDeps): Router {
     res.type('text/plain').send(q['hub.challenge']);
   });
 
-  r.post('/webhooks/instagram', raw, (req, res) => {
-    if (!d.instagram) throw notFound();
-    const check = checkMetaSignature(req.get('x-hub-signature-256'), rawBody(req), d.instagram.appSecret);
-    if (!check.ok) refuse(check, d.logger, 'instagram');
+  r.post(META_PATHS, raw, (req, res) => {
+    if (!d.metaAppSecrets.length) throw notFound();
+    const check = anyPasses(d.metaAppSecrets, (secret) => checkMetaSignature(req.get('x-hub-signature-256'), rawBody(req), secret));
+    if (!check.ok) refuse(check, d.logger, 'meta');
     const body = jsonBody(req) as Partial<MetaDelivery> | null;
     if (!body || typeof body !== 'object' || typeof body.object !== 'string' || !Array.isArray(body.entry)) {
       throw new ValidationError({ entry: 'is required' }, 'The webhook body has no object and entry.');
     }
     res.json({ success: true });
     const delivery = body as MetaDelivery;
+    // Stored under one name whichever path it came to: a delivery repeated to the other path changes nothing either.
     d.queue.add('instagram', delivery.object, rawBody(req), () => applyMetaDelivery(d.metaDeps, delivery));
   });
 
   // Meta's deauthorize callback: the person removed the app, named by a signed_request form field.
-  r.post('/webhooks/instagram/deauthorize', raw, (req, res) => {
-    if (!d.instagram) throw notFound();
+  r.post(META_PATHS.map((p) => `${p}/deauthorize`), raw, (req, res) => {
+    if (!d.metaAppSecrets.length) throw notFound();
     const field = new URLSearchParams(rawBody(req).toString('utf8')).get('signed_request');
-    const parsed = parseMetaSignedRequest(field, d.instagram.appSecret);
-    if (!parsed.ok) refuse(parsed, d.logger, 'instagram');
+    const parsed = anyPasses(d.metaAppSecrets, (secret) => parseMetaSignedRequest(field, secret));
+    if (!parsed.ok) refuse(parsed, d.logger, 'meta');
     res.json({ success: true });
     d.queue.add('instagram', 'deauthorize', rawBody(req), () => applyMetaDeauthorization(d.metaDeps, parsed.userId));
   });

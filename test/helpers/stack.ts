@@ -193,7 +193,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       facebook: { appId: IG_APP_ID, appSecret: IG_APP_SECRET, authUrl: instagram.dialogUrl, graphBaseUrl: instagram.graphBaseUrl },
     },
     statusPoll: { firstDelayMs: 10, maxDelayMs: 50, timeoutMs: 10000 },
-    platformTimeoutMs: 2000,
+    // Generous: every simulator and the router share the test's one event loop, which a busy machine slows. Tests
+    // that make a platform call time out on purpose set their own, shorter one.
+    platformTimeoutMs: 10_000,
     scheduler: { enabled: false },
     // Tests make many changes per minute; test/rate-limit.test.ts exercises the limit itself.
     rateLimit: { windowSeconds: 60, maxWrites: 10_000 },
