@@ -94,13 +94,13 @@ function postFields(p: PostRow) {
   };
 }
 
+// The fields below are added to postFields' object rather than spread into a copy of it: a list makes one per post.
 export function postListItem(p: PostListRow) {
-  return { ...postFields(p), account_name: p.account_name };
+  return Object.assign(postFields(p), { account_name: p.account_name });
 }
 
 export function postDetail(p: PostRow, account: AccountRow | undefined) {
-  return {
-    ...postFields(p),
+  return Object.assign(postFields(p), {
     mentions: list(p.mentions),
     location: p.location,
     privacy_level: p.privacy_level,
@@ -121,7 +121,7 @@ export function postDetail(p: PostRow, account: AccountRow | undefined) {
     account: account
       ? { id: Number(account.id), platform: account.platform, account_name: account.account_name, account_username: account.account_username, profile_picture_url: account.profile_picture_url, is_active: !!account.is_active }
       : null,
-  };
+  });
 }
 
 /** GET /platforms: snake_case like the rest of the contract. */
