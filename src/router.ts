@@ -1,6 +1,5 @@
 // The composition root: builds the data access, adapters, services and routes from the options, once.
 import express, { Router, type RequestHandler } from 'express';
-import helmet from 'helmet';
 import { createCors } from './http/cors';
 import { TokenCipher } from './crypto/token-cipher';
 import { AccountsRepo } from './data/accounts-repo';
@@ -34,6 +33,8 @@ import { Scheduler } from './services/scheduler';
 import type { Registry } from 'prom-client';
 import { SocialMetrics } from './metrics';
 import { requestContext, requestId, withRequestId } from './http/request-id';
+import { securityHeaders } from './http/security-headers';
+import { routedOnly } from './http/routed-only';
 import { PostEventsRepo } from './data/post-events-repo';
 import { createEventRecorder } from './services/post-events';
 import { EventFeed } from './services/event-feed';
@@ -138,16 +139,16 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const api = Router();
   api.use(requestId);
   if (o.cors) api.use(createCors(o.cors));
-  api.use(helmet());
+  api.use(securityHeaders());
   api.use(requireUtf8Body);
   const webhookQueue = new WebhookQueue({ deliveries: new WebhookDeliveriesRepo({ knex, table: t.webhookDeliveries, now }), logger });
   // Signed over the raw body: mounted before the JSON parser.
-  api.use(createWebhookRoutes({
+  api.use(routedOnly(createWebhookRoutes({
     tiktok: o.platforms.tiktok, metaVerifyToken: o.webhooks.meta.verifyToken,
     metaAppSecrets: [...new Set([o.platforms.instagram?.appSecret, o.platforms.facebook?.appSecret].filter((s): s is string => !!s))],
     toleranceSeconds: o.webhooks.toleranceSeconds, bodyLimit: o.bodyLimit, now, queue: webhookQueue, logger,
     tiktokDeps: { targets, accounts, recordEvent }, metaDeps: { targets, accounts, recordEvent },
-  }));
+  })));
   api.use(express.json({ limit: o.bodyLimit }));
   api.use(requestContext);
   const limitWrites: RequestHandler = o.rateLimit
@@ -162,14 +163,16 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     ? createFailureLimiter({ windowSeconds: byAddress.windowSeconds, maxFailures: byAddress.maxFailedApiKeys, now, store: addressStore('n8n-key:') })
     : undefined;
   const oauthCookie = new OAuthCookie({ publicUrl: o.publicUrl, apiBase: API_BASE, sameSite: o.oauthCookie.sameSite, domain: o.oauthCookie.domain, maxAgeMs: STATE_TTL_MS });
-  api.use(createEventRoutes({ authenticate: createAuthMiddleware(o.auth), posts, events, streams, isClosed: () => closed }));
-  api.use(createInsightsRoutes({
-    authenticate: createAuthMiddleware(o.auth), now,
+  // One instance: it remembers the tokens it has verified.
+  const authenticate = createAuthMiddleware(o.auth);
+  api.use(routedOnly(createEventRoutes({ authenticate, posts, events, streams, isClosed: () => closed })));
+  api.use(routedOnly(createInsightsRoutes({
+    authenticate, now,
     stats: new StatsRepo({ knex, posts: t.posts, accounts: t.accounts, analytics: t.analytics, snapshots: t.analyticsSnapshots }),
     library: new LibraryRepo({ knex, videoJobs: o.videoJobs, posts: t.posts, accounts: t.accounts, analytics: t.analytics }),
-  }));
+  })));
   api.use(createRoutes({
-    authenticate: createAuthMiddleware(o.auth), authenticateN8n: createApiKeyMiddleware(keys.inbound, keyFailures), limitWrites,
+    authenticate, authenticateN8n: createApiKeyMiddleware(keys.inbound, keyFailures), limitWrites,
     limitCallbacks, oauthCookie,
     accountsService, publishService, postActions, scheduler, posts, accounts, now,
     postEditor: new PostEditor({ posts, publishService, worker, notifier }),

@@ -52,6 +52,25 @@ describe('JWT authentication', () => {
     await lenient.get(URL).set('Authorization', expired).expect(401);
   });
 
+  it('checks a token it has verified before against the clock on every request, and only for the secret that verified it', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const header = `Bearer ${jwt.sign({ data: { user: { id: '7' } }, exp }, SECRET, { algorithm: 'HS256' })}`;
+    await request.get(URL).set('Authorization', header).expect(200);
+    await request.get(URL).set('Authorization', header).expect(200);
+    // Another router with another secret does not take the token on the first router's word.
+    const other = supertest(express().use('/wp-json', createSocialRouter({ ...base, auth: { jwtSecret: 'another-secret' } })));
+    await other.get(URL).set('Authorization', header).expect(401);
+    // The clock reaches exp (jsonwebtoken's clock is Date.now): the remembered token is expired like a new one.
+    const now = jest.spyOn(Date, 'now').mockReturnValue(exp * 1000);
+    try {
+      const res = await request.get(URL).set('Authorization', header).expect(401);
+      expect(res.body).toMatchObject({ code: 'jwt_auth_invalid_token', message: 'Expired token.' });
+    } finally {
+      now.mockRestore();
+    }
+    await request.get(URL).set('Authorization', header).expect(200);
+  });
+
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const cases: Array<[string, string | undefined]> = [
     ['no header', undefined],

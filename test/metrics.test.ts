@@ -103,6 +103,9 @@ describe('request id', () => {
     const from = s.logs.length;
     const res = await s.api.post(`${BASE}/publish`).set(s.auth(5)).set('X-Request-Id', 'req-publish-5').send({ video_job_id: job, accounts: [accountId] }).expect(200);
     await s.waitForPost(res.body.posts[0].id, 5);
+    // The worker logs 'published' once its UPDATE returned, which a reader may see first: wait for the line itself.
+    const logged = () => s.logs.slice(from).some((l) => { const j = JSON.parse(l); return j.postId === res.body.posts[0].id && j.msg === 'published'; });
+    for (const until = Date.now() + 5000; !logged() && Date.now() < until;) await new Promise((r) => setTimeout(r, 5));
     const lines = s.logs.slice(from).map((l) => JSON.parse(l));
     const publishing = lines.filter((l) => l.postId === res.body.posts[0].id);
     expect(publishing.map((l) => l.msg)).toEqual(expect.arrayContaining(['publishing', 'published']));

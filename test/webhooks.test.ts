@@ -185,7 +185,8 @@ describe('TikTok webhooks', () => {
   it('Meta: the deauthorize callback marks the person\'s Facebook Pages and Instagram accounts alike', async () => {
     const pages = (await s.connectFacebook(8)).accountIds;
     const instagram = (await s.connectInstagram(8)).accountIds;
-    const signed = metaSignedRequest(IG_APP_SECRET, { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: '10000000000001' });
+    // Another callback than the earlier test's (a delivery identical to one processed changes nothing).
+    const signed = metaSignedRequest(IG_APP_SECRET, { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000) + 1, user_id: '10000000000001' });
     await s.api.post(`${API}/webhooks/facebook/deauthorize`).type('form').send({ signed_request: signed }).expect(200);
     await accountsOn('facebook', 8, (list) => list.filter((a) => pages.includes(a.id)).every((a) => !a.is_active));
     await accountsOn('instagram', 8, (list) => list.filter((a) => instagram.includes(a.id)).every((a) => !a.is_active));

@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { API_BASE } from '../../src/router';
 import type { BenchArgs, BenchEnv } from '../lib/common';
 import { sleep } from '../lib/common';
+import { processCpuSec } from '../lib/cpu';
 import { startChild } from '../lib/ipc';
 import { note, progress } from '../lib/progress';
 import { mean, round } from '../lib/stats';
@@ -15,7 +16,11 @@ import type { LoadResult, LoadSpec } from './load-child';
 import type { Statement } from './server-child';
 
 type Side = 'product' | 'baseline' | 'bare';
-type Summary = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
+type Summary = {
+  rps: number; p50: number; p99: number; non2xx: number; errors: number;
+  /** CPU time of the serving process per request answered (user + system, from /proc): robust to the machine's noise. */
+  cpuUsPerRequest: number | null;
+};
 
 export interface ApiRun extends LoadResult {
   side: Side;
@@ -24,6 +29,8 @@ export interface ApiRun extends LoadResult {
   drained?: boolean;
   /** The run's span on the machine's monotonic clock (µs, as V8's CPU profiles time their samples): splits a profile by run. */
   monoUs: [number, number];
+  /** CPU seconds (user + system) the serving process used during the run; null without /proc. */
+  cpuSec: number | null;
 }
 
 export interface ApiEndpointResult {
@@ -121,12 +128,13 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
       video_job_id: videoJobId(USER), accounts: [id], caption: 'Bench publish', hashtags: ['#bench'], privacy_level: 'PUBLIC',
     }));
     const onePost = await onePostOf(db);
-    const endpoints: Endpoint[] = [
+    const allEndpoints: Endpoint[] = [
       { name: 'GET /posts?limit=20', method: 'GET', path: `/wp-json${API_BASE}/posts?limit=20`, bare: true },
       { name: 'GET /accounts', method: 'GET', path: `/wp-json${API_BASE}/accounts`, bare: true },
       { name: 'GET /posts/{id}', method: 'GET', path: `/wp-json${API_BASE}/posts/${onePost}`, bare: true },
       { name: 'POST /publish', method: 'POST', path: `/wp-json${API_BASE}/publish`, bodies: publishBodies },
     ];
+    const endpoints = allEndpoints.filter((e) => !args.apiEndpoints || args.apiEndpoints.some((x) => e.name.includes(x)));
     const firstPublishId = await maxPostId(db);
 
     for (const ep of endpoints) {
@@ -156,9 +164,14 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
       const runOnce = async (side: Side, durationSec: number, label: string): Promise<ApiRun> => {
         const started = Date.now();
         progress(`api · ${ep.name} · ${label} (${side})`, () => `${Math.min(durationSec, Math.round((Date.now() - started) / 1000))}/${durationSec} s`);
+        const pid = (side === 'bare' ? bare : server).pid;
+        const cpu0 = processCpuSec(pid);
         const mono0 = Number(process.hrtime.bigint() / 1000n);
         const r = await load.call<LoadResult>('run', spec(side, durationSec), (durationSec + 120) * 1000);
-        const run: ApiRun = { side, ...r, monoUs: [mono0, Number(process.hrtime.bigint() / 1000n)] };
+        const mono1 = Number(process.hrtime.bigint() / 1000n);
+        const cpu1 = processCpuSec(pid);
+        const cpuSec = cpu0 === null || cpu1 === null ? null : round(cpu1 - cpu0, 2);
+        const run: ApiRun = { side, ...r, monoUs: [mono0, mono1], cpuSec };
         // Requests still queued in the server when autocannon stopped are answered before the next run starts.
         await idleOf(side).call('idle', { timeoutMs: 60_000 }, 70_000);
         if (ep.method === 'POST') {
@@ -183,12 +196,15 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
 
       const summary = (side: Side): Summary => {
         const rs = runs.filter((r) => r.side === side);
+        const cpu = rs.every((r) => r.cpuSec !== null) ? rs.reduce((n, r) => n + r.cpuSec!, 0) : null;
+        const answered = rs.reduce((n, r) => n + r.requests, 0);
         return {
           rps: round(mean(rs.map((r) => r.rps)), 1),
           p50: round(mean(rs.map((r) => r.latency.p50)), 1),
           p99: round(mean(rs.map((r) => r.latency.p99)), 1),
           non2xx: rs.reduce((n, r) => n + r.non2xx, 0),
           errors: rs.reduce((n, r) => n + r.errors + r.timeouts, 0),
+          cpuUsPerRequest: cpu === null || !answered ? null : Math.round((cpu * 1e6) / answered),
         };
       };
       /** product ÷ `side` within each block of adjacent runs holding one run of every side. */
@@ -219,8 +235,9 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
       }
       if (ep.method === 'POST') result.publishOutcome = await publishOutcome(db, firstPublishId);
       results.push(result);
-      note(`  api  ${ep.name.padEnd(20)} product ${product.rps.toFixed(0)} rps (p99 ${product.p99} ms)  baseline ${baseline.rps.toFixed(0)} rps (p99 ${baseline.p99} ms)  → ${ratio.toFixed(2)}×`
-        + (result.bare ? `  bare replay ${result.bare.rps.toFixed(0)} rps (p99 ${result.bare.p99} ms)  → ${result.bareRatio!.toFixed(2)}×` : ''));
+      const cpuOf = (x: Summary) => (x.cpuUsPerRequest === null ? '' : `, ${x.cpuUsPerRequest} CPU µs/req`);
+      note(`  api  ${ep.name.padEnd(20)} product ${product.rps.toFixed(0)} rps (p99 ${product.p99} ms${cpuOf(product)})  baseline ${baseline.rps.toFixed(0)} rps (p99 ${baseline.p99} ms${cpuOf(baseline)})  → ${ratio.toFixed(2)}×`
+        + (result.bare ? `  bare replay ${result.bare.rps.toFixed(0)} rps (p99 ${result.bare.p99} ms${cpuOf(result.bare)})  → ${result.bareRatio!.toFixed(2)}×` : ''));
     }
     await server.call('close', undefined, 30_000).catch(() => undefined);
     await bare.call('close', undefined, 30_000).catch(() => undefined);

@@ -78,6 +78,8 @@ export interface BenchArgs {
   whatIf: Set<'quota-index'>;
   apiSeconds: number;
   apiConnections: number;
+  /** The API endpoints measured (names as in the table, matched by substring); null = all. */
+  apiEndpoints: string[] | null;
   burstPosts: number;
   burstScanners: number | null;
   /** Scale-out: posts due at once, the scanner process counts, and the simulator's latency per call. */
@@ -115,6 +117,9 @@ const HELP = `npm run bench -- [options]
   --only <list>         phases to run, comma-separated: api,burst,scale,lag,streams,insights (default all)
   --api-seconds <n>     length of one measured autocannon run (default 10; quick 4)
   --connections <n>     autocannon connections (default 64)
+  --api-endpoints <list>
+                        API endpoints to measure, comma-separated parts of their names, e.g. "/posts?,/accounts,/posts/{id}"
+                        (default all)
   --burst <n>           posts due at once in the burst (default 10000; quick 2000)
   --scanners <n>        scanner processes in the burst (default 2 on MariaDB/MySQL, 1 on SQLite)
   --scale-posts <n>     posts due at once in the scale-out phase (default 2000; quick 500)
@@ -149,6 +154,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     whatIf: new Set(),
     apiSeconds: quick ? 4 : 10,
     apiConnections: 64,
+    apiEndpoints: null,
     burstPosts: quick ? 2000 : 10000,
     burstScanners: null,
     scalePosts: quick ? 500 : 2000,
@@ -197,6 +203,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       }
       case '--api-seconds': args.apiSeconds = num(); break;
       case '--connections': args.apiConnections = Math.round(num()); break;
+      case '--api-endpoints': args.apiEndpoints = value().split(',').map((x) => x.trim()).filter(Boolean); break;
       case '--burst': args.burstPosts = Math.round(num()); break;
       case '--scanners': args.burstScanners = Math.round(num()); break;
       case '--scale-posts': args.scalePosts = Math.round(num()); break;

@@ -1,6 +1,7 @@
 // Queries on the connected-accounts table. Tokens arrive here already encrypted.
 import type { Knex } from 'knex';
 import { table, toDbTime } from './db';
+import { PreparedReads } from './prepared-reads';
 
 export interface AccountRow {
   id: number;
@@ -63,7 +64,12 @@ export interface StoredTokens {
 }
 
 export class AccountsRepo {
-  constructor(private readonly deps: { knex: Knex; table: string; now: () => Date }) {}
+  /** GET /accounts and GET /posts/{id} read through these: built once per shape. */
+  private readonly reads: PreparedReads;
+
+  constructor(private readonly deps: { knex: Knex; table: string; now: () => Date }) {
+    this.reads = new PreparedReads(deps.knex);
+  }
 
   private q(trx?: Knex.Transaction) {
     return table(trx ?? this.deps.knex, this.deps.table);
@@ -74,10 +80,12 @@ export class AccountsRepo {
   }
 
   async listForUser(userId: number, filters: { platform?: string; active?: boolean }): Promise<AccountRow[]> {
-    const q = this.q().where({ wp_user_id: userId });
-    if (filters.platform) q.andWhere({ platform: filters.platform });
-    if (filters.active !== undefined) q.andWhere({ is_active: filters.active });
-    return q.orderBy('id', 'asc');
+    return this.reads.rows('listForUser', [userId, filters.platform || undefined, filters.active], (user, platform, active) => {
+      const q = this.q().where({ wp_user_id: user });
+      if (platform !== undefined) q.andWhere({ platform });
+      if (active !== undefined) q.andWhere({ is_active: active });
+      return q.orderBy('id', 'asc');
+    });
   }
 
   async findForUser(id: number, userId: number): Promise<AccountRow | undefined> {
@@ -85,7 +93,7 @@ export class AccountsRepo {
   }
 
   async findById(id: number): Promise<AccountRow | undefined> {
-    return this.q().where({ id }).first();
+    return this.reads.first('findById', [id], (i) => this.q().where({ id: i }).first());
   }
 
   async findManyForUser(ids: number[], userId: number): Promise<AccountRow[]> {

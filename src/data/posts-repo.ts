@@ -1,6 +1,7 @@
 // Queries on the posts table: creation, listing, and the lease-guarded state changes of a publish.
 import type { Knex } from 'knex';
 import { fromDbTime, isMysql, table, toDbTime } from './db';
+import { PreparedReads } from './prepared-reads';
 
 export type PostStatus = 'draft' | 'scheduled' | 'publishing' | 'published' | 'failed' | 'cancelled';
 export type PublishedBy = 'n8n' | 'scanner' | 'api';
@@ -118,7 +119,12 @@ export interface PostFilters {
 }
 
 export class PostsRepo {
-  constructor(private readonly deps: { knex: Knex; table: string; accountsTable: string; now: () => Date }) {}
+  /** GET /posts, GET /posts/{id} and GET /accounts' quotas read through these: built once per shape. */
+  private readonly reads: PreparedReads;
+
+  constructor(private readonly deps: { knex: Knex; table: string; accountsTable: string; now: () => Date }) {
+    this.reads = new PreparedReads(deps.knex);
+  }
 
   private q(trx?: Knex.Transaction) {
     return table(trx ?? this.deps.knex, this.deps.table);
@@ -173,28 +179,34 @@ export class PostsRepo {
   async listForUser(userId: number, filters: PostFilters, limit: number, offset: number): Promise<{ total: number; rows: PostListRow[] }> {
     const t = this.deps.table;
     const a = this.deps.accountsTable;
-    const where = (q: Knex.QueryBuilder) => {
-      q.where(`${t}.wp_user_id`, userId);
-      if (filters.status) q.andWhere(`${t}.status`, filters.status);
-      if (filters.platform) q.andWhere(`${t}.platform`, filters.platform);
-      if (filters.from) q.andWhere(postTime, '>=', toDbTime(filters.from));
-      if (filters.to) q.andWhere(postTime, '<', toDbTime(filters.to));
+    const values = [userId, filters.status || undefined, filters.platform || undefined, filters.from ? toDbTime(filters.from) : undefined, filters.to ? toDbTime(filters.to) : undefined];
+    const where = (q: Knex.QueryBuilder, [user, status, platform, from, to]: any[]) => {
+      q.where(`${t}.wp_user_id`, user);
+      if (status !== undefined) q.andWhere(`${t}.status`, status);
+      if (platform !== undefined) q.andWhere(`${t}.platform`, platform);
+      if (from !== undefined) q.andWhere(postTime, '>=', from);
+      if (to !== undefined) q.andWhere(postTime, '<', to);
       return q;
     };
     // Stored times are UTC 'YYYY-MM-DD HH:mm:ss' (DATETIME on MySQL, text on SQLite): both compare them correctly.
     const postTime = this.deps.knex.raw('COALESCE(??, ??, ??)', [`${t}.published_at`, `${t}.scheduled_at`, `${t}.created_at`]);
-    const [{ total }] = await where(this.q()).count({ total: '*' });
-    const list = where(this.q())
-      .leftJoin(a, `${a}.id`, `${t}.social_account_id`)
-      .select(`${t}.*`, `${a}.account_name`, `${a}.account_username`);
-    if (filters.order) list.orderBy([{ column: postTime as never, order: filters.order }, { column: `${t}.id`, order: filters.order }]);
-    else list.orderBy(`${t}.id`, 'desc');
-    const rows = await list.limit(limit).offset(offset);
+    const [{ total }] = await this.reads.rows<{ total: number | string }>('listForUser.count', values, (...v) => where(this.q(), v).count({ total: '*' }));
+    // An offset of 0 leaves the clause out, as the builder does.
+    const rows = await this.reads.rows<PostListRow>(`listForUser.rows:${filters.order ?? ''}`, [...values, limit, offset || undefined], (...v) => {
+      const list = where(this.q(), v)
+        .leftJoin(a, `${a}.id`, `${t}.social_account_id`)
+        .select(`${t}.*`, `${a}.account_name`, `${a}.account_username`);
+      if (filters.order) list.orderBy([{ column: postTime as never, order: filters.order }, { column: `${t}.id`, order: filters.order }]);
+      else list.orderBy(`${t}.id`, 'desc');
+      list.limit(v[5] as number);
+      if (v[6] !== undefined) list.offset(v[6] as number);
+      return list;
+    });
     return { total: Number(total), rows };
   }
 
   async findForUser(id: number, userId: number): Promise<PostRow | undefined> {
-    return this.q().where({ id, wp_user_id: userId }).first();
+    return this.reads.first('findForUser', [id, userId], (i, user) => this.q().where({ id: i, wp_user_id: user }).first());
   }
 
   async findById(id: number): Promise<PostRow | undefined> {

@@ -27,19 +27,51 @@ function secretKey(secret: string): KeyObject {
   return key;
 }
 
-export function userIdFromJwt(header: string | undefined, secret: string, allowWithoutExp = false): number {
-  if (!header) throw new AuthenticationError('Authorization header not found.', 'jwt_auth_no_auth_header');
-  const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
-  if (!m) throw new AuthenticationError('Authorization header malformed.', 'jwt_auth_bad_auth_header');
+/**
+ * Tokens whose signature was verified, with their claims: a dashboard sends the same token on every request, and
+ * verifying it again (decoding, JSON, HMAC) cost more than the rest of the authentication. Only the signature check
+ * is remembered; the times (nbf, exp) are checked against the clock on every request, as jsonwebtoken checks them.
+ * Bounded: the oldest entry goes when it is full.
+ */
+const VERIFIED_MAX = 1000;
+const verified = new Map<string, { secret: string; claims: jwt.JwtPayload }>();
+
+/** jsonwebtoken's time checks (no clock tolerance), for a token whose signature was verified before. */
+function checkTimes(claims: jwt.JwtPayload): 'ok' | 'expired' | 'invalid' {
+  const now = Math.floor(Date.now() / 1000);
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now)) return 'invalid';
+  if (claims.exp !== undefined && typeof claims.exp !== 'number') return 'invalid';
+  if (claims.exp !== undefined && now >= claims.exp) return 'expired';
+  return 'ok';
+}
+
+function verifiedClaims(token: string, secret: string): jwt.JwtPayload {
+  const known = verified.get(token);
+  if (known && known.secret === secret) {
+    const times = checkTimes(known.claims);
+    if (times === 'ok') return known.claims;
+    verified.delete(token);
+    throw new AuthenticationError(times === 'expired' ? 'Expired token.' : 'Invalid token.', 'jwt_auth_invalid_token');
+  }
   let payload: jwt.JwtPayload | string;
   try {
     // HS256 only: alg "none" and every other algorithm are refused by the pinned list.
-    payload = jwt.verify(m[1], secretKey(secret), { algorithms: ['HS256'] });
+    payload = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'] });
   } catch (err) {
     const expired = (err as Error).name === 'TokenExpiredError';
     throw new AuthenticationError(expired ? 'Expired token.' : 'Invalid token.', 'jwt_auth_invalid_token');
   }
   const claims = typeof payload === 'string' ? {} : payload;
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+  verified.set(token, { secret, claims });
+  return claims;
+}
+
+export function userIdFromJwt(header: string | undefined, secret: string, allowWithoutExp = false): number {
+  if (!header) throw new AuthenticationError('Authorization header not found.', 'jwt_auth_no_auth_header');
+  const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!m) throw new AuthenticationError('Authorization header malformed.', 'jwt_auth_bad_auth_header');
+  const claims = verifiedClaims(m[1], secret);
   // WordPress's JWT plugins always set exp; a token without one would be valid for ever once it leaked.
   if (typeof claims.exp !== 'number' && !allowWithoutExp) throw new AuthenticationError('The token has no expiry.', 'jwt_auth_invalid_token');
   const id = toUserId((claims as { data?: { user?: { id?: unknown } } }).data?.user?.id) ?? toUserId(claims.sub);

@@ -43,10 +43,10 @@ export function withRequestId(logger: Logger): Logger {
 
 /**
  * Enters the request's id again: the body parser calls on from a stream event, outside the context the requestId
- * middleware opened, so it is re-entered after it.
+ * middleware opened, so it is re-entered after it. A request without a body is still in it.
  */
 export const requestContext: RequestHandler = (req, _res, next) => {
   const id = ids.get(req);
-  if (id) store.run(id, () => next());
+  if (id && store.getStore() !== id) store.run(id, () => next());
   else next();
 };

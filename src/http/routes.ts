@@ -75,7 +75,8 @@ export function createRoutes(d: RouteDeps): Router {
     const q = parse(accountsQuery, req.query);
     const accounts = await d.accountsService.list(userIdOf(req), q);
     const quotas = await d.publishService.quotas(accounts);
-    res.json({ success: true, accounts: accounts.map((a) => ({ ...accountResponse(a, d.now()), quota: quotas.get(Number(a.id)) })) });
+    const now = d.now();
+    res.json({ success: true, accounts: accounts.map((a) => accountResponse(a, now, quotas.get(Number(a.id)))) });
   });
 
   // One account, with its quota (404 for another user's)
@@ -83,7 +84,7 @@ export function createRoutes(d: RouteDeps): Router {
     const id = pathId(req.params.id, 'Account', 'aurareels_account_not_found');
     const account = await d.accountsService.get(userIdOf(req), id);
     const quotas = await d.publishService.quotas([account]);
-    res.json({ success: true, account: { ...accountResponse(account, d.now()), quota: quotas.get(Number(account.id)) } });
+    res.json({ success: true, account: accountResponse(account, d.now(), quotas.get(Number(account.id))) });
   });
 
   // 2. Start connecting an account

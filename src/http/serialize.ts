@@ -42,7 +42,8 @@ export function reconnectBy(a: AccountRow): Date | null {
   return ends.length ? new Date(Math.min(...ends.map((d) => d.getTime()))) : null;
 }
 
-export function accountResponse(a: AccountRow, now: Date) {
+/** An account as the API shows it; `quota` (GET /accounts) comes last when given. */
+export function accountResponse<Q = undefined>(a: AccountRow, now: Date, quota?: Q) {
   const by = a.is_active ? reconnectBy(a) : null;
   const left = by ? by.getTime() - now.getTime() : Infinity;
   const at = by ? `${toApiTime(by)} UTC` : '';
@@ -51,7 +52,7 @@ export function accountResponse(a: AccountRow, now: Date) {
     : left <= RECONNECT_WARNING_DAYS * 24 * 60 * 60 * 1000
       ? `Access to this account ends on ${at}; reconnect it before then to keep publishing.`
       : null;
-  return {
+  const out = {
     id: Number(a.id),
     platform: a.platform,
     account_name: a.account_name,
@@ -70,6 +71,8 @@ export function accountResponse(a: AccountRow, now: Date) {
     analytics_status: a.analytics_status === 'scope_missing' ? 'reconnect_required' : 'enabled',
     analytics_message: a.analytics_status === 'scope_missing' ? RECONNECT_FOR_ANALYTICS : null,
   };
+  // Added to the object, not spread into a copy of it: GET /accounts makes one per account.
+  return quota === undefined ? out : Object.assign(out, { quota });
 }
 
 function postFields(p: PostRow) {
@@ -91,13 +94,13 @@ function postFields(p: PostRow) {
   };
 }
 
+// The fields below are added to postFields' object rather than spread into a copy of it: a list makes one per post.
 export function postListItem(p: PostListRow) {
-  return { ...postFields(p), account_name: p.account_name };
+  return Object.assign(postFields(p), { account_name: p.account_name });
 }
 
 export function postDetail(p: PostRow, account: AccountRow | undefined) {
-  return {
-    ...postFields(p),
+  return Object.assign(postFields(p), {
     mentions: list(p.mentions),
     location: p.location,
     privacy_level: p.privacy_level,
@@ -118,7 +121,7 @@ export function postDetail(p: PostRow, account: AccountRow | undefined) {
     account: account
       ? { id: Number(account.id), platform: account.platform, account_name: account.account_name, account_username: account.account_username, profile_picture_url: account.profile_picture_url, is_active: !!account.is_active }
       : null,
-  };
+  });
 }
 
 /** GET /platforms: snake_case like the rest of the contract. */
