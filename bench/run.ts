@@ -266,14 +266,14 @@ function render(r: Results): string {
 function renderScale(s: ScaleResult, flags: string): string[] {
   const out: string[] = [];
   out.push(`2b. Scale-out · ${fmt(s.posts)} posts due at once · scanner processes on one database, scheduler.concurrency ${s.concurrency} each · simulator answers every call after ${fmt(s.latencyMs)} ms · ${flags}`);
-  const rows = [['processes', 'all published', 'posts/s', '× one', 'target', '', 'claims by process', 'dup / missing', 'DB ms per post', 'DB share of slot time', 'CPU s by process', 'DB server CPU s']];
+  const rows = [['processes', 'all published', 'posts/s', '× one', 'target', '', 'claims by process', 'dup / missing', 'DB ms per post', 'DB share of slot time', 'CPU ms per post', 'DB server CPU s']];
   for (const r of s.runs) {
     rows.push([
       String(r.processes), r.allPublishedSec === null ? '—' : `${fmt(r.allPublishedSec, 1)} s`, fmt(r.perSec, 1), ratio(r.ratio),
       r.target === null ? '' : `≥ ${r.target.toFixed(1)}×`, r.target === null ? '' : ok((r.ratio ?? 0) >= r.target),
       r.perProcess.map((p) => fmt(p.claimed)).join(' / '), `${r.duplicates} / ${r.missing}`,
       r.perProcess.map((p) => fmt(p.dbMsPerPost)).join(' / '), r.perProcess.map((p) => `${(p.dbShare * 100).toFixed(0)}%`).join(' / '),
-      r.perProcess.map((p) => fmt(p.cpuSec, 1)).join(' / '),
+      r.perProcess.map((p) => fmt(p.cpuMsPerPost, 1)).join(' / '),
       r.dbServerCpuSec === null ? '—' : fmt(r.dbServerCpuSec, 1),
     ]);
   }
@@ -286,9 +286,16 @@ function renderScale(s: ScaleResult, flags: string): string[] {
     }
     const top = [...by].sort((x, y) => y[1].ms - x[1].ms).slice(0, 4);
     out.push(`   ${r.processes} process${r.processes > 1 ? 'es' : ''}, DB time by statement: ${top.map(([k, v]) => `${k} ${fmt(v.ms / 1000, 1)} s (${fmt(v.n)}, ${fmt(v.ms / v.n, 1)} ms each)`).join(' · ')}`);
+    if (r.perPost) {
+      const sv = r.perPost.server;
+      out.push(`     statements per post ${fmt(r.perPost.statements, 1)}: ${Object.entries(r.perPost.byShape).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(' · ')}` +
+        (sv ? ` · the server counted ${fmt(sv.questions, 1)} statements, ${fmt(sv.commits, 1)} commits, ${fmt(sv.logFsyncs, 1)} log flushes per post` : ''));
+    }
   }
   out.push('   × one = posts/s ÷ posts/s of one process; every post must reach the simulator exactly once (dup / missing = 0). DB ms per post =');
-  out.push('   the summed durations of the process\'s statements (knex query → response) ÷ its posts; DB share = the same ÷ (concurrency × wall time).');
+  out.push('   the summed durations of the process\'s statements (knex query → response) ÷ its posts; DB share = the same ÷ (concurrency × wall time);');
+  out.push('   CPU ms per post = the process\'s CPU time ÷ its posts. All taken when the last post was published (the scans\' upkeep after it is cut short).');
+  out.push('   The server\'s count includes what knex does not report: a transaction\'s SET TRANSACTION, BEGIN and COMMIT, and the bench\'s polling.');
   return out;
 }
 
