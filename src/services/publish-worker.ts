@@ -166,7 +166,8 @@ export class PublishWorker {
     this.active.add(postId);
     try {
       const post = await posts.findById(postId);
-      if (!post) return;
+      // The row must show this worker's lease: a post whose lease went elsewhere is not published here.
+      if (!post || post.lease_owner !== this.workerId || post.status !== 'publishing') return;
       await this.publishClaimed(post);
     } catch (err) {
       logger.error({ postId, err: (err as Error).message }, 'publish worker failed');
@@ -179,14 +180,15 @@ export class PublishWorker {
   private async publishClaimed(post: PostRow): Promise<void> {
     const { posts, accounts, logger } = this.deps;
     const log = logger.child?.({ postId: post.id, platform: post.platform }) ?? logger;
-    const account = await accounts.findById(post.social_account_id);
+    // The account and the saved steps in parallel: two statements, one wait.
+    const [account, saved] = await Promise.all([accounts.findById(post.social_account_id), this.deps.steps.load(post.id)]);
     try {
       const adapter = this.deps.adapters.get(post.platform);
       if (!adapter) throw new PlatformError(post.platform, 'permanent', `The ${post.platform} platform is not configured on this site.`);
       if (!account || !account.is_active) {
         throw new PlatformError(post.platform, 'reconnect', account?.status_reason ?? 'The account is disconnected; reconnect it and retry.');
       }
-      const ctx = await this.context(post, account, '', log);
+      const ctx = this.context(post, account, saved, log);
       if (!(await this.takeQuotaSlot(post, Object.keys(ctx.stepsSaved).length > 0, log))) return;
       ctx.accessToken = await this.deps.tokens.accessTokenFor(account);
       const scheduledAt = fromDbTime(post.scheduled_at);
@@ -310,9 +312,8 @@ export class PublishWorker {
     log.warn({ kind, code: perr?.platformCode, message: final }, 'publish failed');
   }
 
-  private async context(post: PostRow, account: AccountRow, accessToken: string, log: Logger): Promise<PublishContext & { stepsSaved: StepResults }> {
+  private context(post: PostRow, account: AccountRow, saved: StepResults, log: Logger): PublishContext & { stepsSaved: StepResults } {
     const { steps, posts } = this.deps;
-    const saved: StepResults = await steps.load(post.id);
     const stepStore: StepStore = {
       get: (name) => saved[name],
       save: async (name, result) => {
@@ -345,7 +346,7 @@ export class PublishWorker {
         accountUsername: account.account_username,
         metadata: parseJson<Record<string, unknown>>(account.metadata, {}),
       },
-      accessToken,
+      accessToken: '',
       refreshAccessToken: async () => this.deps.tokens.decryptAccess(await this.deps.tokens.refresh(account)),
       steps: stepStore,
       heartbeat: async () => {
