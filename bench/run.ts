@@ -213,6 +213,15 @@ function render(r: Results): string {
     }
     const gc = b.scannerReports.map((s) => (s.heapUsedAfterGc ? mb(s.heapUsedAfterGc) : '—'));
     out.push(`   scanner heap at peak RSS: ${b.scannerReports.map((s) => (s.atPeak ? `${mb(s.atPeak.heapUsed)} used of ${mb(s.atPeak.heapTotal)}` : '—')).join(', ')}; heap retained after a full GC at the end: ${gc.join(', ')}`);
+    // Where the peak RSS is: what the process held when ready (modules, their code and heap, V8's young generation
+    // as module loading left it), V8's young (new) and old space at the peak, and what the work retained.
+    for (const [i, s] of b.scannerReports.entries()) {
+      const p = s.spacesAtPeak ?? {};
+      const r0 = s.spacesAtReady ?? {};
+      out.push(`   scanner ${i + 1}: ready ${mb(s.rssAtReady)} RSS (new space ${r0.new_space ?? '—'} MB, old ${r0.old_space ?? '—'} MB, heap after full GC ${mb(s.heapUsedAfterGcAtReady)}) → ` +
+        `peak ${mb(s.peakRss)} (new space ${p.new_space ?? '—'} MB, old ${p.old_space ?? '—'} MB, heap used ${s.atPeak ? mb(s.atPeak.heapUsed) : '—'}, outside the JS heap ${s.atPeak ? mb(s.atPeak.rss - s.atPeak.heapTotal) : '—'}) → ` +
+        `after a full GC at the end ${mb(s.heapUsedAfterGc)} heap`);
+    }
   }
 
   if (r.scale) out.push('', ...renderScale(r.scale, heapLimit(r)));
