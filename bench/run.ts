@@ -298,13 +298,14 @@ function renderScale(s: ScaleResult, flags: string): string[] {
     if (r.perPost) {
       const sv = r.perPost.server;
       out.push(`     statements per post ${fmt(r.perPost.statements, 1)}: ${Object.entries(r.perPost.byShape).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(' · ')}` +
-        (sv ? ` · the server counted ${fmt(sv.questions, 1)} statements, ${fmt(sv.commits, 1)} commits, ${fmt(sv.logFsyncs, 1)} log flushes per post` : ''));
+        (sv ? ` · the server counted ${fmt(sv.questions, 1)} statements and ${fmt(sv.fsyncs, 1)} fsyncs per post` : ''));
     }
   }
   out.push('   × one = posts/s ÷ posts/s of one process; every post must reach the simulator exactly once (dup / missing = 0). DB ms per post =');
   out.push('   the summed durations of the process\'s statements (knex query → response) ÷ its posts; DB share = the same ÷ (concurrency × wall time);');
   out.push('   CPU ms per post = the process\'s CPU time ÷ its posts. All taken when the last post was published (the scans\' upkeep after it is cut short).');
-  out.push('   The server\'s count includes what knex does not report: a transaction\'s SET TRANSACTION, BEGIN and COMMIT, and the bench\'s polling.');
+  out.push('   The server\'s counts are server-wide: they include what knex does not report (a transaction\'s SET TRANSACTION, BEGIN and COMMIT),');
+  out.push('   the bench\'s polling, and any other client of the server.');
   return out;
 }
 

@@ -43,9 +43,10 @@ export interface ScaleRun {
   /**
    * Statements per published post by shape, summed over the processes (as knex reports them: the BEGIN, COMMIT and
    * SET TRANSACTION of a transaction are not among them), and what the server itself counted (MariaDB/MySQL):
-   * statements received (`Questions`), commits, and redo log flushes, per post. Taken when the last post was published.
+   * statements received (`Questions`) and fsync() calls (`Innodb_data_fsyncs`), per post: server-wide, so other clients
+   * of the server count too. Taken when the last post was published.
    */
-  perPost: { statements: number; byShape: Record<string, number>; server: { questions: number; commits: number; logFsyncs: number } | null };
+  perPost: { statements: number; byShape: Record<string, number>; server: { questions: number; fsyncs: number } | null };
   /** The database server's CPU seconds during the run (local MariaDB/MySQL only) and the bench process's. */
   dbServerCpuSec: number | null;
   mainCpuSec: number;
@@ -112,7 +113,8 @@ async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb
     let done = false;
     const finished = Promise.all(children.map((c) => c.call<ScannerReport>('go'))).then((rs) => {
       scannersDoneSec = (Date.now() - started) / 1000;
-      reports.push(...rs);
+      // Unless the reports were taken when the last post was published.
+      if (reports.length === 0) reports.push(...rs);
       done = true;
     });
     finished.catch(() => { done = true; });
@@ -165,7 +167,7 @@ async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb
     }
     const perPostOf = (x: number) => round(x / n, 2);
     const server = server0 && server1
-      ? { questions: perPostOf(server1.Questions - server0.Questions), commits: perPostOf(server1.Com_commit - server0.Com_commit), logFsyncs: perPostOf(server1.Innodb_os_log_fsyncs - server0.Innodb_os_log_fsyncs) }
+      ? { questions: perPostOf(server1.Questions - server0.Questions), fsyncs: perPostOf(server1.Innodb_data_fsyncs - server0.Innodb_data_fsyncs) }
       : null;
     const perPost = {
       statements: perPostOf(statements),
@@ -195,9 +197,9 @@ async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb
   }
 }
 
-/** The server's own counters (MariaDB/MySQL): statements received, commits, redo log flushes. Null on SQLite. */
+/** The server's own counters (MariaDB/MySQL): statements received, fsync() calls. Null on SQLite. */
 async function serverCounters(db: BenchDb): Promise<Record<string, number> | null> {
   if (db.dialect !== 'mysql') return null;
-  const [rows] = (await db.knex.raw("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', 'Innodb_os_log_fsyncs')")) as [Array<{ Variable_name: string; Value: string }>];
+  const [rows] = (await db.knex.raw("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Innodb_data_fsyncs')")) as [Array<{ Variable_name: string; Value: string }>];
   return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
 }
