@@ -128,9 +128,9 @@ serve({
     // Observe claims: the first successful claim of each post is when it was claimed (the scan may claim a post again
     // before publishing it, which renews its lease). Wraps the product's PostsRepo instance; measures only.
     const postsRepo = (router.scheduler as unknown as {
-      deps?: { posts?: { claim?: (...a: unknown[]) => Promise<boolean>; claimMany?: (...a: unknown[]) => Promise<number[]> } };
+      deps?: { posts?: { claim?: (...a: unknown[]) => Promise<boolean>; claimManyRows?: (...a: unknown[]) => Promise<Array<{ id: number }>> } };
     }).deps?.posts;
-    if (postsRepo?.claim && postsRepo.claimMany) {
+    if (postsRepo?.claim && postsRepo.claimManyRows) {
       const claim = postsRepo.claim.bind(postsRepo);
       postsRepo.claim = async (...a: unknown[]) => {
         const won = await claim(...a);
@@ -139,11 +139,11 @@ serve({
         return won;
       };
       // The scan claims due posts a batch per statement: each id it won was claimed at that moment.
-      const claimMany = postsRepo.claimMany.bind(postsRepo);
-      postsRepo.claimMany = async (...a: unknown[]) => {
-        const won = await claimMany(...a);
+      const claimManyRows = postsRepo.claimManyRows.bind(postsRepo);
+      postsRepo.claimManyRows = async (...a: unknown[]) => {
+        const won = await claimManyRows(...a);
         const at = Date.now();
-        for (const id of won) if (!firstClaims.has(id)) firstClaims.set(id, at);
+        for (const row of won) if (!firstClaims.has(Number(row.id))) firstClaims.set(Number(row.id), at);
         return won;
       };
       claimsObserved = true;

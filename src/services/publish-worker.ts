@@ -157,15 +157,16 @@ export class PublishWorker {
   }
 
   /**
-   * Publishes a post this worker has just claimed. Never throws. A post already running in this process (n8n
+   * Publishes a post this worker has just claimed (from `claimedRow` when given, else read again). Never throws. A post already running in this process (n8n
    * and the scanner reaching it at the same moment both hold this worker's lease) is not run twice.
    */
-  async runClaimed(postId: number): Promise<void> {
+  async runClaimed(postId: number, claimedRow?: PostRow): Promise<void> {
     const { posts, logger } = this.deps;
     if (this.active.has(postId)) return;
     this.active.add(postId);
     try {
-      const post = await posts.findById(postId);
+      // The row as the claim returned it, when the caller has it (the scanner, within its fresh lease).
+      const post = claimedRow ?? (await posts.findById(postId));
       // The row must show this worker's lease: a post whose lease went elsewhere is not published here.
       if (!post || post.lease_owner !== this.workerId || post.status !== 'publishing') return;
       await this.publishClaimed(post);

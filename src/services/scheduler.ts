@@ -1,7 +1,7 @@
 // The in-process fallback scanner: on each node-cron tick, claims every due post (overdue ones too) and publishes it.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AccountsRepo } from '../data/accounts-repo';
-import type { PostsRepo } from '../data/posts-repo';
+import type { PostRow, PostsRepo } from '../data/posts-repo';
 import type { Logger } from '../options';
 import type { AnalyticsSync } from './analytics-sync';
 import type { LatePostIds } from './late-post-ids';
@@ -162,10 +162,11 @@ export class Scheduler {
         const missed = await this.missedByN8n(ids);
         const claimedAt = this.deps.now();
         const until = worker.leaseUntil();
-        const wonIds = await posts.claimMany(ids, worker.workerId, until);
+        const won = await posts.claimManyRows(ids, worker.workerId, until);
+        const wonIds = won.map((row) => Number(row.id));
         this.warnMissedByN8n(missed, wonIds);
         const lease = { claimedAt: claimedAt.getTime(), until: until.getTime() };
-        for (const id of wonIds) publishing.push(this.pool.run(() => this.publishClaimed(id, lease)));
+        for (const row of won) publishing.push(this.pool.run(() => this.publishClaimed(row, lease)));
         claimed += wonIds.length;
         // Every candidate was taken by another instance: there is nothing more for this one.
         if (wonIds.length === 0 && ids.length < limit) break;
@@ -203,16 +204,19 @@ export class Scheduler {
 
   /**
    * A claimed post's turn: published; after close() handed back instead. A post that waited less than half its lease
-   * still holds it (nobody can claim a post whose lease has not run out), so it starts at once: the worker reads its
-   * row and checks the lease there, and renews it before the first platform call that may post. One that waited
+   * still holds it (nobody can claim a post whose lease has not run out), so it starts at once from the row the claim
+   * returned, and its lease is renewed before the first platform call that may post. One that waited
    * longer is claimed again first (renewing its lease), and skipped when its lease went to another instance.
    */
-  private async publishClaimed(id: number, lease: { claimedAt: number; until: number }): Promise<void> {
+  private async publishClaimed(row: PostRow, lease: { claimedAt: number; until: number }): Promise<void> {
     const { posts, worker, logger } = this.deps;
+    const id = Number(row.id);
     try {
       const fresh = this.deps.now().getTime() - lease.claimedAt < (lease.until - lease.claimedAt) / 2;
       if (this.closed) await posts.releaseLease(id, worker.workerId);
-      else if (fresh || await posts.claim(id, worker.workerId, worker.leaseUntil())) await worker.runClaimed(id);
+      // Fresh: the row read right after the claim is still the post as it is (only the lease holder changes it).
+      else if (fresh) await worker.runClaimed(id, row);
+      else if (await posts.claim(id, worker.workerId, worker.leaseUntil())) await worker.runClaimed(id);
     } catch (err) {
       logger.error({ postId: id, err: (err as Error).message }, 'starting a claimed post failed');
     }
