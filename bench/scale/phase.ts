@@ -175,7 +175,7 @@ async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb
       server,
     };
     const perSec = allPublishedSec ? round(n / allPublishedSec, 2) : null;
-    note(`  scale ${k} process${k > 1 ? 'es' : ''}: ${outcome.published} published in ${allPublishedSec === null ? '—' : round(allPublishedSec, 1)} s → ${perSec ?? '—'}/s; claims ${reports.map((r) => r.claimed).join(' / ')}; duplicates ${duplicates}, missing ${missing}`);
+    note(`  scale ${k} process${k > 1 ? 'es' : ''}: ${outcome.published} published in ${allPublishedSec === null ? '—' : round(allPublishedSec, 1)} s → ${perSec ?? '—'}/s; claims ${reports.map((r) => r.claims.count || r.claimed).join(' / ')}; duplicates ${duplicates}, missing ${missing}`);
     return {
       processes: k, posts: n, completed,
       allPublishedSec: allPublishedSec === null ? null : round(allPublishedSec, 2),
