@@ -217,6 +217,15 @@ function render(r: Results): string {
     }
     const gc = b.scannerReports.map((s) => (s.heapUsedAfterGc ? mb(s.heapUsedAfterGc) : '—'));
     out.push(`   scanner heap at peak RSS: ${b.scannerReports.map((s) => (s.atPeak ? `${mb(s.atPeak.heapUsed)} used of ${mb(s.atPeak.heapTotal)}` : '—')).join(', ')}; heap retained after a full GC at the end: ${gc.join(', ')}`);
+    // Where the peak RSS is: what the process held when ready (modules, their code and heap, V8's young generation
+    // as module loading left it), V8's young (new) and old space at the peak, and what the work retained.
+    for (const [i, s] of b.scannerReports.entries()) {
+      const p = s.spacesAtPeak ?? {};
+      const r0 = s.spacesAtReady ?? {};
+      out.push(`   scanner ${i + 1}: ready ${mb(s.rssAtReady)} RSS (new space ${r0.new_space ?? '—'} MB, old ${r0.old_space ?? '—'} MB, heap after full GC ${mb(s.heapUsedAfterGcAtReady)}) → ` +
+        `peak ${mb(s.peakRss)} (new space ${p.new_space ?? '—'} MB, old ${p.old_space ?? '—'} MB, heap used ${s.atPeak ? mb(s.atPeak.heapUsed) : '—'}, outside the JS heap ${s.atPeak ? mb(s.atPeak.rss - s.atPeak.heapTotal) : '—'}) → ` +
+        `after a full GC at the end ${mb(s.heapUsedAfterGc)} heap`);
+    }
   }
 
   if (r.scale) out.push('', ...renderScale(r.scale, heapLimit(r)));
@@ -270,14 +279,14 @@ function render(r: Results): string {
 function renderScale(s: ScaleResult, flags: string): string[] {
   const out: string[] = [];
   out.push(`2b. Scale-out · ${fmt(s.posts)} posts due at once · scanner processes on one database, scheduler.concurrency ${s.concurrency} each · simulator answers every call after ${fmt(s.latencyMs)} ms · ${flags}`);
-  const rows = [['processes', 'all published', 'posts/s', '× one', 'target', '', 'claims by process', 'dup / missing', 'DB ms per post', 'DB share of slot time', 'CPU s by process', 'DB server CPU s']];
+  const rows = [['processes', 'all published', 'posts/s', '× one', 'target', '', 'claims by process', 'dup / missing', 'DB ms per post', 'DB share of slot time', 'CPU ms per post', 'DB server CPU s']];
   for (const r of s.runs) {
     rows.push([
       String(r.processes), r.allPublishedSec === null ? '—' : `${fmt(r.allPublishedSec, 1)} s`, fmt(r.perSec, 1), ratio(r.ratio),
       r.target === null ? '' : `≥ ${r.target.toFixed(1)}×`, r.target === null ? '' : ok((r.ratio ?? 0) >= r.target),
       r.perProcess.map((p) => fmt(p.claimed)).join(' / '), `${r.duplicates} / ${r.missing}`,
       r.perProcess.map((p) => fmt(p.dbMsPerPost)).join(' / '), r.perProcess.map((p) => `${(p.dbShare * 100).toFixed(0)}%`).join(' / '),
-      r.perProcess.map((p) => fmt(p.cpuSec, 1)).join(' / '),
+      r.perProcess.map((p) => fmt(p.cpuMsPerPost, 1)).join(' / '),
       r.dbServerCpuSec === null ? '—' : fmt(r.dbServerCpuSec, 1),
     ]);
   }
@@ -290,9 +299,17 @@ function renderScale(s: ScaleResult, flags: string): string[] {
     }
     const top = [...by].sort((x, y) => y[1].ms - x[1].ms).slice(0, 4);
     out.push(`   ${r.processes} process${r.processes > 1 ? 'es' : ''}, DB time by statement: ${top.map(([k, v]) => `${k} ${fmt(v.ms / 1000, 1)} s (${fmt(v.n)}, ${fmt(v.ms / v.n, 1)} ms each)`).join(' · ')}`);
+    if (r.perPost) {
+      const sv = r.perPost.server;
+      out.push(`     statements per post ${fmt(r.perPost.statements, 1)}: ${Object.entries(r.perPost.byShape).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(' · ')}` +
+        (sv ? ` · the server counted ${fmt(sv.questions, 1)} statements and ${fmt(sv.fsyncs, 1)} fsyncs per post` : ''));
+    }
   }
   out.push('   × one = posts/s ÷ posts/s of one process; every post must reach the simulator exactly once (dup / missing = 0). DB ms per post =');
-  out.push('   the summed durations of the process\'s statements (knex query → response) ÷ its posts; DB share = the same ÷ (concurrency × wall time).');
+  out.push('   the summed durations of the process\'s statements (knex query → response) ÷ its posts; DB share = the same ÷ (concurrency × wall time);');
+  out.push('   CPU ms per post = the process\'s CPU time ÷ its posts. All taken when the last post was published (the scans\' upkeep after it is cut short).');
+  out.push('   The server\'s counts are server-wide: they include what knex does not report (a transaction\'s SET TRANSACTION, BEGIN and COMMIT),');
+  out.push('   the bench\'s polling, and any other client of the server.');
   return out;
 }
 

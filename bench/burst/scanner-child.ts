@@ -24,10 +24,15 @@ function sample(): void {
   const rss = process.memoryUsage.rss();
   if (rss > peakRss) {
     atPeak = process.memoryUsage();
-    spacesAtPeak = Object.fromEntries(v8.getHeapSpaceStatistics().map((x) => [x.space_name, Math.round(x.physical_space_size / 1048576)]));
+    spacesAtPeak = spaces();
     peakRss = Math.max(rss, atPeak.rss);
   }
 }
+function spaces(): Record<string, number> {
+  return Object.fromEntries(v8.getHeapSpaceStatistics().map((x) => [x.space_name, Math.round(x.physical_space_size / 1048576)]));
+}
+let heapUsedAfterGcAtReady: number | null = null;
+let spacesAtReady: Record<string, number> | null = null;
 const sampler = setInterval(sample, 50);
 sampler.unref();
 
@@ -56,6 +61,10 @@ export interface ScannerReport {
   cpuSec: number;
   /** Heap in use after a full GC at the end: what is retained, as opposed to garbage not yet collected. */
   heapUsedAfterGc: number | null;
+  /** The same when ready, before any post (the product and its modules loaded, a connection open): growth = retained by the work. */
+  heapUsedAfterGcAtReady: number | null;
+  /** V8's heap spaces when ready, committed MB by space, after that full GC. */
+  spacesAtReady: Record<string, number> | null;
   /** Scans that ran, with how long each took and what it claimed. */
   scans: Array<{ startedAt: number; ms: number; claimed: number }>;
   /** Posts this process claimed and when it claimed the last of them (ms), as observed at the repository. */
@@ -119,9 +128,9 @@ serve({
     // Observe claims: the first successful claim of each post is when it was claimed (the scan may claim a post again
     // before publishing it, which renews its lease). Wraps the product's PostsRepo instance; measures only.
     const postsRepo = (router.scheduler as unknown as {
-      deps?: { posts?: { claim?: (...a: unknown[]) => Promise<boolean>; claimMany?: (...a: unknown[]) => Promise<number[]> } };
+      deps?: { posts?: { claim?: (...a: unknown[]) => Promise<boolean>; claimManyRows?: (...a: unknown[]) => Promise<Array<{ id: number }>> } };
     }).deps?.posts;
-    if (postsRepo?.claim && postsRepo.claimMany) {
+    if (postsRepo?.claim && postsRepo.claimManyRows) {
       const claim = postsRepo.claim.bind(postsRepo);
       postsRepo.claim = async (...a: unknown[]) => {
         const won = await claim(...a);
@@ -130,11 +139,11 @@ serve({
         return won;
       };
       // The scan claims due posts a batch per statement: each id it won was claimed at that moment.
-      const claimMany = postsRepo.claimMany.bind(postsRepo);
-      postsRepo.claimMany = async (...a: unknown[]) => {
-        const won = await claimMany(...a);
+      const claimManyRows = postsRepo.claimManyRows.bind(postsRepo);
+      postsRepo.claimManyRows = async (...a: unknown[]) => {
+        const won = await claimManyRows(...a);
         const at = Date.now();
-        for (const id of won) if (!firstClaims.has(id)) firstClaims.set(id, at);
+        for (const row of won) if (!firstClaims.has(Number(row.id))) firstClaims.set(Number(row.id), at);
         return won;
       };
       claimsObserved = true;
@@ -153,6 +162,11 @@ serve({
       return p;
     };
     if (process.env.BENCH_ALLOC_PROF) await startAllocationSampling();
+    if (global.gc) {
+      global.gc();
+      heapUsedAfterGcAtReady = process.memoryUsage().heapUsed;
+    }
+    spacesAtReady = spaces();
     rssAtReady = process.memoryUsage().rss;
     peakRss = 0;
     sample();
@@ -196,7 +210,7 @@ function report(): ScannerReport {
   const cpu = process.cpuUsage(cpuAtStart);
   return {
     pid: process.pid, ticks, claimed, startedAt, endedAt: Date.now(), rssAtReady, peakRss, vmHwm: vmHwm(), atPeak, spacesAtPeak,
-    cpuSec: Math.round((cpu.user + cpu.system) / 1e4) / 100, heapUsedAfterGc: null, scans: tickLog,
+    cpuSec: Math.round((cpu.user + cpu.system) / 1e4) / 100, heapUsedAfterGc: null, heapUsedAfterGcAtReady, spacesAtReady, scans: tickLog,
     claims: { observed: claimsObserved, count: firstClaims.size, lastAt: firstClaims.size ? Math.max(...firstClaims.values()) : null },
     db: {
       queries: db.queries, ms: Math.round(db.ms),

@@ -36,7 +36,17 @@ export interface ScaleRun {
    * Per process: posts it claimed, its statements and their summed duration, its CPU seconds; `dbMsPerPost` = that
    * duration ÷ its posts, `dbShare` = that duration ÷ its publishing slots' time (scheduler.concurrency × wall time).
    */
-  perProcess: Array<{ claimed: number; queries: number; dbMs: number; dbMsPerPost: number | null; cpuSec: number; wallSec: number; dbShare: number; byStatement: Record<string, { n: number; ms: number }> }>;
+  perProcess: Array<{
+    claimed: number; queries: number; dbMs: number; dbMsPerPost: number | null; cpuSec: number; cpuMsPerPost: number | null; wallSec: number; dbShare: number;
+    byStatement: Record<string, { n: number; ms: number }>;
+  }>;
+  /**
+   * Statements per published post by shape, summed over the processes (as knex reports them: the BEGIN, COMMIT and
+   * SET TRANSACTION of a transaction are not among them), and what the server itself counted (MariaDB/MySQL):
+   * statements received (`Questions`) and fsync() calls (`Innodb_data_fsyncs`), per post: server-wide, so other clients
+   * of the server count too. Taken when the last post was published.
+   */
+  perPost: { statements: number; byShape: Record<string, number>; server: { questions: number; fsyncs: number } | null };
   /** The database server's CPU seconds during the run (local MariaDB/MySQL only) and the bench process's. */
   dbServerCpuSec: number | null;
   mainCpuSec: number;
@@ -91,6 +101,7 @@ async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb
   const children: Child[] = await Promise.all(names.map((name) => startChild('bench/burst/scanner-child.ts', name, 60_000, o.nodeFlags)));
   try {
     await Promise.all(children.map((c, i) => c.call('init', { env, mode: 'burst', name: names[i] }, 60_000)));
+    const server0 = await serverCounters(db);
     const meter = cpuMeter(db.dialect === 'mysql');
     let published = 0;
     let allPublishedSec: number | null = null;
@@ -102,7 +113,8 @@ async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb
     let done = false;
     const finished = Promise.all(children.map((c) => c.call<ScannerReport>('go'))).then((rs) => {
       scannersDoneSec = (Date.now() - started) / 1000;
-      reports.push(...rs);
+      // Unless the reports were taken when the last post was published.
+      if (reports.length === 0) reports.push(...rs);
       done = true;
     });
     finished.catch(() => { done = true; });
@@ -111,17 +123,32 @@ async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb
       const rows: Array<{ status: string; c: number | string }> = await db.knex(t).whereBetween('id', [lo, hi]).groupBy('status').select('status').count({ c: '*' });
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.c)])) as Record<string, number>;
     };
+    // The figures are taken when the last post is published: what a scan does after its posts (token upkeep, the
+    // analytics sync of what it just published, at the simulator's latency) is not publishing, and is cut short.
+    let server1: Record<string, number> | null = null;
+    let cpu: ReturnType<ReturnType<typeof cpuMeter>> | null = null;
     while (!done && Date.now() - started < limitMs) {
       published = (await countPublished()).published ?? 0;
-      if (published === n && allPublishedSec === null) allPublishedSec = (Date.now() - started) / 1000;
+      if (published === n && allPublishedSec === null) {
+        allPublishedSec = (Date.now() - started) / 1000;
+        cpu = meter();
+        server1 = await serverCounters(db);
+        reports.push(...(await Promise.all(children.map((c) => c.call<ScannerReport>('report', undefined, 30_000)))));
+        break;
+      }
       await Promise.race([sleep(250), finished.catch(() => undefined)]);
     }
-    await finished.catch((err) => note(`  ! scale scanner failed: ${(err as Error).message.split('\n')[0]}`));
-    const cpu = meter();
+    if (allPublishedSec === null) {
+      await finished.catch((err) => note(`  ! scale scanner failed: ${(err as Error).message.split('\n')[0]}`));
+      cpu = meter();
+      server1 = await serverCounters(db);
+    } else {
+      done = true;
+    }
     const by = await countPublished();
     if ((by.published ?? 0) === n && allPublishedSec === null) allPublishedSec = (Date.now() - started) / 1000;
     const outcome = { published: by.published ?? 0, failed: by.failed ?? 0, other: n - (by.published ?? 0) - (by.failed ?? 0) };
-    for (const c of children) await c.call('close', undefined, 30_000).catch(() => undefined);
+    await Promise.all(children.map((c) => c.call('close', undefined, 30_000).catch(() => undefined)));
 
     const inits = new Map<number, number>();
     for (const p of platform.sim.publishes()) {
@@ -132,24 +159,47 @@ async function runOnce(o: { k: number; ids: number[]; env: BenchEnv; db: BenchDb
     for (const c of inits.values()) duplicates += c - 1;
     const missing = ids.filter((id) => !inits.has(id)).length;
     const completed = done && reports.length === k;
+    const byShape: Record<string, number> = {};
+    let statements = 0;
+    for (const r of reports) for (const [key, v] of Object.entries(r.db.byStatement)) {
+      byShape[key] = (byShape[key] ?? 0) + v.n;
+      statements += v.n;
+    }
+    const perPostOf = (x: number) => round(x / n, 2);
+    const server = server0 && server1
+      ? { questions: perPostOf(server1.Questions - server0.Questions), fsyncs: perPostOf(server1.Innodb_data_fsyncs - server0.Innodb_data_fsyncs) }
+      : null;
+    const perPost = {
+      statements: perPostOf(statements),
+      byShape: Object.fromEntries(Object.entries(byShape).sort((x, y) => y[1] - x[1]).map(([key, v]) => [key, perPostOf(v)])),
+      server,
+    };
     const perSec = allPublishedSec ? round(n / allPublishedSec, 2) : null;
-    note(`  scale ${k} process${k > 1 ? 'es' : ''}: ${outcome.published} published in ${allPublishedSec === null ? '—' : round(allPublishedSec, 1)} s → ${perSec ?? '—'}/s; claims ${reports.map((r) => r.claimed).join(' / ')}; duplicates ${duplicates}, missing ${missing}`);
+    note(`  scale ${k} process${k > 1 ? 'es' : ''}: ${outcome.published} published in ${allPublishedSec === null ? '—' : round(allPublishedSec, 1)} s → ${perSec ?? '—'}/s; claims ${reports.map((r) => r.claims.count || r.claimed).join(' / ')}; duplicates ${duplicates}, missing ${missing}`);
     return {
       processes: k, posts: n, completed,
       allPublishedSec: allPublishedSec === null ? null : round(allPublishedSec, 2),
       scannersDoneSec: scannersDoneSec === null ? null : round(scannersDoneSec, 2),
-      perSec, ratio: null, target: null, duplicates, missing, outcome,
+      perSec, ratio: null, target: null, duplicates, missing, outcome, perPost,
       perProcess: reports.map((r) => {
         const wallSec = (r.endedAt - r.startedAt) / 1000;
         return {
-          claimed: r.claimed, queries: r.db.queries, dbMs: r.db.ms, dbMsPerPost: r.claimed ? round(r.db.ms / r.claimed, 1) : null, cpuSec: r.cpuSec,
+          claimed: r.claims.count || r.claimed, queries: r.db.queries, dbMs: r.db.ms, dbMsPerPost: r.claims.count ? round(r.db.ms / r.claims.count, 1) : null, cpuSec: r.cpuSec,
+          cpuMsPerPost: r.claims.count ? round((r.cpuSec * 1000) / r.claims.count, 1) : null,
           wallSec: round(wallSec, 2), dbShare: round(r.db.ms / 1000 / (o.concurrency * Math.max(wallSec, 0.001)), 3), byStatement: r.db.byStatement,
         };
       }),
-      dbServerCpuSec: cpu.dbServerSec,
-      mainCpuSec: cpu.mainSec,
+      dbServerCpuSec: cpu?.dbServerSec ?? null,
+      mainCpuSec: cpu?.mainSec ?? 0,
     };
   } finally {
     await Promise.all(children.map((c) => c.stop()));
   }
+}
+
+/** The server's own counters (MariaDB/MySQL): statements received, fsync() calls. Null on SQLite. */
+async function serverCounters(db: BenchDb): Promise<Record<string, number> | null> {
+  if (db.dialect !== 'mysql') return null;
+  const [rows] = (await db.knex.raw("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Innodb_data_fsyncs')")) as [Array<{ Variable_name: string; Value: string }>];
+  return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
 }

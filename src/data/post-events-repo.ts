@@ -45,7 +45,17 @@ export class PostEventsRepo {
   }
 
   async insert(e: NewPostEvent): Promise<number> {
-    const [id] = await this.q().insert({
+    const [id] = await this.q().insert(this.row(e));
+    return Number(id);
+  }
+
+  /** Several events in one statement, in this order (their ids ascend in it). */
+  async insertMany(events: NewPostEvent[]): Promise<void> {
+    if (events.length) await this.q().insert(events.map((e) => this.row(e)));
+  }
+
+  private row(e: NewPostEvent) {
+    return {
       wp_user_id: e.userId,
       post_id: e.postId ?? null,
       social_account_id: e.accountId ?? null,
@@ -57,8 +67,7 @@ export class PostEventsRepo {
       platform_request_id: e.platformRequestId?.slice(0, 191) ?? null,
       data: e.data ? JSON.stringify(e.data) : null,
       created_at: toDbTime(this.deps.now()),
-    });
-    return Number(id);
+    };
   }
 
   /** A post's events in order. */

@@ -265,13 +265,21 @@ export class PostsRepo {
    * between instances claiming at once.
    */
   async claimMany(ids: number[], owner: string, until: Date): Promise<number[]> {
+    return (await this.claimManyRows(ids, owner, until)).map((r) => Number(r.id));
+  }
+
+  /**
+   * claimMany, returning the rows won as they are right after the claim. While the lease holds, only its holder
+   * changes them (edits, cancels and retries apply to posts that are not publishing), so the holder may publish
+   * from them without reading each again.
+   */
+  async claimManyRows(ids: number[], owner: string, until: Date): Promise<PostRow[]> {
     if (ids.length === 0) return [];
     const now = this.stamp();
     const untilStr = toDbTime(until);
     await retryingDeadlocks(() => this.whereDue(this.q().whereIn('id', ids), now)
       .update({ status: 'publishing', lease_owner: owner, lease_expires_at: untilStr, published_by: 'scanner', updated_at: now }));
-    const won = await this.q().whereIn('id', ids).andWhere({ status: 'publishing', lease_owner: owner, lease_expires_at: untilStr }).select('id');
-    return won.map((r: { id: number }) => Number(r.id));
+    return this.q().whereIn('id', ids).andWhere({ status: 'publishing', lease_owner: owner, lease_expires_at: untilStr }).select('*');
   }
 
   /** Extends the lease while a long step runs. False when the lease was lost (another worker took over). */

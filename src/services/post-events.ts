@@ -1,15 +1,21 @@
 // Records the steps of a post's life (and its account's state changes) as events. Recording never fails the work
 // it describes: a lost event is logged, the publish goes on.
+import { BatchWriter } from '../data/batch-writer';
 import type { NewPostEvent, PostEventsRepo } from '../data/post-events-repo';
 import { PlatformError } from '../errors';
 import type { Logger } from '../options';
 
 export type RecordEvent = (e: NewPostEvent) => Promise<void>;
 
+/**
+ * Events recorded while an earlier write is under way are written together, in the order they were recorded
+ * (a post's timeline keeps its order), and each call still resolves once its event is stored.
+ */
 export function createEventRecorder(repo: PostEventsRepo, logger: Logger): RecordEvent {
+  const writer = new BatchWriter<NewPostEvent>((events) => repo.insertMany(events));
   return async (e) => {
     try {
-      await repo.insert(e);
+      await writer.write(e);
     } catch (err) {
       logger.warn({ postId: e.postId, kind: e.kind, err: (err as Error).message }, 'recording a post event failed');
     }

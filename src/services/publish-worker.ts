@@ -157,16 +157,18 @@ export class PublishWorker {
   }
 
   /**
-   * Publishes a post this worker has just claimed. Never throws. A post already running in this process (n8n
+   * Publishes a post this worker has just claimed (from `claimedRow` when given, else read again). Never throws. A post already running in this process (n8n
    * and the scanner reaching it at the same moment both hold this worker's lease) is not run twice.
    */
-  async runClaimed(postId: number): Promise<void> {
+  async runClaimed(postId: number, claimedRow?: PostRow): Promise<void> {
     const { posts, logger } = this.deps;
     if (this.active.has(postId)) return;
     this.active.add(postId);
     try {
-      const post = await posts.findById(postId);
-      if (!post) return;
+      // The row as the claim returned it, when the caller has it (the scanner, within its fresh lease).
+      const post = claimedRow ?? (await posts.findById(postId));
+      // The row must show this worker's lease: a post whose lease went elsewhere is not published here.
+      if (!post || post.lease_owner !== this.workerId || post.status !== 'publishing') return;
       await this.publishClaimed(post);
     } catch (err) {
       logger.error({ postId, err: (err as Error).message }, 'publish worker failed');
@@ -179,14 +181,15 @@ export class PublishWorker {
   private async publishClaimed(post: PostRow): Promise<void> {
     const { posts, accounts, logger } = this.deps;
     const log = logger.child?.({ postId: post.id, platform: post.platform }) ?? logger;
-    const account = await accounts.findById(post.social_account_id);
+    // The account and the saved steps in parallel: two statements, one wait.
+    const [account, saved] = await Promise.all([accounts.findById(post.social_account_id), this.deps.steps.load(post.id)]);
     try {
       const adapter = this.deps.adapters.get(post.platform);
       if (!adapter) throw new PlatformError(post.platform, 'permanent', `The ${post.platform} platform is not configured on this site.`);
       if (!account || !account.is_active) {
         throw new PlatformError(post.platform, 'reconnect', account?.status_reason ?? 'The account is disconnected; reconnect it and retry.');
       }
-      const ctx = await this.context(post, account, '', log);
+      const ctx = this.context(post, account, saved, log);
       if (!(await this.takeQuotaSlot(post, Object.keys(ctx.stepsSaved).length > 0, log))) return;
       ctx.accessToken = await this.deps.tokens.accessTokenFor(account);
       const scheduledAt = fromDbTime(post.scheduled_at);
@@ -310,9 +313,10 @@ export class PublishWorker {
     log.warn({ kind, code: perr?.platformCode, message: final }, 'publish failed');
   }
 
-  private async context(post: PostRow, account: AccountRow, accessToken: string, log: Logger): Promise<PublishContext & { stepsSaved: StepResults }> {
+  private context(post: PostRow, account: AccountRow, saved: StepResults, log: Logger): PublishContext & { stepsSaved: StepResults } {
     const { steps, posts } = this.deps;
-    const saved: StepResults = await steps.load(post.id);
+    /** When this publish last renewed its lease (ms, by `now`); null before the first renewal and after a wait. */
+    let renewedAt: number | null = null;
     const stepStore: StepStore = {
       get: (name) => saved[name],
       save: async (name, result) => {
@@ -345,14 +349,23 @@ export class PublishWorker {
         accountUsername: account.account_username,
         metadata: parseJson<Record<string, unknown>>(account.metadata, {}),
       },
-      accessToken,
+      accessToken: '',
       refreshAccessToken: async () => this.deps.tokens.decryptAccess(await this.deps.tokens.refresh(account)),
       steps: stepStore,
       heartbeat: async () => {
         if (this.closed) throw new HandBackError();
+        // A lease this publish renewed less than a tenth of its length ago, with no wait since, is as good as fresh:
+        // a lease goes to another worker only once it has run out. (Two platform calls in a row renew it once.)
+        const now = this.deps.now().getTime();
+        if (renewedAt !== null && now - renewedAt < this.deps.leaseSeconds * 100) return;
         if (!(await posts.extendLease(post.id, this.workerId, this.leaseUntil()))) throw new LeaseLostError(post.id);
+        renewedAt = now;
       },
-      sleep: (ms) => this.sleep(ms),
+      sleep: (ms) => {
+        // After a wait the next heartbeat renews again, and so finds out whether the lease was lost meanwhile.
+        renewedAt = null;
+        return this.sleep(ms);
+      },
       now: this.deps.now,
       logger: log,
       stepsSaved: saved,

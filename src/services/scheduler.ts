@@ -1,7 +1,7 @@
 // The in-process fallback scanner: on each node-cron tick, claims every due post (overdue ones too) and publishes it.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AccountsRepo } from '../data/accounts-repo';
-import type { PostsRepo } from '../data/posts-repo';
+import type { PostRow, PostsRepo } from '../data/posts-repo';
 import type { Logger } from '../options';
 import type { AnalyticsSync } from './analytics-sync';
 import type { LatePostIds } from './late-post-ids';
@@ -88,9 +88,9 @@ class PublishPool {
  * Claiming runs ahead of publishing: due posts are claimed a batch per conditional update and wait for one of the
  * instance's `concurrency` publishing slots, but an instance holds at most twice its slots in claimed posts: it
  * claims more as its posts finish, so instances sharing a database split a backlog by what each can publish,
- * instead of the first to scan leasing it all and working through it alone while the others idle. A waiting post is
- * claimed again right before it starts (which renews its lease), so one whose lease ran out while it waited and went
- * to another instance is skipped. A scan ends its claiming without waiting for its posts to publish, so the next
+ * instead of the first to scan leasing it all and working through it alone while the others idle. A post that waited
+ * more than half its lease is claimed again right before it starts (which renews its lease), so one whose lease ran
+ * out while it waited and went to another instance is skipped. A scan ends its claiming without waiting for its posts to publish, so the next
  * tick claims what has fallen due since, even while earlier posts still wait on their platform.
  */
 export class Scheduler {
@@ -145,11 +145,14 @@ export class Scheduler {
     const publishing: Array<Promise<void>> = [];
     const batchSize = this.deps.batchSize ?? 200;
     const inHandLimit = 2 * this.concurrency;
+    // A backlog is claimed again once a quarter of the posts in hand have finished, not after each one: a claim
+    // round is three statements (due ids, the conditional update, the ids won) whether it takes 1 post or 8.
+    const refillBatch = Math.max(1, Math.floor(this.concurrency / 2));
     let claimed = 0;
     try {
       for (;;) {
         if (this.closed) break;
-        await this.pool.room(inHandLimit);
+        await this.pool.room(inHandLimit - refillBatch + 1);
         if (this.closed) break;
         const limit = Math.min(batchSize, inHandLimit - this.pool.inHand);
         const ids = await posts.dueIds(limit);
@@ -157,9 +160,13 @@ export class Scheduler {
         this.lastTickAt = this.deps.now();
         if (ids.length === 0) break;
         const missed = await this.missedByN8n(ids);
-        const wonIds = await posts.claimMany(ids, worker.workerId, worker.leaseUntil());
+        const claimedAt = this.deps.now();
+        const until = worker.leaseUntil();
+        const won = await posts.claimManyRows(ids, worker.workerId, until);
+        const wonIds = won.map((row) => Number(row.id));
         this.warnMissedByN8n(missed, wonIds);
-        for (const id of wonIds) publishing.push(this.pool.run(() => this.publishClaimed(id)));
+        const lease = { claimedAt: claimedAt.getTime(), until: until.getTime() };
+        for (const row of won) publishing.push(this.pool.run(() => this.publishClaimed(row, lease)));
         claimed += wonIds.length;
         // Every candidate was taken by another instance: there is nothing more for this one.
         if (wonIds.length === 0 && ids.length < limit) break;
@@ -195,11 +202,20 @@ export class Scheduler {
     }
   }
 
-  /** A claimed post's turn: claimed again (renewing its lease) and published; after close() handed back instead. */
-  private async publishClaimed(id: number): Promise<void> {
+  /**
+   * A claimed post's turn: published; after close() handed back instead. A post that waited less than half its lease
+   * still holds it (nobody can claim a post whose lease has not run out), so it starts at once from the row the claim
+   * returned, and its lease is renewed before the first platform call that may post. One that waited
+   * longer is claimed again first (renewing its lease), and skipped when its lease went to another instance.
+   */
+  private async publishClaimed(row: PostRow, lease: { claimedAt: number; until: number }): Promise<void> {
     const { posts, worker, logger } = this.deps;
+    const id = Number(row.id);
     try {
+      const fresh = this.deps.now().getTime() - lease.claimedAt < (lease.until - lease.claimedAt) / 2;
       if (this.closed) await posts.releaseLease(id, worker.workerId);
+      // Fresh: the row read right after the claim is still the post as it is (only the lease holder changes it).
+      else if (fresh) await worker.runClaimed(id, row);
       else if (await posts.claim(id, worker.workerId, worker.leaseUntil())) await worker.runClaimed(id);
     } catch (err) {
       logger.error({ postId: id, err: (err as Error).message }, 'starting a claimed post failed');

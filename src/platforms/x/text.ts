@@ -21,10 +21,13 @@ function codePointWeight(cp: number): number {
   return LIGHT_RANGES.some(([a, b]) => cp >= a && cp <= b) ? SCALE : DEFAULT_WEIGHT;
 }
 
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// Made on first use: the first Intl object of a process loads ICU's data (about 10 MB of resident memory), which a
+// site that never posts to X should not carry.
+let segmenter: Intl.Segmenter | undefined;
 
 function plainWeight(text: string): number {
   let w = 0;
+  segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
   for (const { segment } of segmenter.segment(text)) {
     // An emoji sequence (ZWJ, skin tones, flags) counts once, at the default weight.
     if (/\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(segment)) {
