@@ -67,6 +67,9 @@ async function seedInsights(db: BenchDb, users: number): Promise<InsightsResult[
   // A host's video-job table is read by user: it has this index (the product never creates it).
   await knex.schema.alterTable(db.videoJobsTable, (tb) => tb.index(['user_id', 'job_id'], `${db.videoJobsTable}_user`));
 
+  // The earlier phases' scanners synced the posts they published: this phase's figures replace theirs.
+  await knex(t.analyticsSnapshots).del();
+  await knex(t.analytics).del();
   // Final figures per published post, spread by its id; the snapshots hold shares of them.
   const views = '(id * 7919 % 100000 + 100)';
   const fig = (share: number) => ({
