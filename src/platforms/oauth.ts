@@ -2,7 +2,7 @@
 import type { Request } from 'express';
 import { Strategy as OAuth2Strategy, type StrategyOptionsWithRequest, type VerifyFunctionWithRequest } from 'passport-oauth2';
 import { callPlatform } from './http';
-import type { OAuthLogin } from './types';
+import type { OAuthLogin, TokenSet } from './types';
 
 /** Builds the token request (URL, method, body) from the code or refresh params passport-oauth2 prepared. */
 export type TokenRequestBuilder = (params: Record<string, string>) => {
@@ -88,4 +88,19 @@ export function runStrategy(strategy: OAuth2Strategy, req: Request, options: Rec
       resolve({ type: 'error', error: err as Error });
     }
   });
+}
+
+/** An OAuth 2.0 token response (RFC 6749 §5.1; TikTok adds refresh_expires_in) as the token set stored, its lifetimes from `now`. */
+export function tokenSetFrom(
+  t: { access_token: string; refresh_token?: string; expires_in: number; refresh_expires_in?: number; scope?: string },
+  now: Date,
+): TokenSet {
+  const at = now.getTime();
+  return {
+    accessToken: t.access_token,
+    refreshToken: t.refresh_token ?? null,
+    expiresAt: new Date(at + t.expires_in * 1000),
+    refreshExpiresAt: t.refresh_expires_in ? new Date(at + t.refresh_expires_in * 1000) : null,
+    scope: t.scope ?? null,
+  };
 }

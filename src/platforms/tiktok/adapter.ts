@@ -1,6 +1,7 @@
 // The TikTok platform: Login Kit accounts, token refresh and revoke, and Direct Post through the Content Posting API.
 import type { StateStore } from 'passport-oauth2';
 import { PlatformError } from '../../errors';
+import { tokenSetFrom } from '../oauth';
 import type { ResolvedTikTokOptions } from '../../options';
 import { extractHashtags } from '../caption';
 import { readMp4Duration } from '../mp4-duration';
@@ -117,22 +118,12 @@ export class TikTokAdapter implements PlatformAdapter {
         accountName: profile.display_name || creator?.creator_nickname || creator?.creator_username || openId,
         accountUsername: creator?.creator_username ? `@${creator.creator_username}` : null,
         profilePictureUrl: profile.avatar_url ?? creator?.creator_avatar_url ?? null,
-        tokens: this.toTokenSet(token.data),
+        tokens: tokenSetFrom(token.data, this.deps.now()),
         metadata: creator ? { privacy_level_options: creator.privacy_level_options } : undefined,
       },
     ];
   }
 
-  private toTokenSet(t: { access_token: string; refresh_token?: string; expires_in: number; refresh_expires_in?: number; scope?: string }): TokenSet {
-    const now = this.deps.now().getTime();
-    return {
-      accessToken: t.access_token,
-      refreshToken: t.refresh_token ?? null,
-      expiresAt: new Date(now + t.expires_in * 1000),
-      refreshExpiresAt: t.refresh_expires_in ? new Date(now + t.refresh_expires_in * 1000) : null,
-      scope: t.scope ?? null,
-    };
-  }
 
   private formCall(path: string, form: Record<string, string>, action: string): Promise<PlatformResponse> {
     return callPlatform({
@@ -158,7 +149,7 @@ export class TikTokAdapter implements PlatformAdapter {
     );
     const parsed = tokenResponse.safeParse(res.json);
     if (res.status !== 200 || !parsed.success) throw oauthFailure(res, 'refreshing the access token');
-    return this.toTokenSet(parsed.data);
+    return tokenSetFrom(parsed.data, this.deps.now());
   }
 
   async revoke(current: { accessToken: string }): Promise<void> {

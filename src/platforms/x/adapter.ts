@@ -2,6 +2,7 @@
 // media upload (initialize, append, finalize, status) and POST /2/tweets.
 import type { StateStore } from 'passport-oauth2';
 import { PlatformError } from '../../errors';
+import { tokenSetFrom } from '../oauth';
 import type { ResolvedXOptions } from '../../options';
 import { callPlatform, type PlatformResponse } from '../http';
 import { readMp4Duration } from '../mp4-duration';
@@ -79,18 +80,10 @@ export class XAdapter implements PlatformAdapter {
       accountName: p.name,
       accountUsername: `@${p.username}`,
       profilePictureUrl: p.profile_image_url ?? null,
-      tokens: this.toTokenSet(token.data),
+      tokens: tokenSetFrom(token.data, this.deps.now()),
     }];
   }
 
-  private toTokenSet(t: { access_token: string; refresh_token?: string; expires_in: number; scope?: string }): TokenSet {
-    return {
-      accessToken: t.access_token,
-      refreshToken: t.refresh_token ?? null,
-      expiresAt: new Date(this.deps.now().getTime() + t.expires_in * 1000),
-      scope: t.scope ?? null,
-    };
-  }
 
   private oauthCall(path: string, form: Record<string, string>, action: string): Promise<PlatformResponse> {
     const { clientId, clientSecret } = this.deps.options;
@@ -112,7 +105,7 @@ export class XAdapter implements PlatformAdapter {
     const res = await this.oauthCall('/2/oauth2/token', { grant_type: 'refresh_token', refresh_token: current.refreshToken }, 'refreshing the access token');
     const parsed = tokenResponse.safeParse(res.json);
     if (res.status !== 200 || !parsed.success) throw oauthFailure(res, 'refreshing the access token');
-    return this.toTokenSet(parsed.data);
+    return tokenSetFrom(parsed.data, this.deps.now());
   }
 
   /** Revokes both tokens (POST /2/oauth2/revoke takes one token at a time). */

@@ -2,6 +2,7 @@
 // revoke, Shorts published through the resumable videos.insert upload, and the channel's and videos' numbers.
 import type { StateStore } from 'passport-oauth2';
 import { PlatformError } from '../../errors';
+import { tokenSetFrom } from '../oauth';
 import type { ResolvedYouTubeOptions } from '../../options';
 import { callPlatform, type PlatformResponse } from '../http';
 import { readMp4Duration } from '../mp4-duration';
@@ -66,18 +67,10 @@ export class YouTubeAdapter implements PlatformAdapter {
       accountUsername: channel.snippet?.customUrl ?? null,
       profilePictureUrl: thumbs?.high?.url ?? thumbs?.medium?.url ?? thumbs?.default?.url ?? null,
       // Without a refresh token in the answer (Google sends one only with the consent screen) the stored one stays.
-      tokens: this.toTokenSet({ ...token.data, refresh_token: login.refreshToken ?? token.data.refresh_token }),
+      tokens: tokenSetFrom({ ...token.data, refresh_token: login.refreshToken ?? token.data.refresh_token }, this.deps.now()),
     }];
   }
 
-  private toTokenSet(t: { access_token: string; refresh_token?: string; expires_in: number; scope?: string }): TokenSet {
-    return {
-      accessToken: t.access_token,
-      refreshToken: t.refresh_token ?? null,
-      expiresAt: new Date(this.deps.now().getTime() + t.expires_in * 1000),
-      scope: t.scope ?? null,
-    };
-  }
 
   private oauthCall(url: string, form: Record<string, string>, action: string): Promise<PlatformResponse> {
     return callPlatform({
@@ -99,7 +92,7 @@ export class YouTubeAdapter implements PlatformAdapter {
       'refreshing the access token');
     const parsed = tokenResponse.safeParse(res.json);
     if (res.status !== 200 || !parsed.success) throw oauthFailure(res, 'refreshing the access token');
-    return this.toTokenSet(parsed.data);
+    return tokenSetFrom(parsed.data, this.deps.now());
   }
 
   /**
