@@ -80,3 +80,39 @@ export async function applyTransportFault(ex: BaseExchange, kind: string): Promi
       return null;
   }
 }
+
+/** One endpoint of a simulator: the fault queue's name for it and its handler. */
+export interface FaultableRoute<E extends string> {
+  fault: E;
+  handle(): Promise<void>;
+}
+
+/**
+ * A request's way through a simulator: unknown paths answered by `notFound`, a queued fault for the route applied
+ * (the transport kinds here; the platform's own error kinds by `platformFault`, which answers and returns true, or
+ * returns false for a kind it leaves to the handler), then the route's handler.
+ */
+export function routeWithFaults<Ex extends BaseExchange, E extends string, F extends FaultSpec<E>>(o: {
+  routeOf(ex: Ex): FaultableRoute<E> | null;
+  faults: FaultQueue<F>;
+  notFound(ex: Ex): void;
+  platformFault(ex: Ex, endpoint: E, fault: F): boolean;
+}): (ex: Ex) => Promise<void> {
+  return async (ex) => {
+    const route = o.routeOf(ex);
+    if (!route) {
+      await ex.drain();
+      return o.notFound(ex);
+    }
+    const fault = o.faults.take(route.fault);
+    if (fault) {
+      const transport = await applyTransportFault(ex, fault.kind);
+      if (transport === 'handled') return;
+      if (transport === null) {
+        await ex.drain();
+        if (o.platformFault(ex, route.fault, fault)) return;
+      }
+    }
+    await route.handle();
+  };
+}

@@ -1,5 +1,5 @@
 // The X simulator's HTTP server: X's routes and faults on the kit's plumbing, and the XSimulator object tests hold.
-import { applyTransportFault, commonControlRoutes, handleControl, serveRequests } from '../kit';
+import { commonControlRoutes, handleControl, routeWithFaults, serveRequests, type FaultableRoute } from '../kit';
 import { startLocalServer } from '../local-server';
 import { authenticate, handleAppend, handleFinalize, handleInitialize, handleMe, handleStatus, handleTweet, rateLimit } from './api';
 import { handleLookup } from './metrics';
@@ -11,10 +11,7 @@ import type { SimXMedia, XFault, XFaultEndpoint, XSimulator, XSimulatorOptions }
 const OAUTH: readonly XFaultEndpoint[] = ['authorize', 'token', 'revoke'];
 const AVATAR_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
 
-interface Route {
-  fault: XFaultEndpoint;
-  handle(): Promise<void>;
-}
+type Route = FaultableRoute<XFaultEndpoint>;
 
 function snapshot(m: MediaRecord): SimXMedia {
   const { id, userId, mediaType, totalBytes, receivedBytes, segments, state, error } = m;
@@ -109,7 +106,7 @@ export async function createXSimulator(options: XSimulatorOptions): Promise<XSim
     }),
     log: state.requestLog,
     now: () => state.now(),
-    dispatch,
+    dispatch: routeWithFaults({ routeOf, faults: state.faults, notFound: (ex: Exchange) => ex.problem(404, 'resource-not-found', 'Not Found', `No such endpoint: ${ex.method} ${ex.url.pathname}`), platformFault }),
     onError: (ex, err) => ex.problem(500, 'server-error', 'Internal Server Error', `simulator bug: ${(err as Error)?.message ?? String(err)}`),
   });
 
@@ -142,22 +139,8 @@ export async function createXSimulator(options: XSimulatorOptions): Promise<XSim
     return null;
   }
 
-  async function dispatch(ex: Exchange): Promise<void> {
-    const route = routeOf(ex);
-    if (!route) {
-      await ex.drain();
-      return ex.problem(404, 'resource-not-found', 'Not Found', `No such endpoint: ${ex.method} ${ex.url.pathname}`);
-    }
-    const fault = state.faults.take(route.fault);
-    if (fault && (await applyFault(ex, route.fault, fault))) return;
-    await route.handle();
-  }
-
-  /** Applies a fault; true when the request is dealt with. */
-  async function applyFault(ex: Exchange, endpoint: XFaultEndpoint, fault: XFault): Promise<boolean> {
-    const transport = await applyTransportFault(ex, fault.kind);
-    if (transport) return transport === 'handled';
-    await ex.drain();
+  /** Answers a platform error fault; true when the request is dealt with. */
+  function platformFault(ex: Exchange, endpoint: XFaultEndpoint, fault: XFault): boolean {
     const oauth = OAUTH.includes(endpoint);
     switch (fault.kind) {
       case 'http_500':

@@ -1,7 +1,7 @@
 // The YouTube simulator's HTTP server: Google's OAuth and the YouTube Data API routes and faults on the kit's
 // plumbing, and the YouTubeSimulator object tests hold. One server stands in for accounts.google.com,
 // oauth2.googleapis.com and www.googleapis.com.
-import { applyTransportFault, commonControlRoutes, handleControl, serveRequests } from '../kit';
+import { commonControlRoutes, handleControl, routeWithFaults, serveRequests, type FaultableRoute } from '../kit';
 import { startLocalServer } from '../local-server';
 import { handleChannels, handleUploadPut, handleUploadStart, handleVideosList, parseContentRange } from './api';
 import { googleErrors } from './errors';
@@ -14,10 +14,7 @@ const OAUTH: readonly YouTubeFaultEndpoint[] = ['authorize', 'token', 'revoke'];
 const AVATAR_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
 const SCOPE_BASE = 'https://www.googleapis.com/auth/';
 
-interface Route {
-  fault: YouTubeFaultEndpoint;
-  handle(): Promise<void>;
-}
+type Route = FaultableRoute<YouTubeFaultEndpoint>;
 
 /** Start a YouTube (Google OAuth 2.0 + YouTube Data API v3) simulator on 127.0.0.1. */
 export async function createYouTubeSimulator(options: YouTubeSimulatorOptions): Promise<YouTubeSimulator> {
@@ -83,7 +80,7 @@ export async function createYouTubeSimulator(options: YouTubeSimulatorOptions): 
     }),
     log: state.requestLog,
     now: () => state.now(),
-    dispatch,
+    dispatch: routeWithFaults({ routeOf, faults: state.faults, notFound: (ex: Exchange) => googleErrors.notFound(ex, `No such endpoint: ${ex.method} ${ex.url.pathname}`), platformFault }),
     onError: (ex, err) => ex.googleError(500, { reason: 'backendError', message: `simulator bug: ${(err as Error)?.message ?? String(err)}` }),
   });
 
@@ -107,22 +104,8 @@ export async function createYouTubeSimulator(options: YouTubeSimulatorOptions): 
     return null;
   }
 
-  async function dispatch(ex: Exchange): Promise<void> {
-    const route = routeOf(ex);
-    if (!route) {
-      await ex.drain();
-      return googleErrors.notFound(ex, `No such endpoint: ${ex.method} ${ex.url.pathname}`);
-    }
-    const fault = state.faults.take(route.fault);
-    if (fault && (await applyFault(ex, route.fault, fault))) return;
-    await route.handle();
-  }
-
-  /** Applies a fault; true when the request is dealt with. */
-  async function applyFault(ex: Exchange, endpoint: YouTubeFaultEndpoint, fault: YouTubeFault): Promise<boolean> {
-    const transport = await applyTransportFault(ex, fault.kind);
-    if (transport) return transport === 'handled';
-    await ex.drain();
+  /** Answers a platform error fault; true when the request is dealt with. */
+  function platformFault(ex: Exchange, endpoint: YouTubeFaultEndpoint, fault: YouTubeFault): boolean {
     const oauth = OAUTH.includes(endpoint);
     switch (fault.kind) {
       case 'http_500':
