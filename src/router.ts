@@ -32,7 +32,7 @@ import { idempotent, IDEMPOTENCY_TTL_MS } from './http/idempotency';
 import { Scheduler } from './services/scheduler';
 import type { Registry } from 'prom-client';
 import { SocialMetrics } from './metrics';
-import { requestContext, requestId, withRequestId } from './http/request-id';
+import { requestId } from './http/request-id';
 import { securityHeaders } from './http/security-headers';
 import { routedOnly } from './http/routed-only';
 import { PostEventsRepo } from './data/post-events-repo';
@@ -81,7 +81,7 @@ export { unrefSleep } from './options';
 /** The repositories, adapters and publish worker everything else is built on (the bench's baseline uses them too). */
 export function createPublishingCore(o: ResolvedOptions) {
   const { db: knex, now, sleep } = o;
-  const logger = withRequestId(o.logger);
+  const logger = o.logger;
   const t = tableNames(o.tablePrefix);
   const cipher = new TokenCipher(o.encryptionKey, o.previousEncryptionKeys);
   const accounts = new AccountsRepo({ knex, table: t.accounts, now });
@@ -150,7 +150,6 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     tiktokDeps: { targets, accounts, recordEvent }, metaDeps: { targets, accounts, recordEvent },
   })));
   api.use(express.json({ limit: o.bodyLimit }));
-  api.use(requestContext);
   const limitWrites: RequestHandler = o.rateLimit
     ? createWriteLimiter({ ...o.rateLimit, now, store: new KnexRateLimitStore({ knex, table: t.rateLimits, now }) })
     : (_req, _res, next) => next();
@@ -178,6 +177,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     postEditor: new PostEditor({ posts, publishService, worker, notifier }),
     platforms: platformCatalog({ platforms: PLATFORMS, adapters, quotas: o.quotas }),
     idempotent: idempotent(new IdempotencyRepo({ knex, table: t.idempotency, now, ttlMs: IDEMPOTENCY_TTL_MS })),
+    logger,
   }));
   api.use(notFoundRoute);
   api.use(createErrorHandler(logger));

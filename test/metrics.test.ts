@@ -117,4 +117,25 @@ describe('request id', () => {
     expect(refused).toHaveLength(1);
     expect(refused[0].request_id).toBe('req-callback');
   });
+
+  it('publishes started together keep their own request ids; nothing else borrows one', async () => {
+    const [a, b] = await Promise.all([6, 7].map(async (user) => ({ user, ...(await s.connectTikTok(user)), job: await s.addVideo(user) })));
+    const from = s.logs.length;
+    const started = await Promise.all([a, b].map((x) => s.api.post(`${BASE}/publish`).set(s.auth(x.user)).set('X-Request-Id', `req-both-${x.user}`)
+      .send({ video_job_id: x.job, accounts: [x.accountId] }).expect(200)));
+    const ids = started.map((r) => r.body.posts[0].id as number);
+    await Promise.all(ids.map((id, i) => s.waitForPost(id, [a, b][i].user)));
+    const lines = () => s.logs.slice(from).map((l) => JSON.parse(l));
+    for (const until = Date.now() + 5000; ids.some((id) => !lines().some((l) => l.postId === id && l.msg === 'published')) && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    for (const [i, id] of ids.entries()) {
+      const own = lines().filter((l) => l.postId === id);
+      expect(own.map((l) => l.msg)).toEqual(expect.arrayContaining(['publishing', 'published']));
+      for (const l of own) expect(l.request_id).toBe(`req-both-${[a, b][i].user}`);
+    }
+    // A request that starts nothing leaves no id behind for later lines.
+    await s.api.get(`${BASE}/accounts`).set(s.auth(6)).set('X-Request-Id', 'req-read').expect(200);
+    expect(lines().filter((l) => l.request_id === 'req-read')).toEqual([]);
+  });
 });

@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isConnectionError } from '../data/db';
 import { DatabaseUnavailableError, RateLimitError, ShuttingDownError, SocialError } from '../errors';
 import type { Logger } from '../options';
-import { requestIdOf } from './request-id';
+import { requestIdOf, requestLogger } from './request-id';
 
 function toSocialError(err: unknown): SocialError | undefined {
   if (err instanceof SocialError) return err;
@@ -41,7 +41,7 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = toSocialError(err);
     if (!known || known.status >= 500) {
-      logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), method: req.method, path: req.path, request_id: requestIdOf(req) }, 'request failed');
+      requestLogger(logger, req).error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), method: req.method, path: req.path }, 'request failed');
     }
     const error = known ?? new SocialError('Internal error. Please try again.', { code: 'rest_internal_error', status: 500 });
     if (res.headersSent) return;

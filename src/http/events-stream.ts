@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type { PostEventRow, PostEventsRepo } from '../data/post-events-repo';
 import type { EventFeed } from '../services/event-feed';
 import type { Logger } from '../options';
+import { requestLogger } from './request-id';
 import { eventJson } from './event-json';
 
 export interface EventStreamsDeps {
@@ -78,7 +79,7 @@ export class EventStreams {
       }
       for (const row of buffered.splice(0)) send(row);
     } catch (err) {
-      this.deps.logger.warn({ err: (err as Error).message }, 'opening a live stream failed');
+      requestLogger(this.deps.logger, req).warn({ err: (err as Error).message }, 'opening a live stream failed');
       end();
     }
   }

@@ -1,5 +1,5 @@
 // The REST contract's endpoints (seed 000 §REST API Endpoints), each a thin call into a service.
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { PostsRepo } from '../data/posts-repo';
 import type { AccountsRepo } from '../data/accounts-repo';
@@ -19,6 +19,8 @@ import {
 } from './validation';
 import type { PostEditor } from '../services/post-editor';
 import { openApiDocument } from './openapi';
+import { requestLogger } from './request-id';
+import type { Logger } from '../options';
 
 export interface RouteDeps {
   authenticate: RequestHandler;
@@ -41,18 +43,21 @@ export interface RouteDeps {
   platforms: PlatformEntry[];
   /** The Idempotency-Key handling of the create endpoints (after authentication). */
   idempotent: RequestHandler;
+  /** Each request's lines are written through it, with the request's id (`requestLogger`). */
+  logger: Logger;
 }
 
 export function createRoutes(d: RouteDeps): Router {
   const r = Router();
   const auth = d.authenticate;
+  const logOf = (req: Request) => requestLogger(d.logger, req);
   const write: RequestHandler = (req, res, next) => d.authenticate(req, res, (err?: unknown) => (err ? next(err) : d.limitWrites(req, res, next)));
 
   // 3. The platform redirects the browser here: no JWT, the state names the user, the cookie proves the browser.
   r.get('/callback/:platform', d.limitCallbacks, async (req, res) => {
     const state = typeof req.query.state === 'string' ? req.query.state : undefined;
     const nonce = state ? d.oauthCookie.read(req, state) : undefined;
-    const location = await d.accountsService.callback(req, String(req.params.platform), nonce);
+    const location = await d.accountsService.callback(req, String(req.params.platform), nonce, logOf(req));
     // The flow is over either way: its state is used up.
     if (state && nonce !== undefined) d.oauthCookie.clear(res, state);
     res.redirect(302, location);
@@ -98,7 +103,7 @@ export function createRoutes(d: RouteDeps): Router {
   // 4. Refresh an account's token
   r.post('/accounts/:id/refresh', write, async (req, res) => {
     const id = pathId(req.params.id, 'Account', 'aurareels_account_not_found');
-    const { expiresAt } = await d.accountsService.refresh(userIdOf(req), id);
+    const { expiresAt } = await d.accountsService.refresh(userIdOf(req), id, logOf(req));
     res.json({ success: true, message: 'Token refreshed successfully', expires_at: expiresAt });
   });
 
@@ -106,20 +111,20 @@ export function createRoutes(d: RouteDeps): Router {
   // TikTok's UX guidelines require the dashboard to show: https://developers.tiktok.com/doc/content-sharing-guidelines
   r.get('/accounts/:id/creator-info', auth, async (req, res) => {
     const id = pathId(req.params.id, 'Account', 'aurareels_account_not_found');
-    res.json({ success: true, ...(await d.publishService.creatorInfo(userIdOf(req), id)) });
+    res.json({ success: true, ...(await d.publishService.creatorInfo(userIdOf(req), id, logOf(req))) });
   });
 
   // 5. Disconnect an account
   r.delete('/accounts/:id', write, async (req, res) => {
     const id = pathId(req.params.id, 'Account', 'aurareels_account_not_found');
-    await d.accountsService.disconnect(userIdOf(req), id);
+    await d.accountsService.disconnect(userIdOf(req), id, logOf(req));
     res.json({ success: true, message: 'Account disconnected successfully' });
   });
 
   // 6. Publish now
   r.post('/publish', write, d.idempotent, async (req, res) => {
     const body = parse(publishBody, req.body);
-    const posts = await d.publishService.publishNow(userIdOf(req), toPublishRequest(body));
+    const posts = await d.publishService.publishNow(userIdOf(req), toPublishRequest(body), logOf(req));
     res.json({
       success: true,
       message: 'Publishing initiated',
@@ -130,21 +135,21 @@ export function createRoutes(d: RouteDeps): Router {
   // 7. Schedule for later
   r.post('/schedule', write, d.idempotent, async (req, res) => {
     const body = parse(scheduleBody(d.now), req.body);
-    const posts = await d.publishService.schedule(userIdOf(req), toPublishRequest(body), body.scheduled_at);
+    const posts = await d.publishService.schedule(userIdOf(req), toPublishRequest(body), body.scheduled_at, logOf(req));
     res.json({ success: true, message: 'Posts scheduled successfully', posts: posts.map(createdPost) });
   });
 
   // Bulk scheduling (seed 004): all posts validated before any is created.
   r.post('/schedule/bulk', write, d.idempotent, async (req, res) => {
     const items = parse(bulkScheduleBody(d.now), req.body);
-    const posts = await d.publishService.scheduleMany(userIdOf(req), items);
+    const posts = await d.publishService.scheduleMany(userIdOf(req), items, logOf(req));
     res.json({ success: true, message: `${posts.length} posts scheduled successfully`, posts: posts.map(createdPost) });
   });
 
   // Save as drafts (one per account), validated like a publish; scheduled or published later through /posts/{id}.
   r.post('/drafts', write, d.idempotent, async (req, res) => {
     const body = parse(publishBody, req.body);
-    const posts = await d.publishService.saveDrafts(userIdOf(req), toPublishRequest(body));
+    const posts = await d.publishService.saveDrafts(userIdOf(req), toPublishRequest(body), logOf(req));
     res.json({ success: true, message: 'Drafts saved successfully', posts: posts.map(createdPost) });
   });
 
@@ -189,7 +194,7 @@ export function createRoutes(d: RouteDeps): Router {
   r.patch('/posts/:id/reschedule', write, async (req, res) => {
     const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
     const { scheduled_at } = parse(rescheduleBody(d.now), req.body);
-    const post = await d.postActions.reschedule(userIdOf(req), id, scheduled_at);
+    const post = await d.postActions.reschedule(userIdOf(req), id, scheduled_at, logOf(req));
     res.json({ success: true, message: 'Post rescheduled successfully', post: { id: Number(post.id), status: post.status, scheduled_at: toApiTime(post.scheduled_at) } });
   });
 
@@ -199,7 +204,7 @@ export function createRoutes(d: RouteDeps): Router {
     const body = parse(editBody(d.now), req.body);
     const given = new Set(Object.keys(req.body as object));
     const edit = Object.fromEntries(Object.entries(toPostEdit(body)).filter(([k]) => given.has(snake(k)))) as ReturnType<typeof toPostEdit>;
-    const post = await d.postEditor.edit(userIdOf(req), id, edit);
+    const post = await d.postEditor.edit(userIdOf(req), id, edit, logOf(req));
     const account = await d.accounts.findById(post.social_account_id);
     res.json({ success: true, message: 'Post updated successfully', post: postDetail(post, account) });
   });
@@ -207,28 +212,28 @@ export function createRoutes(d: RouteDeps): Router {
   // Publish a draft now
   r.post('/posts/:id/publish', write, async (req, res) => {
     const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
-    const post = await d.postEditor.publishDraft(userIdOf(req), id);
+    const post = await d.postEditor.publishDraft(userIdOf(req), id, logOf(req));
     res.json({ success: true, message: 'Publishing initiated', post: { id: Number(post.id), platform: post.platform, status: post.status } });
   });
 
   // 11. Cancel a scheduled post, or delete a draft
   r.delete('/posts/:id', write, async (req, res) => {
     const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
-    const outcome = await d.postActions.cancel(userIdOf(req), id);
+    const outcome = await d.postActions.cancel(userIdOf(req), id, logOf(req));
     res.json({ success: true, message: outcome === 'deleted' ? 'Draft deleted successfully' : 'Post cancelled successfully' });
   });
 
   // 12. Retry a failed post
   r.post('/posts/:id/retry', write, async (req, res) => {
     const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
-    const post = await d.postActions.retry(userIdOf(req), id);
+    const post = await d.postActions.retry(userIdOf(req), id, logOf(req));
     res.json({ success: true, message: 'Retrying publication', post: { id: Number(post.id), status: post.status, retry_count: Number(post.retry_count) } });
   });
 
   // n8n at publish time (seed 000 §Scheduling, Approach 2): the n8n API key, not a user's JWT.
   r.post('/internal/publish-scheduled', d.authenticateN8n, async (req, res) => {
     const { post_id, scheduled_at } = parse(internalPublishBody, req.body);
-    const outcome = await d.postActions.publishScheduled(post_id, scheduled_at);
+    const outcome = await d.postActions.publishScheduled(post_id, scheduled_at, logOf(req));
     if (outcome.status === 'superseded') {
       // 200, not a conflict: the workflow ends this execution quietly on its "superseded" branch.
       const message = outcome.post.status === 'cancelled' ? 'The post was cancelled after n8n was told' : 'The post was rescheduled after n8n was told; the notification of its new time covers it';

@@ -4,6 +4,7 @@ import express, { Router, type Request } from 'express';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { AuthenticationError, SocialError, ValidationError } from '../errors';
 import type { Logger } from '../options';
+import { requestLogger } from './request-id';
 import { checkMetaSignature, checkTikTokSignature, parseMetaSignedRequest, type SignatureCheck } from '../services/webhooks/signatures';
 import type { WebhookQueue } from '../services/webhooks/webhook-queue';
 import { applyTikTokEvent, type TikTokDelivery, type TikTokEventDeps } from '../services/webhooks/tiktok-events';
@@ -64,7 +65,7 @@ export function createWebhookRoutes(d: WebhookRouteDeps): Router {
   r.post('/webhooks/tiktok', raw, (req, res) => {
     if (!d.tiktok) throw notFound();
     const check = checkTikTokSignature(req.get('tiktok-signature'), rawBody(req), d.tiktok.clientSecret, d.now().getTime(), d.toleranceSeconds);
-    if (!check.ok) refuse(check, d.logger, 'tiktok');
+    if (!check.ok) refuse(check, requestLogger(d.logger, req), 'tiktok');
     const body = jsonBody(req) as Partial<TikTokDelivery> | null;
     if (!body || typeof body !== 'object' || typeof body.event !== 'string' || !body.event) {
       throw new ValidationError({ event: 'is required' }, 'The webhook body has no event.');
@@ -90,7 +91,7 @@ export function createWebhookRoutes(d: WebhookRouteDeps): Router {
   r.post(META_PATHS, raw, (req, res) => {
     if (!d.metaAppSecrets.length) throw notFound();
     const check = anyPasses(d.metaAppSecrets, (secret) => checkMetaSignature(req.get('x-hub-signature-256'), rawBody(req), secret));
-    if (!check.ok) refuse(check, d.logger, 'meta');
+    if (!check.ok) refuse(check, requestLogger(d.logger, req), 'meta');
     const body = jsonBody(req) as Partial<MetaDelivery> | null;
     if (!body || typeof body !== 'object' || typeof body.object !== 'string' || !Array.isArray(body.entry)) {
       throw new ValidationError({ entry: 'is required' }, 'The webhook body has no object and entry.');
@@ -106,7 +107,7 @@ export function createWebhookRoutes(d: WebhookRouteDeps): Router {
     if (!d.metaAppSecrets.length) throw notFound();
     const field = new URLSearchParams(rawBody(req).toString('utf8')).get('signed_request');
     const parsed = anyPasses(d.metaAppSecrets, (secret) => parseMetaSignedRequest(field, secret));
-    if (!parsed.ok) refuse(parsed, d.logger, 'meta');
+    if (!parsed.ok) refuse(parsed, requestLogger(d.logger, req), 'meta');
     res.json({ success: true });
     d.queue.add('instagram', 'deauthorize', rawBody(req), () => applyMetaDeauthorization(d.metaDeps, parsed.userId));
   });

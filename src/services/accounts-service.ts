@@ -85,9 +85,10 @@ export class AccountsService {
 
   /**
    * Completes the OAuth flow and returns where to send the browser: the frontend, with the outcome. `browserNonce` is
-   * what the browser's cookie holds for this flow; without the one the connect issued, nothing is linked.
+   * what the browser's cookie holds for this flow; without the one the connect issued, nothing is linked. `log` is the
+   * request's logger.
    */
-  async callback(req: Request, platform: string, browserNonce: string | undefined): Promise<string> {
+  async callback(req: Request, platform: string, browserNonce: string | undefined, log: Logger = this.deps.logger): Promise<string> {
     if (browserNonce) setBrowserNonce(req, browserNonce);
     const target = (params: Record<string, string>) => {
       const url = new URL(`${this.deps.frontendUrl}${this.deps.frontendRedirectPath}`);
@@ -98,33 +99,33 @@ export class AccountsService {
     const fail = (message: string) => target({ status: 'error', platform, message });
     // What the platform put in the redirect is not shown to the user as it is: anyone can craft that URL.
     if (req.query.error) {
-      this.deps.logger.info({ platform, error: String(req.query.error).slice(0, 100), description: String(req.query.error_description ?? '').slice(0, 300) }, 'authorization refused at the platform');
+      log.info({ platform, error: String(req.query.error).slice(0, 100), description: String(req.query.error_description ?? '').slice(0, 300) }, 'authorization refused at the platform');
       if (typeof req.query.state === 'string') await this.deps.states.consume(hashState(req.query.state), platform);
       return fail(`The authorization was cancelled or refused at ${capitalize(platform)}. Please try again.`);
     }
     const outcome = await runStrategy(this.strategy(platform), req);
     if (outcome.type === 'fail') return fail(outcome.message);
     if (outcome.type === 'error') {
-      this.deps.logger.warn({ platform, err: outcome.error.message }, 'OAuth callback failed');
+      log.warn({ platform, err: outcome.error.message }, 'OAuth callback failed');
       return fail(describeOAuthError(outcome.error, platform));
     }
     if (outcome.type !== 'success') return fail('Authorization did not complete.');
     const state = outcome.info.state as VerifiedState;
     try {
-      const { saved, refused } = await this.saveLogin(platform, state.userId, outcome.user as OAuthLogin);
+      const { saved, refused } = await this.saveLogin(platform, state.userId, outcome.user as OAuthLogin, log);
       if (refused.length === 0) return target({ status: 'success', platform, accounts: String(saved) });
       const message = `${refused.join(', ')} ${refused.length === 1 ? 'is' : 'are'} already connected by another user of this site, `
         + 'so it was not connected here. That user must disconnect it first.';
       if (saved === 0) return fail(message);
       return target({ status: 'success', platform, accounts: String(saved), message });
     } catch (err) {
-      this.deps.logger.warn({ platform, err: (err as Error).message }, 'saving the connected account failed');
+      log.warn({ platform, err: (err as Error).message }, 'saving the connected account failed');
       return fail(err instanceof SocialError ? err.message : 'The account could not be saved. Please try again.');
     }
   }
 
   /** Saves what the login brought; a platform account another user holds is left out unless sharing is allowed. */
-  private async saveLogin(platform: string, userId: number, login: OAuthLogin): Promise<{ saved: number; refused: string[] }> {
+  private async saveLogin(platform: string, userId: number, login: OAuthLogin, log: Logger): Promise<{ saved: number; refused: string[] }> {
     const adapter = this.deps.adapters.get(platform)!;
     const found = await adapter.loginAccounts(login);
     const { cipher } = this.deps;
@@ -152,17 +153,17 @@ export class AccountsService {
       });
     }
     const saved = found.length - refused.length;
-    if (refused.length) this.deps.logger.info({ platform, userId, refused: refused.length }, 'accounts another user holds were not connected');
-    this.deps.logger.info({ platform, userId, accounts: saved }, 'accounts connected');
+    if (refused.length) log.info({ platform, userId, refused: refused.length }, 'accounts another user holds were not connected');
+    log.info({ platform, userId, accounts: saved }, 'accounts connected');
     return { saved, refused };
   }
 
-  async refresh(userId: number, accountId: number): Promise<{ expiresAt: string | null }> {
+  async refresh(userId: number, accountId: number, log?: Logger): Promise<{ expiresAt: string | null }> {
     const account = await this.get(userId, accountId);
     if (!account.is_active) {
       throw new ConflictError('The account is not active; reconnect it instead.', 'aurareels_account_inactive', { status_reason: account.status_reason });
     }
-    const updated = await this.deps.tokens.refresh(account);
+    const updated = await this.deps.tokens.refresh(account, log);
     return { expiresAt: toApiTime(updated.token_expires_at) };
   }
 
@@ -171,11 +172,11 @@ export class AccountsService {
    * revoke ends every token of that platform user for the app, so it is skipped while another user's connection to
    * the same platform account is active.
    */
-  async disconnect(userId: number, accountId: number): Promise<void> {
+  async disconnect(userId: number, accountId: number, log: Logger = this.deps.logger): Promise<void> {
     const account = await this.get(userId, accountId);
     const adapter = this.deps.adapters.get(account.platform);
     const shared = await this.deps.accounts.activeElsewhere(account.id, account.platform, account.account_id);
-    if (shared) this.deps.logger.info({ accountId, platform: account.platform }, 'not revoked at the platform: another user\'s connection to it is active');
+    if (shared) log.info({ accountId, platform: account.platform }, 'not revoked at the platform: another user\'s connection to it is active');
     if (adapter && account.is_active && account.access_token && !shared) {
       try {
         await adapter.revoke({
@@ -183,7 +184,7 @@ export class AccountsService {
           refreshToken: account.refresh_token ? this.deps.cipher.decrypt(account.refresh_token, accountTokenBinding(account, 'refresh_token')) : null,
         });
       } catch (err) {
-        this.deps.logger.warn({ accountId, platform: account.platform, err: (err as Error).message }, 'revoke at the platform failed; disconnecting anyway');
+        log.warn({ accountId, platform: account.platform, err: (err as Error).message }, 'revoke at the platform failed; disconnecting anyway');
       }
     }
     await this.deps.accounts.disconnect(account.id);

@@ -21,8 +21,11 @@ interface ScheduledEvent {
   userId: number;
 }
 
+/** A queued notification, with the logger of the request that scheduled the post. */
+interface Queued { event: ScheduledEvent; log: Logger }
+
 export class N8nNotifier {
-  private readonly queue: ScheduledEvent[] = [];
+  private readonly queue: Queued[] = [];
   private active = 0;
   /** Resolvers of drain() calls, called when the queue is empty and nothing is in flight. */
   private idleWaiters: Array<() => void> = [];
@@ -34,9 +37,9 @@ export class N8nNotifier {
   }
 
   /** Fire and forget: queued, sent when a slot is free; a failure is logged, and the cron fallback still publishes the post. */
-  notify(event: ScheduledEvent): void {
+  notify(event: ScheduledEvent, log: Logger = this.deps.logger): void {
     if (!this.deps.webhookUrl) return;
-    this.queue.push(event);
+    this.queue.push({ event, log });
     this.pump();
   }
 
@@ -49,9 +52,9 @@ export class N8nNotifier {
   private pump(): void {
     const limit = this.deps.concurrency ?? 4;
     while (this.active < limit && this.queue.length > 0) {
-      const event = this.queue.shift()!;
+      const { event, log } = this.queue.shift()!;
       this.active++;
-      void this.send(event).finally(() => {
+      void this.send(event, log).finally(() => {
         this.active--;
         this.pump();
         if (this.active === 0 && this.queue.length === 0) {
@@ -63,7 +66,7 @@ export class N8nNotifier {
     }
   }
 
-  private async send(event: ScheduledEvent): Promise<void> {
+  private async send(event: ScheduledEvent, log: Logger): Promise<void> {
     const timeout = callTimeout(this.deps.timeoutMs ?? 5000);
     try {
       const res = await request(this.deps.webhookUrl!, {
@@ -74,10 +77,10 @@ export class N8nNotifier {
       });
       await res.body.dump();
       if (res.statusCode < 200 || res.statusCode >= 300) {
-        this.deps.logger.warn({ postId: event.postId, status: res.statusCode }, 'n8n webhook refused the schedule; the cron fallback will publish');
+        log.warn({ postId: event.postId, status: res.statusCode }, 'n8n webhook refused the schedule; the cron fallback will publish');
       }
     } catch (err) {
-      this.deps.logger.warn({ postId: event.postId, err: (err as Error).message }, 'n8n webhook unreachable; the cron fallback will publish');
+      log.warn({ postId: event.postId, err: (err as Error).message }, 'n8n webhook unreachable; the cron fallback will publish');
     } finally {
       timeout.done();
     }

@@ -1,4 +1,5 @@
 // What happens to an existing post: reschedule, cancel, retry, and n8n's call to publish a due post.
+import type { Logger } from '../options';
 import type { PostRow, PostsRepo } from '../data/posts-repo';
 import type { PostStepsRepo } from '../data/post-steps-repo';
 import { fromDbTime, toApiTime } from '../data/db';
@@ -35,28 +36,29 @@ export class PostActions {
     return post;
   }
 
-  private event(post: PostRow, kind: NewPostEvent['kind'], message: string, data?: Record<string, unknown>): Promise<void> {
-    return this.deps.recordEvent?.({ userId: Number(post.wp_user_id), postId: Number(post.id), accountId: Number(post.social_account_id), platform: post.platform, kind, message, data }) ?? Promise.resolve();
+  private event(post: PostRow, log: Logger | undefined, kind: NewPostEvent['kind'], message: string, data?: Record<string, unknown>): Promise<void> {
+    return this.deps.recordEvent?.({ userId: Number(post.wp_user_id), postId: Number(post.id), accountId: Number(post.social_account_id), platform: post.platform, kind, message, data }, log) ?? Promise.resolve();
   }
 
   private wrongState(post: PostRow, action: string, allowed: string): never {
     throw new ConflictError(`Only ${allowed} posts can be ${action}; this one is ${post.status}.`, 'aurareels_invalid_post_status', { post_status: post.status });
   }
 
-  async reschedule(userId: number, postId: number, at: Date): Promise<PostRow> {
+  /** `log` in these actions: the request's logger, for what they log and the work they start. */
+  async reschedule(userId: number, postId: number, at: Date, log?: Logger): Promise<PostRow> {
     const post = await this.mine(userId, postId);
     if (!(await this.deps.posts.reschedule(postId, userId, at))) this.wrongState(post, 'rescheduled', 'scheduled');
-    await this.event(post, 'rescheduled', `Rescheduled for ${toDbTime(at)} UTC.`, { scheduled_at: toDbTime(at) });
-    this.deps.notifier.notify({ postId, scheduledAt: at.toISOString(), userId });
+    await this.event(post, log, 'rescheduled', `Rescheduled for ${toDbTime(at)} UTC.`, { scheduled_at: toDbTime(at) });
+    this.deps.notifier.notify({ postId, scheduledAt: at.toISOString(), userId }, log);
     return (await this.deps.posts.findById(postId))!;
   }
 
   /** Cancels a scheduled post, or deletes a draft. */
-  async cancel(userId: number, postId: number): Promise<'cancelled' | 'deleted'> {
+  async cancel(userId: number, postId: number, log?: Logger): Promise<'cancelled' | 'deleted'> {
     const post = await this.mine(userId, postId);
     if (post.status === 'draft' && (await this.deps.posts.deleteDraft(postId, userId))) return 'deleted';
     if (await this.deps.posts.cancelScheduled(postId, userId)) {
-      await this.event(post, 'cancelled', 'Cancelled before it was published.');
+      await this.event(post, log, 'cancelled', 'Cancelled before it was published.');
       return 'cancelled';
     }
     return this.wrongState(post, 'cancelled', 'scheduled or draft');
@@ -66,11 +68,11 @@ export class PostActions {
    * Starts a failed post again; it resumes from its saved steps, so what reached the platform is not repeated.
    * After close() it is refused with 503.
    */
-  async retry(userId: number, postId: number): Promise<PostRow> {
-    return this.deps.worker.admit(() => this.restart(userId, postId));
+  async retry(userId: number, postId: number, log?: Logger): Promise<PostRow> {
+    return this.deps.worker.admit(() => this.restart(userId, postId, log));
   }
 
-  private async restart(userId: number, postId: number): Promise<PostRow> {
+  private async restart(userId: number, postId: number, log?: Logger): Promise<PostRow> {
     const post = await this.mine(userId, postId);
     const { worker, posts, steps } = this.deps;
     if (post.status !== 'failed') this.wrongState(post, 'retried', 'failed');
@@ -78,8 +80,8 @@ export class PostActions {
     if (post.error_kind === 'unknown_outcome') await steps.clearForManualRetry(postId);
     else await steps.clear(postId, (await this.pollingSteps(postId)));
     if (!(await posts.restartFailed(postId, userId, worker.workerId, worker.leaseUntil()))) this.wrongState(post, 'retried', 'failed');
-    await this.event(post, 'retry_requested', 'Retry requested: publishing again from the saved steps.');
-    worker.start(postId);
+    await this.event(post, log, 'retry_requested', 'Retry requested: publishing again from the saved steps.');
+    worker.start(postId, log);
     return (await posts.findById(postId))!;
   }
 
@@ -93,11 +95,11 @@ export class PostActions {
    * a call for a post cancelled or moved since then is superseded (a newer notification covers the new time).
    * After close() it is refused with 503.
    */
-  async publishScheduled(postId: number, scheduledAt?: Date): Promise<ScheduledPublishOutcome> {
-    return this.deps.worker.admit(() => this.startScheduled(postId, scheduledAt));
+  async publishScheduled(postId: number, scheduledAt?: Date, log?: Logger): Promise<ScheduledPublishOutcome> {
+    return this.deps.worker.admit(() => this.startScheduled(postId, scheduledAt, log));
   }
 
-  private async startScheduled(postId: number, scheduledAt?: Date): Promise<ScheduledPublishOutcome> {
+  private async startScheduled(postId: number, scheduledAt: Date | undefined, log?: Logger): Promise<ScheduledPublishOutcome> {
     const { posts, worker } = this.deps;
     const post = await posts.findById(postId);
     if (!post) throw new NotFoundError('Post', 'aurareels_post_not_found');
@@ -118,7 +120,7 @@ export class PostActions {
       });
     }
     const claimed = await posts.claim(postId, worker.workerId, worker.leaseUntil(), 'n8n');
-    if (claimed) worker.startClaimed(postId);
+    if (claimed) worker.startClaimed(postId, log);
     return { status: 'publishing', started: claimed };
   }
 }

@@ -1,5 +1,6 @@
 // Changing a post before it is published: editing a draft's or a scheduled post's content and time, and publishing a
 // draft now. Every change is validated exactly as creating the post would be (the video, the account, the platform).
+import type { Logger } from '../options';
 import type { EditableFields, PostRow, PostsRepo } from '../data/posts-repo';
 import { ConflictError, NotFoundError } from '../errors';
 import type { N8nNotifier } from './n8n-notifier';
@@ -59,30 +60,30 @@ export class PostEditor {
   }
 
   /** PATCH /posts/{id}: a draft given scheduled_at becomes scheduled; n8n is told of every new time. */
-  async edit(userId: number, postId: number, edit: PostEdit): Promise<PostRow> {
+  async edit(userId: number, postId: number, edit: PostEdit, log?: Logger): Promise<PostRow> {
     const { posts, publishService, notifier } = this.deps;
     const post = await this.mine(userId, postId);
     if (!EDITABLE.includes(post.status)) this.wrongState(post, 'edited', 'draft or scheduled');
-    const checked = await publishService.validate(userId, asRequest(post, edit));
+    const checked = await publishService.validate(userId, asRequest(post, edit), log);
     if (post.status === 'draft' && edit.scheduledAt) await publishService.checkScheduledPerUser(userId, 1);
     const { scheduledAt, ...content } = edit;
     const fields: EditableFields = { ...content, scheduledAt, videoDurationSeconds: checked.durationSeconds };
     // Only from the state it was read in: a post the scanner took meanwhile is publishing, and no longer editable.
     if (!(await posts.updateEditable(postId, userId, post.status, fields))) this.wrongState((await this.mine(userId, postId)), 'edited', 'draft or scheduled');
-    if (scheduledAt) notifier.notify({ postId, scheduledAt: scheduledAt.toISOString(), userId });
+    if (scheduledAt) notifier.notify({ postId, scheduledAt: scheduledAt.toISOString(), userId }, log);
     return (await posts.findById(postId))!;
   }
 
   /** POST /posts/{id}/publish: a draft published now, checked and counted against the quota as POST /publish is. */
-  async publishDraft(userId: number, postId: number): Promise<PostRow> {
+  async publishDraft(userId: number, postId: number, log?: Logger): Promise<PostRow> {
     const { posts, publishService, worker } = this.deps;
     return worker.admit(async () => {
       const post = await this.mine(userId, postId);
       if (post.status !== 'draft') this.wrongState(post, 'published with this call', 'draft');
-      const checked = await publishService.validate(userId, asRequest(post, {}));
+      const checked = await publishService.validate(userId, asRequest(post, {}), log);
       await publishService.checkQuotas(checked.accounts);
       if (!(await posts.publishDraft(postId, userId, worker.workerId, worker.leaseUntil()))) this.wrongState((await this.mine(userId, postId)), 'published with this call', 'draft');
-      worker.start(postId);
+      worker.start(postId, log);
       return (await posts.findById(postId))!;
     });
   }

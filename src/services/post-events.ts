@@ -5,7 +5,8 @@ import type { NewPostEvent, PostEventsRepo } from '../data/post-events-repo';
 import { PlatformError } from '../errors';
 import type { Logger } from '../options';
 
-export type RecordEvent = (e: NewPostEvent) => Promise<void>;
+/** Records an event; a failure to store it is logged on `log` (the work's own logger) when given. */
+export type RecordEvent = (e: NewPostEvent, log?: Logger) => Promise<void>;
 
 /**
  * Events recorded while an earlier write is under way are written together, in the order they were recorded
@@ -13,11 +14,11 @@ export type RecordEvent = (e: NewPostEvent) => Promise<void>;
  */
 export function createEventRecorder(repo: PostEventsRepo, logger: Logger): RecordEvent {
   const writer = new BatchWriter<NewPostEvent>((events) => repo.insertMany(events));
-  return async (e) => {
+  return async (e, log = logger) => {
     try {
       await writer.write(e);
     } catch (err) {
-      logger.warn({ postId: e.postId, kind: e.kind, err: (err as Error).message }, 'recording a post event failed');
+      log.warn({ postId: e.postId, kind: e.kind, err: (err as Error).message }, 'recording a post event failed');
     }
   };
 }

@@ -1,4 +1,5 @@
 // Publishing requests: validate everything first, then one post per account, then the work starts in the background.
+import type { Logger } from '../options';
 import type { AccountRow, AccountsRepo } from '../data/accounts-repo';
 import type { NewPost, PostsRepo } from '../data/posts-repo';
 import type { VideoJobsReader } from '../data/video-jobs';
@@ -91,8 +92,8 @@ export class PublishService {
   constructor(private readonly deps: PublishServiceDeps) {}
 
   /** Checks the request against the video job, the accounts and every chosen platform's rules. Writes nothing. */
-  async validate(userId: number, req: PublishRequest, cache: LookupCache = newCache()): Promise<Checked> {
-    return this.checkAtPlatforms(req, await this.checkLocally(userId, req), cache);
+  async validate(userId: number, req: PublishRequest, log?: Logger, cache: LookupCache = newCache()): Promise<Checked> {
+    return this.checkAtPlatforms(req, await this.checkLocally(userId, req), cache, log);
   }
 
   /** The checks that need no platform: the user's own video job and accounts, and each platform's caption rules. */
@@ -131,14 +132,14 @@ export class PublishService {
   }
 
   /** The checks against each account's current options at its platform (TikTok's creator_info, the video's duration). */
-  private async checkAtPlatforms(req: PublishRequest, checked: Checked, cache: LookupCache): Promise<Checked> {
+  private async checkAtPlatforms(req: PublishRequest, checked: Checked, cache: LookupCache, log?: Logger): Promise<Checked> {
     const violations: Record<string, string> = {};
     let durationSeconds = checked.durationSeconds;
     for (const a of checked.accounts) {
       const adapter = this.deps.adapters.get(a.platform)!;
       Object.assign(violations, await this.checkSize(adapter, checked.videoUrl, cache));
       if (!adapter.accountOptions || !adapter.checkOptions) continue;
-      const options = await this.optionsOf(a, adapter, cache);
+      const options = await this.optionsOf(a, adapter, cache, log);
       // When the platform cannot be asked now, the publish checks the same rules before it uploads anything.
       if (!options) continue;
       if (durationSeconds === null && options.maxVideoPostDurationSec && adapter.videoDuration) {
@@ -166,25 +167,25 @@ export class PublishService {
   }
 
   /** The account's current options at its platform, or undefined when they cannot be read right now. */
-  private optionsOf(account: AccountRow, adapter: PlatformAdapter, cache: LookupCache): Promise<AccountOptions | undefined> {
+  private optionsOf(account: AccountRow, adapter: PlatformAdapter, cache: LookupCache, log?: Logger): Promise<AccountOptions | undefined> {
     const id = Number(account.id);
     let p = cache.options.get(id);
     if (!p) {
-      p = (async () => adapter.accountOptions!(await this.deps.tokens.accessTokenFor(account)))().catch(() => undefined);
+      p = (async () => adapter.accountOptions!(await this.deps.tokens.accessTokenFor(account, log)))().catch(() => undefined);
       cache.options.set(id, p);
     }
     return p;
   }
 
   /** GET /accounts/{id}/creator-info: the user's own TikTok account's current options, read from TikTok now. */
-  async creatorInfo(userId: number, accountId: number): Promise<CreatorInfoView> {
+  async creatorInfo(userId: number, accountId: number, log?: Logger): Promise<CreatorInfoView> {
     const [account] = await this.deps.accounts.findManyForUser([accountId], userId);
     const adapter = account && this.deps.adapters.get(account.platform);
     if (!account || !adapter?.accountOptions) throw new NotFoundError('TikTok account', 'aurareels_account_not_found');
     if (!account.is_active) {
       throw new ConflictError(`Reconnect ${account.account_name} to read its TikTok settings.`, 'aurareels_account_inactive');
     }
-    const o = await adapter.accountOptions(await this.deps.tokens.accessTokenFor(account));
+    const o = await adapter.accountOptions(await this.deps.tokens.accessTokenFor(account, log));
     return {
       privacy_level_options: o.privacyLevelOptions,
       comment_disabled: o.commentDisabled,
@@ -198,16 +199,16 @@ export class PublishService {
 
   /**
    * Publishes now: creates the posts in `publishing`, leased to this worker, and starts them. After close() it is
-   * refused with 503 before anything is written.
+   * refused with 503 before anything is written. `log` (the request's) goes with the publishes it starts.
    */
-  async publishNow(userId: number, req: PublishRequest): Promise<CreatedPost[]> {
+  async publishNow(userId: number, req: PublishRequest, log?: Logger): Promise<CreatedPost[]> {
     this.checkPostsPerRequest(req.accountIds.length);
     return this.deps.worker.admit(async () => {
-      const checked = await this.validate(userId, req);
+      const checked = await this.validate(userId, req, log);
       await this.checkQuotas(checked.accounts);
       const lease = { owner: this.deps.worker.workerId, until: this.deps.worker.leaseUntil() };
-      const created = await this.create(userId, req, checked, { status: 'publishing', scheduledAt: null, lease });
-      for (const p of created) this.deps.worker.start(p.id);
+      const created = await this.create(userId, req, checked, { status: 'publishing', scheduledAt: null, lease }, log);
+      for (const p of created) this.deps.worker.start(p.id, log);
       return created;
     });
   }
@@ -232,10 +233,10 @@ export class PublishService {
   }
 
   /** Saves drafts: validated like a publish (so the draft can be published as saved), created `draft`, nothing started. */
-  async saveDrafts(userId: number, req: PublishRequest): Promise<CreatedPost[]> {
+  async saveDrafts(userId: number, req: PublishRequest, log?: Logger): Promise<CreatedPost[]> {
     this.checkPostsPerRequest(req.accountIds.length);
-    const checked = await this.validate(userId, req);
-    return this.create(userId, req, checked, { status: 'draft', scheduledAt: null });
+    const checked = await this.validate(userId, req, log);
+    return this.create(userId, req, checked, { status: 'draft', scheduledAt: null }, log);
   }
 
   /**
@@ -262,12 +263,12 @@ export class PublishService {
   }
 
   /** Schedules for later: validated like a publish, created `scheduled`, n8n told (without waiting for it). */
-  async schedule(userId: number, req: PublishRequest, scheduledAt: Date): Promise<CreatedPost[]> {
-    return this.scheduleMany(userId, [{ req, scheduledAt }]);
+  async schedule(userId: number, req: PublishRequest, scheduledAt: Date, log?: Logger): Promise<CreatedPost[]> {
+    return this.scheduleMany(userId, [{ req, scheduledAt }], log);
   }
 
   /** Bulk scheduling: every item is validated before anything is written; then all posts are created together. */
-  async scheduleMany(userId: number, items: Array<{ req: PublishRequest; scheduledAt: Date }>): Promise<CreatedPost[]> {
+  async scheduleMany(userId: number, items: Array<{ req: PublishRequest; scheduledAt: Date }>, log?: Logger): Promise<CreatedPost[]> {
     const count = items.reduce((n, item) => n + item.req.accountIds.length, 0);
     this.checkPostsPerRequest(count);
     await this.checkScheduledPerUser(userId, count);
@@ -275,12 +276,12 @@ export class PublishService {
     // costs no platform call (creator_info allows 20 a minute).
     const local = await this.eachItem(items, (item) => this.checkLocally(userId, item.req));
     const cache = newCache();
-    const checked = await this.eachItem(items, (item, i) => this.checkAtPlatforms(item.req, local[i], cache));
+    const checked = await this.eachItem(items, (item, i) => this.checkAtPlatforms(item.req, local[i], cache, log));
     const rows = items.flatMap((item, i) => this.rows(userId, item.req, checked[i], { status: 'scheduled', scheduledAt: item.scheduledAt }));
     const ids = await this.deps.posts.insertAll(rows.map((r) => r.post));
-    await this.recordCreated(userId, rows, ids);
+    await this.recordCreated(userId, rows, ids, log);
     const created = rows.map((r, i) => ({ id: ids[i], platform: r.post.platform, status: 'scheduled', accountName: r.accountName, scheduledAt: r.post.scheduledAt }));
-    for (const p of created) this.deps.notifier.notify({ postId: p.id, scheduledAt: p.scheduledAt!.toISOString(), userId });
+    for (const p of created) this.deps.notifier.notify({ postId: p.id, scheduledAt: p.scheduledAt!.toISOString(), userId }, log);
     return created;
   }
 
@@ -329,22 +330,23 @@ export class PublishService {
     req: PublishRequest,
     checked: Checked,
     how: Pick<NewPost, 'status' | 'scheduledAt' | 'lease'>,
+    log?: Logger,
   ): Promise<CreatedPost[]> {
     const rows = this.rows(userId, req, checked, how);
     const ids = await this.deps.posts.insertAll(rows.map((r) => r.post));
-    await this.recordCreated(userId, rows, ids);
+    await this.recordCreated(userId, rows, ids, log);
     return rows.map((r, i) => ({ id: ids[i], platform: r.post.platform, status: how.status, accountName: r.accountName, scheduledAt: how.scheduledAt }));
   }
 
   /** The first entries of each new post's timeline. */
-  private async recordCreated(userId: number, rows: Array<{ post: NewPost; accountName: string }>, ids: number[]): Promise<void> {
+  private async recordCreated(userId: number, rows: Array<{ post: NewPost; accountName: string }>, ids: number[], log?: Logger): Promise<void> {
     if (!this.deps.recordEvent) return;
     for (const [i, { post, accountName }] of rows.entries()) {
       const base = { userId, postId: ids[i], accountId: post.accountId, platform: post.platform };
-      await this.deps.recordEvent({ ...base, kind: 'created', message: `Post created for ${accountName}.` });
+      await this.deps.recordEvent({ ...base, kind: 'created', message: `Post created for ${accountName}.` }, log);
       if (post.scheduledAt) {
         const at = toDbTime(post.scheduledAt);
-        await this.deps.recordEvent({ ...base, kind: 'scheduled', message: `Scheduled for ${at} UTC.`, data: { scheduled_at: at } });
+        await this.deps.recordEvent({ ...base, kind: 'scheduled', message: `Scheduled for ${at} UTC.`, data: { scheduled_at: at } }, log);
       }
     }
   }

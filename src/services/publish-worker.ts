@@ -5,6 +5,7 @@ import type { PostRow, PostsRepo } from '../data/posts-repo';
 import type { PostStepsRepo, StepResults } from '../data/post-steps-repo';
 import { PlatformError, ShuttingDownError } from '../errors';
 import type { Logger } from '../options';
+import { withBindings } from '../logging';
 import { composeText } from '../platforms/caption';
 import { capitalize } from '../platforms/http';
 import { fromDbTime, isConnectionError, toDbTime } from '../data/db';
@@ -89,14 +90,17 @@ export class PublishWorker {
     return this.track(request());
   }
 
-  /** Starts a post in the background (the caller does not wait for the platform); after close() hands it back. */
-  start(postId: number): void {
-    this.track(this.closed ? this.handBack(postId) : this.run(postId));
+  /**
+   * Starts a post in the background (the caller does not wait for the platform); after close() hands it back.
+   * `log`: the logger of the request that started it, so the publish's lines carry its id.
+   */
+  start(postId: number, log?: Logger): void {
+    this.track(this.closed ? this.handBack(postId) : this.run(postId, log));
   }
 
   /** Publishes a post this worker already claimed, in the background; after close() hands it back. */
-  startClaimed(postId: number): void {
-    this.track(this.closed ? this.handBack(postId) : this.runClaimed(postId));
+  startClaimed(postId: number, log?: Logger): void {
+    this.track(this.closed ? this.handBack(postId) : this.runClaimed(postId, undefined, log));
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -126,10 +130,10 @@ export class PublishWorker {
   }
 
   /** An entry of the post's timeline; never throws. */
-  private event(post: PostRow, kind: NewPostEvent['kind'], message: string, extra: Partial<NewPostEvent> = {}): Promise<void> {
+  private event(post: PostRow, log: Logger, kind: NewPostEvent['kind'], message: string, extra: Partial<NewPostEvent> = {}): Promise<void> {
     return this.deps.recordEvent?.({
       userId: Number(post.wp_user_id), postId: Number(post.id), accountId: Number(post.social_account_id), platform: post.platform, kind, message, ...extra,
-    }) ?? Promise.resolve();
+    }, log) ?? Promise.resolve();
   }
 
   /** A sleep that close() cuts short. */
@@ -146,22 +150,22 @@ export class PublishWorker {
   }
 
   /** Claims the post (or confirms this worker holds it) and publishes it. Never throws. */
-  async run(postId: number): Promise<void> {
+  async run(postId: number, log: Logger = this.deps.logger): Promise<void> {
     try {
       if (!(await this.deps.posts.claim(postId, this.workerId, this.leaseUntil()))) return;
     } catch (err) {
-      this.deps.logger.error({ postId, err: (err as Error).message }, 'claiming a post failed');
+      log.error({ postId, err: (err as Error).message }, 'claiming a post failed');
       return;
     }
-    await this.runClaimed(postId);
+    await this.runClaimed(postId, undefined, log);
   }
 
   /**
    * Publishes a post this worker has just claimed (from `claimedRow` when given, else read again). Never throws. A post already running in this process (n8n
    * and the scanner reaching it at the same moment both hold this worker's lease) is not run twice.
    */
-  async runClaimed(postId: number, claimedRow?: PostRow): Promise<void> {
-    const { posts, logger } = this.deps;
+  async runClaimed(postId: number, claimedRow?: PostRow, log: Logger = this.deps.logger): Promise<void> {
+    const { posts } = this.deps;
     if (this.active.has(postId)) return;
     this.active.add(postId);
     try {
@@ -169,18 +173,18 @@ export class PublishWorker {
       const post = claimedRow ?? (await posts.findById(postId));
       // The row must show this worker's lease: a post whose lease went elsewhere is not published here.
       if (!post || post.lease_owner !== this.workerId || post.status !== 'publishing') return;
-      await this.publishClaimed(post);
+      await this.publishClaimed(post, log);
     } catch (err) {
-      logger.error({ postId, err: (err as Error).message }, 'publish worker failed');
+      log.error({ postId, err: (err as Error).message }, 'publish worker failed');
       await posts.releaseLease(postId, this.workerId).catch(() => undefined);
     } finally {
       this.active.delete(postId);
     }
   }
 
-  private async publishClaimed(post: PostRow): Promise<void> {
-    const { posts, accounts, logger } = this.deps;
-    const log = logger.child?.({ postId: post.id, platform: post.platform }) ?? logger;
+  private async publishClaimed(post: PostRow, runLog: Logger): Promise<void> {
+    const { posts, accounts } = this.deps;
+    const log = withBindings(runLog, { postId: post.id, platform: post.platform });
     // The account and the saved steps in parallel: two statements, one wait.
     const [account, saved] = await Promise.all([accounts.findById(post.social_account_id), this.deps.steps.load(post.id)]);
     try {
@@ -191,14 +195,14 @@ export class PublishWorker {
       }
       const ctx = this.context(post, account, saved, log);
       if (!(await this.takeQuotaSlot(post, Object.keys(ctx.stepsSaved).length > 0, log))) return;
-      ctx.accessToken = await this.deps.tokens.accessTokenFor(account);
+      ctx.accessToken = await this.deps.tokens.accessTokenFor(account, log);
       const scheduledAt = fromDbTime(post.scheduled_at);
       // The lag is measured once, when a scheduled post first goes to its platform (not on retries or resumes).
       if (scheduledAt && post.attempts === 0 && Object.keys(ctx.stepsSaved).length === 0) {
         this.deps.observer?.started(post.platform, (this.deps.now().getTime() - scheduledAt.getTime()) / 1000);
       }
       log.info({ attempt: post.attempts + 1 }, 'publishing');
-      await this.event(post, 'claimed', `Publishing to ${capitalize(post.platform)} (attempt ${post.attempts + 1} of ${this.deps.retry.maxAttempts}).`, { data: { attempt: post.attempts + 1, worker: this.workerId } });
+      await this.event(post, log, 'claimed', `Publishing to ${capitalize(post.platform)} (attempt ${post.attempts + 1} of ${this.deps.retry.maxAttempts}).`, { data: { attempt: post.attempts + 1, worker: this.workerId } });
       const result = await adapter.publish(ctx);
       const done = await posts.finish(post.id, this.workerId, {
         status: 'published',
@@ -211,7 +215,7 @@ export class PublishWorker {
       log.info({ platformPostId: result.platformPostId, recorded: done }, 'published');
       if (done) {
         const said = result.platformPostUrl ? `Published: ${result.platformPostUrl}` : `Published on ${capitalize(post.platform)}; its public link is not available yet.`;
-        await this.event(post, 'published', result.warning ? `${said} ${result.warning}` : said,
+        await this.event(post, log, 'published', result.warning ? `${said} ${result.warning}` : said,
           { data: { platform_post_id: result.platformPostId, platform_post_url: result.platformPostUrl, ...(result.warning ? { warning: result.warning } : {}) } });
       }
     } catch (err) {
@@ -258,7 +262,7 @@ export class PublishWorker {
     const frees = times[Math.max(0, count - limit)];
     const until = new Date(Math.max((frees?.getTime() ?? now.getTime()) + DAY_MS, now.getTime() + 60_000));
     const reason = `Waiting for the ${capitalize(post.platform)} limit of ${limit} posts per 24 hours on this account; it will be published after ${toDbTime(until)} UTC.`;
-    if (await this.deps.posts.defer(post.id, this.workerId, { until, reason })) await this.event(post, 'waiting_quota', reason, { data: { until: toDbTime(until) } });
+    if (await this.deps.posts.defer(post.id, this.workerId, { until, reason })) await this.event(post, log, 'waiting_quota', reason, { data: { until: toDbTime(until) } });
     this.deps.observer?.outcome(post.platform, 'deferred');
     log.info({ until }, 'deferred for quota');
     return false;
@@ -270,17 +274,17 @@ export class PublishWorker {
     const perr = err instanceof PlatformError ? err : undefined;
     const kind = perr?.kind ?? 'permanent';
     const message = perr?.message ?? `Publishing failed: ${(err as Error).message}`;
-    await this.event(post, 'platform_error', message, { ...platformFacts(err), data: { kind } });
+    await this.event(post, log, 'platform_error', message, { ...platformFacts(err), data: { kind } });
     if (kind === 'reconnect' && account?.is_active) {
       await accounts.markInactive(account.id, `Reconnect needed: ${message}`);
-      await this.event(post, 'account_reconnect_needed', `Reconnect needed: ${message}`);
+      await this.event(post, log, 'account_reconnect_needed', `Reconnect needed: ${message}`);
     }
     const now = this.deps.now().getTime();
 
     if (perr && QUOTA_CODES.has(perr.platformCode ?? '')) {
       const until = new Date(now + Math.max(perr.retryAfterSeconds ?? 0, 3600) * 1000);
       const reason = `${message} Waiting until ${toDbTime(until)} UTC.`;
-      if (await posts.defer(post.id, this.workerId, { until, reason })) await this.event(post, 'waiting_quota', reason, { platformCode: perr.platformCode, platformRequestId: perr.requestId ?? null, data: { until: toDbTime(until) } });
+      if (await posts.defer(post.id, this.workerId, { until, reason })) await this.event(post, log, 'waiting_quota', reason, { platformCode: perr.platformCode, platformRequestId: perr.requestId ?? null, data: { until: toDbTime(until) } });
       this.deps.observer?.outcome(post.platform, 'deferred');
       log.info({ code: perr.platformCode, until }, 'deferred: platform quota');
       return;
@@ -299,7 +303,7 @@ export class PublishWorker {
       const at = new Date(now + Math.max(backoff, perr?.retryAfterSeconds ?? 0) * 1000);
       const errorMessage = `Attempt ${attempt} of ${maxAttempts} failed: ${message} Retrying after ${toDbTime(at)} UTC.`;
       if (await posts.scheduleRetry(post.id, this.workerId, { at, errorMessage, errorKind: kind })) {
-        await this.event(post, 'retry_scheduled', errorMessage, { data: { attempt, at: toDbTime(at) } });
+        await this.event(post, log, 'retry_scheduled', errorMessage, { data: { attempt, at: toDbTime(at) } });
       }
       this.deps.observer?.outcome(post.platform, 'retry');
       log.warn({ kind, code: perr?.platformCode, attempt, at }, 'publish attempt failed; will retry');
@@ -307,7 +311,7 @@ export class PublishWorker {
     }
     const final = kind === 'retryable' ? `${message} (gave up after ${attempt} attempts)` : message;
     if (await posts.finish(post.id, this.workerId, { status: 'failed', errorMessage: final, errorKind: kind })) {
-      await this.event(post, 'failed', final, { platformCode: perr?.platformCode ?? null, platformRequestId: perr?.requestId ?? null, data: { kind } });
+      await this.event(post, log, 'failed', final, { platformCode: perr?.platformCode ?? null, platformRequestId: perr?.requestId ?? null, data: { kind } });
     }
     this.deps.observer?.outcome(post.platform, 'failed');
     log.warn({ kind, code: perr?.platformCode, message: final }, 'publish failed');
@@ -322,7 +326,7 @@ export class PublishWorker {
       save: async (name, result) => {
         await steps.save(post.id, name, result);
         saved[name] = result;
-        await this.event(post, 'step_saved', `${capitalize(describeStep(name))}.`, { data: { step: name } });
+        await this.event(post, log, 'step_saved', `${capitalize(describeStep(name))}.`, { data: { step: name } });
       },
       clear: async (...names) => {
         await steps.clear(post.id, names);
@@ -350,7 +354,7 @@ export class PublishWorker {
         metadata: parseJson<Record<string, unknown>>(account.metadata, {}),
       },
       accessToken: '',
-      refreshAccessToken: async () => this.deps.tokens.decryptAccess(await this.deps.tokens.refresh(account)),
+      refreshAccessToken: async () => this.deps.tokens.decryptAccess(await this.deps.tokens.refresh(account, log), log),
       steps: stepStore,
       heartbeat: async () => {
         if (this.closed) throw new HandBackError();

@@ -27,8 +27,8 @@ export class TokenService {
 
   constructor(private readonly deps: TokenServiceDeps) {}
 
-  decryptAccess(account: AccountRow): string {
-    return this.open(account, 'access_token');
+  decryptAccess(account: AccountRow, log?: Logger): string {
+    return this.open(account, 'access_token', log);
   }
 
   /**
@@ -36,12 +36,12 @@ export class TokenService {
    * column) is never used: the account needs reconnecting. One under a key that is not configured is the
    * site's setup to fix, so the account is left as it is.
    */
-  private open(account: AccountRow, column: AccountTokenColumn): string {
+  private open(account: AccountRow, column: AccountTokenColumn, log: Logger = this.deps.logger): string {
     try {
       return this.deps.cipher.decrypt(account[column] ?? '', accountTokenBinding(account, column));
     } catch (err) {
       if (!(err instanceof TokenDecryptionError)) throw err;
-      this.deps.logger.error({ accountId: account.id, column, reason: err.reason, err: err.message }, 'stored token unreadable');
+      log.error({ accountId: account.id, column, reason: err.reason, err: err.message }, 'stored token unreadable');
       if (err.reason === 'unknown_key') {
         throw new PlatformError(account.platform, 'permanent', 'The stored token was encrypted with a key this site no longer has configured; the site administrator must restore it.', { platformCode: 'token_key_missing' });
       }
@@ -63,33 +63,36 @@ export class TokenService {
     return left < RECENT_MS || now - lastRefresh >= RECENT_MS;
   }
 
-  /** The access token to publish with; refreshed first when it expires within 24 h. */
-  async accessTokenFor(account: AccountRow): Promise<string> {
-    if (!this.needsRefresh(account)) return this.decryptAccess(account);
+  /**
+   * The access token to publish with; refreshed first when it expires within 24 h. `log`: the logger of the work
+   * asking (a request's, a publish's).
+   */
+  async accessTokenFor(account: AccountRow, log: Logger = this.deps.logger): Promise<string> {
+    if (!this.needsRefresh(account)) return this.decryptAccess(account, log);
     try {
-      return this.decryptAccess(await this.refresh(account));
+      return this.decryptAccess(await this.refresh(account, log), log);
     } catch (err) {
       // A refresh that failed for a passing reason does not stop a token that is still valid.
       const expires = fromDbTime(account.token_expires_at);
       const stillValid = !!expires && expires.getTime() > this.deps.now().getTime() + 60_000;
       if (err instanceof PlatformError && err.kind === 'retryable' && stillValid) {
-        this.deps.logger.warn({ accountId: account.id, err: err.message }, 'token refresh failed; using the current token');
-        return this.decryptAccess(account);
+        log.warn({ accountId: account.id, err: err.message }, 'token refresh failed; using the current token');
+        return this.decryptAccess(account, log);
       }
       throw err;
     }
   }
 
-  /** Refreshes the account's tokens and returns the updated row. */
-  refresh(account: AccountRow): Promise<AccountRow> {
+  /** Refreshes the account's tokens and returns the updated row (one refresh per account at a time: its lines go to the first asker's `log`). */
+  refresh(account: AccountRow, log: Logger = this.deps.logger): Promise<AccountRow> {
     const running = this.inFlight.get(account.id);
     if (running) return running;
-    const p = this.refreshOnce(account).finally(() => this.inFlight.delete(account.id));
+    const p = this.refreshOnce(account, log).finally(() => this.inFlight.delete(account.id));
     this.inFlight.set(account.id, p);
     return p;
   }
 
-  private async refreshOnce(account: AccountRow): Promise<AccountRow> {
+  private async refreshOnce(account: AccountRow, log: Logger): Promise<AccountRow> {
     const { accounts, cipher, now } = this.deps;
     const adapter = this.deps.adapters.get(account.platform);
     if (!adapter) throw new PlatformError(account.platform, 'permanent', `The ${account.platform} platform is not configured.`);
@@ -110,8 +113,8 @@ export class TokenService {
       const fresh = (await accounts.findById(account.id)) ?? account;
       if (!fresh.is_active) throw new PlatformError(account.platform, 'reconnect', fresh.status_reason ?? 'The account is disconnected; reconnect it.');
       const tokens: TokenSet = await adapter.refreshTokens({
-        accessToken: this.open(fresh, 'access_token'),
-        refreshToken: fresh.refresh_token ? this.open(fresh, 'refresh_token') : null,
+        accessToken: this.open(fresh, 'access_token', log),
+        refreshToken: fresh.refresh_token ? this.open(fresh, 'refresh_token', log) : null,
       });
       await accounts.saveTokens(account.id, {
         accessToken: cipher.encrypt(tokens.accessToken, accountTokenBinding(fresh, 'access_token')),
@@ -120,7 +123,7 @@ export class TokenService {
         refreshTokenExpiresAt: tokens.refreshExpiresAt,
         scope: tokens.scope,
       });
-      this.deps.logger.info({ accountId: account.id, platform: account.platform }, 'access token refreshed');
+      log.info({ accountId: account.id, platform: account.platform }, 'access token refreshed');
       return (await accounts.findById(account.id))!;
     } catch (err) {
       if (err instanceof PlatformError && err.kind === 'reconnect') {
