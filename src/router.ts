@@ -34,7 +34,7 @@ import type { Registry } from 'prom-client';
 import { SocialMetrics } from './metrics';
 import { requestId } from './http/request-id';
 import { securityHeaders } from './http/security-headers';
-import { handlersInTurn, routersInTurn } from './http/stages';
+import { handlersInTurn } from './http/stages';
 import { PostEventsRepo } from './data/post-events-repo';
 import { createEventRecorder } from './services/post-events';
 import { EventFeed } from './services/event-feed';
@@ -137,18 +137,17 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   let closed = false;
 
   const api = Router();
-  // Three stages (stages.ts): what every request gets; the webhooks, on their raw body, or the JSON body parser;
-  // the routes.
+  // What every request gets runs as one layer (stages.ts); the routes are on this router's own stack.
   api.use(handlersInTurn([requestId, ...(o.cors ? [createCors(o.cors)] : []), securityHeaders(), requireUtf8Body]));
   const webhookQueue = new WebhookQueue({ deliveries: new WebhookDeliveriesRepo({ knex, table: t.webhookDeliveries, now }), logger });
   // Signed over the raw body: before the JSON parser.
-  const webhooks = createWebhookRoutes({
+  createWebhookRoutes({
     tiktok: o.platforms.tiktok, metaVerifyToken: o.webhooks.meta.verifyToken,
     metaAppSecrets: [...new Set([o.platforms.instagram?.appSecret, o.platforms.facebook?.appSecret].filter((s): s is string => !!s))],
     toleranceSeconds: o.webhooks.toleranceSeconds, bodyLimit: o.bodyLimit, now, queue: webhookQueue, logger,
     tiktokDeps: { targets, accounts, recordEvent }, metaDeps: { targets, accounts, recordEvent },
-  });
-  api.use(routersInTurn([webhooks], express.json({ limit: o.bodyLimit })));
+  }, api);
+  api.use(express.json({ limit: o.bodyLimit }));
   const limitWrites: RequestHandler = o.rateLimit
     ? createWriteLimiter({ ...o.rateLimit, now, store: new KnexRateLimitStore({ knex, table: t.rateLimits, now }) })
     : (_req, _res, next) => next();
@@ -163,13 +162,13 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const oauthCookie = new OAuthCookie({ publicUrl: o.publicUrl, apiBase: API_BASE, sameSite: o.oauthCookie.sameSite, domain: o.oauthCookie.domain, maxAgeMs: STATE_TTL_MS });
   // One instance: it remembers the tokens it has verified.
   const authenticate = createAuthMiddleware(o.auth);
-  const eventRoutes = createEventRoutes({ authenticate, posts, events, streams, isClosed: () => closed });
-  const insightsRoutes = createInsightsRoutes({
+  createEventRoutes({ authenticate, posts, events, streams, isClosed: () => closed }, api);
+  createInsightsRoutes({
     authenticate, now,
     stats: new StatsRepo({ knex, posts: t.posts, accounts: t.accounts, analytics: t.analytics, snapshots: t.analyticsSnapshots }),
     library: new LibraryRepo({ knex, videoJobs: o.videoJobs, posts: t.posts, accounts: t.accounts, analytics: t.analytics }),
-  });
-  api.use(routersInTurn([eventRoutes, insightsRoutes], createRoutes({
+  }, api);
+  createRoutes({
     authenticate, authenticateN8n: createApiKeyMiddleware(keys.inbound, keyFailures), limitWrites,
     limitCallbacks, oauthCookie,
     accountsService, publishService, postActions, scheduler, posts, accounts, now,
@@ -177,7 +176,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     platforms: platformCatalog({ platforms: PLATFORMS, adapters, quotas: o.quotas }),
     idempotent: idempotent(new IdempotencyRepo({ knex, table: t.idempotency, now, ttlMs: IDEMPOTENCY_TTL_MS })),
     logger,
-  })));
+  }, api);
   api.use(notFoundRoute);
   api.use(createErrorHandler(logger));
 

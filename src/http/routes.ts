@@ -47,8 +47,8 @@ export interface RouteDeps {
   logger: Logger;
 }
 
-export function createRoutes(d: RouteDeps): Router {
-  const r = Router();
+// Added to `r` when given (the social router's own stack: one router fewer for each request to enter), else to a new router.
+export function createRoutes(d: RouteDeps, r: Router = Router()): Router {
   const auth = d.authenticate;
   const logOf = (req: Request) => requestLogger(d.logger, req);
   const write: RequestHandler = (req, res, next) => d.authenticate(req, res, (err?: unknown) => (err ? next(err) : d.limitWrites(req, res, next)));

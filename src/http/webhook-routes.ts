@@ -57,8 +57,8 @@ function anyPasses<C extends { ok: boolean }>(secrets: string[], check: (secret:
 /** One endpoint for Meta's deliveries, under either platform's name: Instagram and Facebook Pages share Meta's webhooks. */
 const META_PATHS = ['/webhooks/instagram', '/webhooks/facebook'];
 
-export function createWebhookRoutes(d: WebhookRouteDeps): Router {
-  const r = Router();
+// Added to `r` when given (the social router's own stack: one router fewer for each request to enter), else to a new router.
+export function createWebhookRoutes(d: WebhookRouteDeps, r: Router = Router()): Router {
   const raw = express.raw({ type: () => true, limit: d.bodyLimit });
   const rawBody = (req: Request) => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
 
