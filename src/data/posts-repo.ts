@@ -328,8 +328,7 @@ export class PostsRepo {
    * Posts of an account that count against a platform quota: published since `since`, or holding a quota slot
    * taken since then (about to call the platform, or waiting for a retry). A post merely claimed does not count.
    */
-  private countedTowardsQuota(q: Knex.QueryBuilder, accountId: number | number[], since: Date): Knex.QueryBuilder {
-    const sinceStr = toDbTime(since);
+  private countedTowardsQuota(q: Knex.QueryBuilder, accountId: number | number[], sinceStr: string): Knex.QueryBuilder {
     return (Array.isArray(accountId) ? q.whereIn('social_account_id', accountId) : q.where('social_account_id', accountId))
       .andWhere((w) =>
         w.where((p) => p.where('status', 'published').andWhere('published_at', '>', sinceStr))
@@ -338,7 +337,7 @@ export class PostsRepo {
 
   /** The quota window of an account: how many posts count, and when each took its place (oldest first). */
   async quotaWindow(accountId: number, since: Date, exceptPostId?: number, trx?: Knex.Transaction): Promise<QuotaWindow> {
-    const q = this.countedTowardsQuota(this.q(trx), accountId, since);
+    const q = this.countedTowardsQuota(this.q(trx), accountId, toDbTime(since));
     if (exceptPostId) q.andWhereNot('id', exceptPostId);
     const rows = await q.select('published_at', 'quota_reserved_at', 'status');
     const times = rows
@@ -353,8 +352,9 @@ export class PostsRepo {
   async quotaWindows(accountIds: number[], since: Date): Promise<Map<number, QuotaWindow>> {
     const windows = new Map<number, QuotaWindow>(accountIds.map((id) => [id, { count: 0, times: [] }]));
     if (accountIds.length === 0) return windows;
-    const rows = await this.countedTowardsQuota(this.q(), accountIds, since).select('social_account_id', 'published_at', 'quota_reserved_at', 'status');
-    for (const r of rows as Array<{ social_account_id: number; status: string; published_at: unknown; quota_reserved_at: unknown }>) {
+    const rows = await this.reads.rows<{ social_account_id: number; status: string; published_at: unknown; quota_reserved_at: unknown }>('quotaWindows', [accountIds, toDbTime(since)],
+      (ids: number[], sinceStr: string) => this.countedTowardsQuota(this.q(), ids, sinceStr).select('social_account_id', 'published_at', 'quota_reserved_at', 'status'));
+    for (const r of rows) {
       const w = windows.get(Number(r.social_account_id));
       if (!w) continue;
       w.count++;
@@ -430,7 +430,7 @@ export class PostsRepo {
       }, { isolationLevel: 'read committed' }));
     }
 
-    const counted = this.countedTowardsQuota(knex(this.deps.table).count('*'), r.accountId, r.since).andWhereNot('id', id);
+    const counted = this.countedTowardsQuota(knex(this.deps.table).count('*'), r.accountId, toDbTime(r.since)).andWhereNot('id', id);
     const n = await mine(this.q()).andWhereRaw('(?) < ?', [counted, limit]).update(values);
     if (n === 1) return { outcome: 'reserved' };
     const row = await this.findById(id);
