@@ -13,7 +13,7 @@ import { mean, round } from '../lib/stats';
 import type { BenchAccount, BenchDb } from '../lib/setup';
 import { tokenFor, videoJobId } from '../lib/setup';
 import type { LoadResult, LoadSpec } from './load-child';
-import type { Statement } from './server-child';
+import type { Statement } from '../lib/serving';
 
 type Side = 'product' | 'baseline' | 'bare';
 type Summary = {

@@ -1,11 +1,7 @@
 // The API phase's server process: the product (createSocialRouter mounted in an Express host) and the baseline (bare
 // Express handlers running the same knex queries, the same JWT verification and the same JSON) on two ports.
 // Each side has its own knex pool on the same database; the bench runs one side at a time.
-import { createSecretKey } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
-import jwt from 'jsonwebtoken';
 import knexFactory, { type Knex } from 'knex';
 import { API_BASE, createSocialRouter, type SocialRouter } from '../../src/router';
 import { knexConfigFor } from '../../src/data/knex-config';
@@ -13,62 +9,18 @@ import { table, tableNames, toDbTime } from '../../src/data/db';
 import { accountResponse, postDetail, postListItem } from '../../src/http/serialize';
 import type { PublishWorker } from '../../src/services/publish-worker';
 import type { AccountRow } from '../../src/data/accounts-repo';
-import { BENCH_QUOTA, type BenchEnv, fileLogger, JWT_SECRET, productOptions } from '../lib/common';
+import { BENCH_QUOTA, type BenchEnv, fileLogger, productOptions } from '../lib/common';
 import { serve } from '../lib/ipc';
+import { jwtUser, Serving, unauthorized } from '../lib/serving';
 import { createBaselineWorker } from './baseline-worker';
 
-type Side = 'product' | 'baseline';
-export interface Statement {
-  sql: string;
-  bindings: unknown[];
-}
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 let productKnex: Knex;
 let baselineKnex: Knex;
 let router: SocialRouter;
 let worker: PublishWorker;
-const servers: http.Server[] = [];
-/** The statements each side sent while tracing, with their bindings (the bare replay sends them again as they are). */
-const trace: Record<Side, Statement[]> = { product: [], baseline: [] };
-let tracing = false;
-
-/**
- * Requests being served, on both sides, and when a query was last sent: runs start only once the last run's
- * stragglers are done. (A response's socket may close — autocannon stopping — while its handler still queries.)
- */
-let inflight = 0;
-let lastQueryAt = 0;
-
-async function listen(app: express.Express): Promise<string> {
-  const server = http.createServer(app);
-  server.on('request', (_req, res: http.ServerResponse) => {
-    inflight++;
-    res.once('close', () => { inflight--; });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(server);
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** The site secret as a KeyObject made once (a string would be tried as a PEM public key on every call first). */
-const SECRET_KEY = createSecretKey(Buffer.from(JWT_SECRET, 'utf8'));
-
-/** The user of a WordPress JWT (HS256, data.user.id or sub), or null. */
-function userOf(req: Request): number | null {
-  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '');
-  if (!m) return null;
-  try {
-    const claims = jwt.verify(m[1], SECRET_KEY, { algorithms: ['HS256'] }) as { data?: { user?: { id?: unknown } }; sub?: unknown };
-    const id = Number(claims.data?.user?.id ?? claims.sub);
-    return Number.isSafeInteger(id) && id > 0 ? id : null;
-  } catch {
-    return null;
-  }
-}
-
-const unauthorized = (res: Response) =>
-  res.status(401).json({ success: false, code: 'jwt_auth_invalid_token', message: 'Invalid token.', data: { status: 401 } });
+const serving = new Serving();
 
 /** The baseline: the endpoints' SQL (as PostsRepo, AccountsRepo and VideoJobsReader build it) in plain handlers. */
 function baselineApp(env: BenchEnv, knex: Knex): express.Express {
@@ -79,7 +31,7 @@ function baselineApp(env: BenchEnv, knex: Knex): express.Express {
   };
 
   app.get(`/wp-json${API_BASE}/posts`, wrap(async (req, res) => {
-    const userId = userOf(req);
+    const userId = jwtUser(req);
     if (userId === null) return unauthorized(res);
     const limit = Math.min(100, Math.max(1, Number(req.query.limit ?? 20) || 20));
     const offset = Math.max(0, Number(req.query.offset ?? 0) || 0);
@@ -95,7 +47,7 @@ function baselineApp(env: BenchEnv, knex: Knex): express.Express {
   }));
 
   app.get(`/wp-json${API_BASE}/accounts`, wrap(async (req, res) => {
-    const userId = userOf(req);
+    const userId = jwtUser(req);
     if (userId === null) return unauthorized(res);
     const rows: AccountRow[] = await table(knex, t.accounts).where({ wp_user_id: userId }).orderBy('id', 'asc');
     // PublishService.quotas → PostsRepo.quotaWindows: the counted posts of all the accounts in one query.
@@ -122,7 +74,7 @@ function baselineApp(env: BenchEnv, knex: Knex): express.Express {
   }));
 
   app.get(`/wp-json${API_BASE}/posts/:id`, wrap(async (req, res) => {
-    const userId = userOf(req);
+    const userId = jwtUser(req);
     if (userId === null) return unauthorized(res);
     const post = await table(knex, t.posts).where({ id: Number(req.params.id), wp_user_id: userId }).first();
     if (!post) return res.status(404).json({ success: false, code: 'aurareels_post_not_found', message: 'Post not found.', data: { status: 404 } });
@@ -131,7 +83,7 @@ function baselineApp(env: BenchEnv, knex: Knex): express.Express {
   }));
 
   app.post(`/wp-json${API_BASE}/publish`, express.json({ limit: '1mb' }), wrap(async (req, res) => {
-    const userId = userOf(req);
+    const userId = jwtUser(req);
     if (userId === null) return unauthorized(res);
     const body = req.body as { video_job_id: string; accounts: number[]; caption?: string; hashtags?: string[]; mentions?: string[]; location?: string | null; privacy_level?: string; allow_comments?: boolean; allow_duet?: boolean; allow_stitch?: boolean };
     const job = await knex(env.videoJobsTable)
@@ -202,12 +154,8 @@ serve({
   async init(env: BenchEnv) {
     productKnex = knexFactory(knexConfigFor(env.dbUrl));
     baselineKnex = knexFactory(knexConfigFor(env.dbUrl));
-    const record = (side: Side) => (q: { sql: string; bindings?: unknown[] }) => {
-      lastQueryAt = Date.now();
-      if (tracing) trace[side].push({ sql: q.sql, bindings: [...(q.bindings ?? [])] });
-    };
-    productKnex.on('query', record('product'));
-    baselineKnex.on('query', record('baseline'));
+    serving.watch(productKnex, 'product');
+    serving.watch(baselineKnex, 'baseline');
     await productKnex.raw('select 1');
     await baselineKnex.raw('select 1');
 
@@ -216,32 +164,23 @@ serve({
     router = createSocialRouter(productOptions(env, productKnex, logger));
     productHost.use('/wp-json', router);
     worker = createBaselineWorker(productOptions(env, baselineKnex, logger));
-    return { product: await listen(productHost), baseline: await listen(baselineApp(env, baselineKnex)) };
+    return { product: await serving.listen(productHost), baseline: await serving.listen(baselineApp(env, baselineKnex)) };
   },
   'trace-start'() {
-    trace.product = [];
-    trace.baseline = [];
-    tracing = true;
+    serving.traceStart();
   },
   'trace-stop'() {
-    tracing = false;
-    return trace;
+    return serving.traceStop();
   },
   /** Waits (bounded) until no request is being served and no query was sent for 500 ms; returns how long it took. */
-  async idle(o: { timeoutMs?: number } = {}) {
-    const started = Date.now();
-    const busy = () => inflight > 0 || Date.now() - lastQueryAt < 500;
-    while (busy() && Date.now() - started < (o.timeoutMs ?? 60_000)) await new Promise((r) => setTimeout(r, 20));
-    return { waitedMs: Date.now() - started, inflight, quiet: !busy() };
+  idle(o: { timeoutMs?: number } = {}) {
+    return serving.idle(o.timeoutMs);
   },
   memory() {
     return process.memoryUsage();
   },
   async close() {
-    for (const s of servers) {
-      s.closeAllConnections();
-      await new Promise<void>((resolve) => s.close(() => resolve()));
-    }
+    await serving.close();
     await router.close();
     await worker.close();
     await productKnex.destroy();

@@ -13,7 +13,7 @@ import { fmt, mean, ratio, round, table } from '../lib/stats';
 import type { BenchAccount, BenchDb } from '../lib/setup';
 import { tokenFor } from '../lib/setup';
 import type { LoadResult, LoadSpec } from '../api/load-child';
-import type { Statement } from './server-child';
+import type { Statement } from '../lib/serving';
 
 type Side = 'product' | 'baseline';
 const USER = 1;

@@ -1,5 +1,5 @@
 // A post's timeline and the live stream of the user's events (both JWT, like every user endpoint).
-import { Router, type RequestHandler } from 'express';
+import type { Router, RequestHandler } from 'express';
 import type { PostEventsRepo } from '../data/post-events-repo';
 import type { PostsRepo } from '../data/posts-repo';
 import { NotFoundError, ShuttingDownError } from '../errors';
@@ -17,9 +17,8 @@ export interface EventRouteDeps {
   isClosed: () => boolean;
 }
 
-// Added to `r` when given (the social router's own stack: one router fewer for each request to enter), else to a new router.
-export function createEventRoutes(d: EventRouteDeps, r: Router = Router()): Router {
-
+// Added to `r`, the social router's own stack (a nested router would cost every request its own dispatch).
+export function createEventRoutes(d: EventRouteDeps, r: Router): Router {
   // Every step of a post's life, oldest first. Another user's post is 404, as everywhere.
   r.get('/posts/:id/timeline', d.authenticate, async (req, res) => {
     const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');

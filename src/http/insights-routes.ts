@@ -1,6 +1,6 @@
 // GET /stats (the user's numbers over a period) and GET /library (the user's video jobs and where each went), both
 // JWT like every user endpoint. The JSON builders are exported: the bench's baseline answers with the same ones.
-import { Router, type RequestHandler } from 'express';
+import type { Router, RequestHandler } from 'express';
 import { toApiTime } from '../data/db';
 import type { LibraryJob, LibraryRepo, Publication } from '../data/library-repo';
 import {
@@ -114,9 +114,8 @@ export function libraryJson(l: LibraryInput) {
   };
 }
 
-// Added to `r` when given (the social router's own stack: one router fewer for each request to enter), else to a new router.
-export function createInsightsRoutes(d: InsightsRouteDeps, r: Router = Router()): Router {
-
+// Added to `r`, the social router's own stack (a nested router would cost every request its own dispatch).
+export function createInsightsRoutes(d: InsightsRouteDeps, r: Router): Router {
   // The user's numbers over a period: the posts published in it, their latest figures, and their daily growth.
   r.get('/stats', d.authenticate, async (req, res) => {
     const range = statsRange(parse(statsQuery, req.query), d.now());

@@ -1,5 +1,5 @@
 // The REST contract's endpoints (seed 000 §REST API Endpoints), each a thin call into a service.
-import { Router, type Request, type RequestHandler } from 'express';
+import type { Router, Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { PostsRepo } from '../data/posts-repo';
 import type { AccountsRepo } from '../data/accounts-repo';
@@ -47,8 +47,8 @@ export interface RouteDeps {
   logger: Logger;
 }
 
-// Added to `r` when given (the social router's own stack: one router fewer for each request to enter), else to a new router.
-export function createRoutes(d: RouteDeps, r: Router = Router()): Router {
+// Added to `r`, the social router's own stack (a nested router would cost every request its own dispatch).
+export function createRoutes(d: RouteDeps, r: Router): Router {
   const auth = d.authenticate;
   const logOf = (req: Request) => requestLogger(d.logger, req);
   const write: RequestHandler = (req, res, next) => d.authenticate(req, res, (err?: unknown) => (err ? next(err) : d.limitWrites(req, res, next)));

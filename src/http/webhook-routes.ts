@@ -1,6 +1,6 @@
 // The platforms' webhooks: signed over the raw body (so these routes read it raw, before any JSON parsing),
 // answered 200 at once and processed after, idempotently.
-import express, { Router, type Request } from 'express';
+import express, { type Router, type Request } from 'express';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { AuthenticationError, SocialError, ValidationError } from '../errors';
 import type { Logger } from '../options';
@@ -57,8 +57,8 @@ function anyPasses<C extends { ok: boolean }>(secrets: string[], check: (secret:
 /** One endpoint for Meta's deliveries, under either platform's name: Instagram and Facebook Pages share Meta's webhooks. */
 const META_PATHS = ['/webhooks/instagram', '/webhooks/facebook'];
 
-// Added to `r` when given (the social router's own stack: one router fewer for each request to enter), else to a new router.
-export function createWebhookRoutes(d: WebhookRouteDeps, r: Router = Router()): Router {
+// Added to `r`, the social router's own stack (a nested router would cost every request its own dispatch).
+export function createWebhookRoutes(d: WebhookRouteDeps, r: Router): Router {
   const raw = express.raw({ type: () => true, limit: d.bodyLimit });
   const rawBody = (req: Request) => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
 
