@@ -3,8 +3,7 @@
 // and bindings) and answer the rows as JSON. No authentication, no validation, no query building, no mapping, no
 // logging, none of the product's modules loaded: the floor the product's own cost is measured against.
 import express from 'express';
-import knexFactory, { type Knex } from 'knex';
-import { knexConfigFor } from '../../src/data/knex-config';
+import type { Knex } from 'knex';
 import type { BenchEnv } from '../lib/common';
 import { serve } from '../lib/ipc';
 import { rawRows, Serving, type Statement } from '../lib/serving';
@@ -16,9 +15,7 @@ const routes = new Map<string, Statement[]>();
 
 serve({
   async init(o: { env: BenchEnv }) {
-    knex = knexFactory(knexConfigFor(o.env.dbUrl));
-    serving.watch(knex, 'bare');
-    await knex.raw('select 1');
+    knex = await serving.pool(o.env.dbUrl, 'bare');
     const app = express();
     app.get(/.*/, (req, res, next) => {
       const statements = routes.get(req.path);

@@ -2,9 +2,8 @@
 // Express handlers running the same knex queries, the same JWT verification and the same JSON) on two ports.
 // Each side has its own knex pool on the same database; the bench runs one side at a time.
 import express, { type Request, type Response } from 'express';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { API_BASE, createSocialRouter, type SocialRouter } from '../../src/router';
-import { knexConfigFor } from '../../src/data/knex-config';
 import { table, tableNames, toDbTime } from '../../src/data/db';
 import { accountResponse, postDetail, postListItem } from '../../src/http/serialize';
 import type { PublishWorker } from '../../src/services/publish-worker';
@@ -152,13 +151,8 @@ function baselineApp(env: BenchEnv, knex: Knex): express.Express {
 
 serve({
   async init(env: BenchEnv) {
-    productKnex = knexFactory(knexConfigFor(env.dbUrl));
-    baselineKnex = knexFactory(knexConfigFor(env.dbUrl));
-    serving.watch(productKnex, 'product');
-    serving.watch(baselineKnex, 'baseline');
-    await productKnex.raw('select 1');
-    await baselineKnex.raw('select 1');
-
+    productKnex = await serving.pool(env.dbUrl, 'product');
+    baselineKnex = await serving.pool(env.dbUrl, 'baseline');
     const logger = fileLogger('api-server');
     const productHost = express();
     router = createSocialRouter(productOptions(env, productKnex, logger));

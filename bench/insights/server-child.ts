@@ -3,9 +3,8 @@
 // product sent for the same request (captured from Knex's query events, with their bindings) through its own knex
 // pool, and answers with the product's own row normalizers and JSON builders.
 import express, { type Request, type Response } from 'express';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { createSocialRouter, type SocialRouter } from '../../src/router';
-import { knexConfigFor } from '../../src/data/knex-config';
 import { statsRows } from '../../src/data/stats-repo';
 import { libraryRows } from '../../src/data/library-repo';
 import { libraryJson, statsJson } from '../../src/http/insights-routes';
@@ -53,12 +52,8 @@ function baselineApp(knex: Knex): express.Express {
 
 serve({
   async init(env: BenchEnv) {
-    productKnex = knexFactory(knexConfigFor(env.dbUrl));
-    baselineKnex = knexFactory(knexConfigFor(env.dbUrl));
-    serving.watch(productKnex, 'product');
-    serving.watch(baselineKnex, 'baseline');
-    await productKnex.raw('select 1');
-    await baselineKnex.raw('select 1');
+    productKnex = await serving.pool(env.dbUrl, 'product');
+    baselineKnex = await serving.pool(env.dbUrl, 'baseline');
     const productHost = express();
     router = createSocialRouter(productOptions(env, productKnex, fileLogger('insights-server')));
     productHost.use('/wp-json', router);

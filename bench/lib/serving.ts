@@ -7,7 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express, Request, Response } from 'express';
 import jwt from 'jsonwebtoken';
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
+import { knexConfigFor } from '../../src/data/knex-config';
 import { JWT_SECRET } from './common';
 
 export interface Statement {
@@ -22,8 +23,16 @@ export class Serving {
   private readonly sides: string[] = [];
   private traces: Record<string, Statement[]> | null = null;
 
+  /** A knex pool on `dbUrl` for one side, watched (below) and connected. */
+  async pool(dbUrl: string, side: string): Promise<Knex> {
+    const knex = knexFactory(knexConfigFor(dbUrl));
+    this.watch(knex, side);
+    await knex.raw('select 1');
+    return knex;
+  }
+
   /** Notes when `knex` last sent a statement and, while tracing, the statements themselves under `side`. */
-  watch(knex: Knex, side: string): void {
+  private watch(knex: Knex, side: string): void {
     this.sides.push(side);
     knex.on('query', (q: { sql: string; bindings?: unknown[] }) => {
       this.lastQueryAt = Date.now();
