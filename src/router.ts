@@ -35,6 +35,7 @@ import { SocialMetrics } from './metrics';
 import { requestId } from './http/request-id';
 import { securityHeaders } from './http/security-headers';
 import { handlersInTurn } from './http/stages';
+import { routesUnder } from './http/route-table';
 import { PostEventsRepo } from './data/post-events-repo';
 import { createEventRecorder } from './services/post-events';
 import { EventFeed } from './services/event-feed';
@@ -136,9 +137,10 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
   const streams = new EventStreams({ feed, repo: events, heartbeatMs: o.events.heartbeatSeconds * 1000, logger });
   let closed = false;
 
-  const api = Router();
+  const router = Router() as SocialRouter;
+  const api = routesUnder(router, API_BASE);
   // What every request gets runs as one layer (stages.ts); the routes are on this router's own stack.
-  api.use(handlersInTurn([requestId, ...(o.cors ? [createCors(o.cors)] : []), securityHeaders(), requireUtf8Body]));
+  router.use(API_BASE, handlersInTurn([requestId, ...(o.cors ? [createCors(o.cors)] : []), securityHeaders(), requireUtf8Body]));
   const webhookQueue = new WebhookQueue({ deliveries: new WebhookDeliveriesRepo({ knex, table: t.webhookDeliveries, now }), logger });
   // Signed over the raw body: before the JSON parser.
   createWebhookRoutes({
@@ -147,7 +149,7 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     toleranceSeconds: o.webhooks.toleranceSeconds, bodyLimit: o.bodyLimit, now, queue: webhookQueue, logger,
     tiktokDeps: { targets, accounts, recordEvent }, metaDeps: { targets, accounts, recordEvent },
   }, api);
-  api.use(express.json({ limit: o.bodyLimit }));
+  router.use(API_BASE, express.json({ limit: o.bodyLimit }));
   const limitWrites: RequestHandler = o.rateLimit
     ? createWriteLimiter({ ...o.rateLimit, now, store: new KnexRateLimitStore({ knex, table: t.rateLimits, now }) })
     : (_req, _res, next) => next();
@@ -177,11 +179,9 @@ export function createSocialRouter(input: SocialRouterOptions): SocialRouter {
     idempotent: idempotent(new IdempotencyRepo({ knex, table: t.idempotency, now, ttlMs: IDEMPOTENCY_TTL_MS })),
     logger,
   }, api);
-  api.use(notFoundRoute);
-  api.use(createErrorHandler(logger));
+  router.use(API_BASE, notFoundRoute);
+  router.use(API_BASE, createErrorHandler(logger));
 
-  const router = Router() as SocialRouter;
-  router.use(API_BASE, api);
   const starter = new ScannerStarter({ check: () => checkReadiness(o), scheduler, logger });
   router.ready = async () => {
     await checkReadiness(o);

@@ -1,5 +1,6 @@
 // A post's timeline and the live stream of the user's events (both JWT, like every user endpoint).
-import type { Router, RequestHandler } from 'express';
+import type { RouteTable } from './route-table';
+import type { RequestHandler } from 'express';
 import type { PostEventsRepo } from '../data/post-events-repo';
 import type { PostsRepo } from '../data/posts-repo';
 import { NotFoundError, ShuttingDownError } from '../errors';
@@ -17,8 +18,8 @@ export interface EventRouteDeps {
   isClosed: () => boolean;
 }
 
-// Added to `r`, the social router's own stack (a nested router would cost every request its own dispatch).
-export function createEventRoutes(d: EventRouteDeps, r: Router): Router {
+// Added to `r`: the router the host mounts, under the API base (route-table.ts).
+export function createEventRoutes(d: EventRouteDeps, r: RouteTable): void {
   // Every step of a post's life, oldest first. Another user's post is 404, as everywhere.
   r.get('/posts/:id/timeline', d.authenticate, async (req, res) => {
     const id = pathId(req.params.id, 'Post', 'aurareels_post_not_found');
@@ -35,5 +36,4 @@ export function createEventRoutes(d: EventRouteDeps, r: Router): Router {
     await d.streams.serve(req, res, userId);
   });
 
-  return r;
 }

@@ -1,6 +1,7 @@
 // GET /stats (the user's numbers over a period) and GET /library (the user's video jobs and where each went), both
 // JWT like every user endpoint. The JSON builders are exported: the bench's baseline answers with the same ones.
-import type { Router, RequestHandler } from 'express';
+import type { RouteTable } from './route-table';
+import type { RequestHandler } from 'express';
 import { toApiTime } from '../data/db';
 import type { LibraryJob, LibraryRepo, Publication } from '../data/library-repo';
 import {
@@ -114,8 +115,8 @@ export function libraryJson(l: LibraryInput) {
   };
 }
 
-// Added to `r`, the social router's own stack (a nested router would cost every request its own dispatch).
-export function createInsightsRoutes(d: InsightsRouteDeps, r: Router): Router {
+// Added to `r`: the router the host mounts, under the API base (route-table.ts).
+export function createInsightsRoutes(d: InsightsRouteDeps, r: RouteTable): void {
   // The user's numbers over a period: the posts published in it, their latest figures, and their daily growth.
   r.get('/stats', d.authenticate, async (req, res) => {
     const range = statsRange(parse(statsQuery, req.query), d.now());
@@ -137,5 +138,4 @@ export function createInsightsRoutes(d: InsightsRouteDeps, r: Router): Router {
     res.json(libraryJson({ total, limit: q.limit, offset: q.offset, jobs, publications }));
   });
 
-  return r;
 }

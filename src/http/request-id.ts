@@ -11,29 +11,32 @@ import { withBindings } from '../logging';
 /** Ids as proxies and tracing tools make them: 1–128 of letters, digits and . _ : - (never a log-injection vector). */
 const SANE = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const ids = new WeakMap<Request, string>();
-const loggers = new WeakMap<Request, Logger>();
+// Kept on the request under symbols: a WeakMap entry per request is extra work for every garbage collection.
+const ID = Symbol('aurareels.requestId');
+const LOGGER = Symbol('aurareels.requestLogger');
+type Tagged = Request & { [ID]?: string; [LOGGER]?: Logger };
 
 export const requestId: RequestHandler = (req, res, next) => {
   const given = req.headers['x-request-id'];
   const id = typeof given === 'string' && SANE.test(given) ? given : randomUUID();
-  ids.set(req, id);
+  (req as Tagged)[ID] = id;
   res.setHeader('X-Request-Id', id);
   next();
 };
 
 /** The request's id (set by the requestId middleware). */
 export function requestIdOf(req: Request): string | undefined {
-  return ids.get(req);
+  return (req as Tagged)[ID];
 }
 
 /** The logger for what is written on behalf of this request: `logger` with the request's `request_id`. */
 export function requestLogger(logger: Logger, req: Request): Logger {
-  let log = loggers.get(req);
+  const tagged = req as Tagged;
+  let log = tagged[LOGGER];
   if (!log) {
-    const id = ids.get(req);
+    const id = tagged[ID];
     log = id ? withBindings(logger, { request_id: id }) : logger;
-    loggers.set(req, log);
+    tagged[LOGGER] = log;
   }
   return log;
 }

@@ -1,5 +1,6 @@
 // The REST contract's endpoints (seed 000 §REST API Endpoints), each a thin call into a service.
-import type { Router, Request, RequestHandler } from 'express';
+import type { RouteTable } from './route-table';
+import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { PostsRepo } from '../data/posts-repo';
 import type { AccountsRepo } from '../data/accounts-repo';
@@ -47,8 +48,8 @@ export interface RouteDeps {
   logger: Logger;
 }
 
-// Added to `r`, the social router's own stack (a nested router would cost every request its own dispatch).
-export function createRoutes(d: RouteDeps, r: Router): Router {
+// Added to `r`: the router the host mounts, under the API base (route-table.ts).
+export function createRoutes(d: RouteDeps, r: RouteTable): void {
   const auth = d.authenticate;
   const logOf = (req: Request) => requestLogger(d.logger, req);
   const write: RequestHandler = (req, res, next) => d.authenticate(req, res, (err?: unknown) => (err ? next(err) : d.limitWrites(req, res, next)));
@@ -245,7 +246,6 @@ export function createRoutes(d: RouteDeps, r: Router): Router {
     }
   });
 
-  return r;
 }
 
 /** privacyLevel → privacy_level: the body field a PostEdit field came from. */

@@ -1,6 +1,6 @@
 // Express charges every request for each layer it passes (a match, a `next` turn) and for each nested router it
 // enters (its own dispatch and, on the way out, a setImmediate turn when its stack is done). So the middlewares
-// every request passes run as one layer, and the routes sit on the social router's own stack.
+// every request passes run as one layer, and the routes sit on the stack of the router the host mounts (route-table.ts).
 import type { RequestHandler } from 'express';
 
 /**

@@ -1,6 +1,7 @@
 // The platforms' webhooks: signed over the raw body (so these routes read it raw, before any JSON parsing),
 // answered 200 at once and processed after, idempotently.
-import express, { type Router, type Request } from 'express';
+import type { RouteTable } from './route-table';
+import express, { type Request } from 'express';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { AuthenticationError, SocialError, ValidationError } from '../errors';
 import type { Logger } from '../options';
@@ -57,8 +58,8 @@ function anyPasses<C extends { ok: boolean }>(secrets: string[], check: (secret:
 /** One endpoint for Meta's deliveries, under either platform's name: Instagram and Facebook Pages share Meta's webhooks. */
 const META_PATHS = ['/webhooks/instagram', '/webhooks/facebook'];
 
-// Added to `r`, the social router's own stack (a nested router would cost every request its own dispatch).
-export function createWebhookRoutes(d: WebhookRouteDeps, r: Router): Router {
+// Added to `r`: the router the host mounts, under the API base (route-table.ts).
+export function createWebhookRoutes(d: WebhookRouteDeps, r: RouteTable): void {
   const raw = express.raw({ type: () => true, limit: d.bodyLimit });
   const rawBody = (req: Request) => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
 
@@ -112,5 +113,4 @@ export function createWebhookRoutes(d: WebhookRouteDeps, r: Router): Router {
     d.queue.add('instagram', 'deauthorize', rawBody(req), () => applyMetaDeauthorization(d.metaDeps, parsed.userId));
   });
 
-  return r;
 }
