@@ -160,28 +160,31 @@ function render(r: Results): string {
   if (r.api) {
     const a = r.api[0];
     out.push('');
-    const order = (r.api.find((e) => e.bare) ?? a)?.runs.map((x) => ({ product: 'P', baseline: 'B', bare: 'R' })[x.side]).join('') ?? '';
-    out.push(`1. API · ${a?.connections ?? '?'} connections · autocannon in its own process · ${a?.runSeconds ?? '?'} s runs per endpoint in the order ${order} (B baseline, R bare replay, P product; means; warm-up not counted)`);
-    const rows = [['endpoint', 'product req/s', 'p50 ms', 'p99 ms', 'baseline req/s', 'p99 ms', 'ratio', 'blocks', 'bare replay req/s', 'p99 ms', 'ratio', 'blocks', 'target', 'vs baseline', 'vs bare', 'same JSON/SQL', 'CPU µs/req P·B·R']];
+    const order = (r.api.find((e) => e.bare) ?? a)?.runs.map((x) => ({ product: 'P', baseline: 'B', bare: 'R', shared: 'S' })[x.side]).join('') ?? '';
+    out.push(`1. API · ${a?.connections ?? '?'} connections · autocannon in its own process · ${a?.runSeconds ?? '?'} s runs per endpoint in the order ${order} (B baseline, R bare replay, S bare replay in the product's process, P product; means; warm-up not counted)`);
+    const rows = [['endpoint', 'product req/s', 'p50 ms', 'p99 ms', 'baseline req/s', 'p99 ms', 'ratio', 'blocks', 'bare replay req/s', 'p99 ms', 'ratio', 'blocks', 'S req/s', 'ratio', 'blocks', 'target', 'vs baseline', 'vs bare', 'same JSON/SQL', 'CPU µs/req P·B·R·S']];
     for (const e of r.api) {
-      const errs = e.product.non2xx + e.product.errors + e.baseline.non2xx + e.baseline.errors + (e.bare ? e.bare.non2xx + e.bare.errors : 0);
+      const errs = e.product.non2xx + e.product.errors + e.baseline.non2xx + e.baseline.errors + (e.bare ? e.bare.non2xx + e.bare.errors : 0) + (e.shared ? e.shared.non2xx + e.shared.errors : 0);
       const span = (xs: number[] | undefined) => (xs?.length ? `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}` : '');
       rows.push([
         e.name, fmt(e.product.rps), fmt(e.product.p50, 1), fmt(e.product.p99, 1), fmt(e.baseline.rps), fmt(e.baseline.p99, 1),
         ratio(e.ratio), span(e.pairRatios),
         e.bare ? fmt(e.bare.rps) : '—', e.bare ? fmt(e.bare.p99, 1) : '', e.bare ? ratio(e.bareRatio) : '', span(e.barePairRatios),
+        e.shared ? fmt(e.shared.rps) : '', e.shared ? ratio(e.sharedRatio) : '', span(e.sharedPairRatios),
         `≥ ${e.target.toFixed(2)}×`,
         ok(e.pass) + (errs ? ` (${errs} non-2xx/errors)` : ''),
         e.bare ? ok(!!e.barePass) : '',
-        `${e.sameWork.json ? 'yes' : 'NO'}/${e.sameWork.sql ? 'yes' : 'NO'}${e.sameWork.productExtraSql.length ? ` +${e.sameWork.productExtraSql.length}` : ''}${e.bare ? (e.bareSameSql ? ' R=P' : ' R≠P') : ''}`,
-        [e.product, e.baseline, e.bare].filter((x) => x).map((x) => x!.cpuUsPerRequest ?? '?').join(' · '),
+        `${e.sameWork.json ? 'yes' : 'NO'}/${e.sameWork.sql ? 'yes' : 'NO'}${e.sameWork.productExtraSql.length ? ` +${e.sameWork.productExtraSql.length}` : ''}${e.bare ? (e.bareSameSql ? ' R=P' : ' R≠P') : ''}${e.shared ? (e.sharedSameSql ? ' S=P' : ' S≠P') : ''}`,
+        [e.product, e.baseline, e.bare, e.shared].filter((x) => x).map((x) => x!.cpuUsPerRequest ?? '?').join(' · '),
       ]);
     }
     out.push(table(rows));
     out.push('   ratio = mean product req/s ÷ mean req/s of the baseline (same queries, JWT check and serializers in bare handlers) or of the bare replay');
     out.push('   (the exact statements the product sent, SQL and bindings, replayed by an Express handler in its own process, rows as JSON: R=P when');
     out.push('   checked); blocks = the ratio within each block of adjacent runs holding one run of each side (the noise). CPU µs/req = CPU time');
-    out.push('   (user + system) of the serving process per request, product · baseline · bare replay: what a request costs, whatever the load.');
+    out.push('   (user + system) of the serving process per request, product · baseline · bare replay · S: what a request costs, whatever the load.');
+    out.push("   S = the same bare replay inside the product's process: S ÷ R is what having the product loaded costs a host's other requests");
+    out.push("   (its heap under the same garbage collector); product ÷ S is the product's own handling of the request. The target is on R.");
     for (const e of r.api.filter((x) => x.sameWork.productExtraSql.length)) {
       out.push(`   ${e.name}: +${e.sameWork.productExtraSql.length} = statements the product sends per request that the baseline does not: ${describeSql(e.sameWork.productExtraSql)}`);
     }

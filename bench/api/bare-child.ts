@@ -1,36 +1,21 @@
-// The API phase's bare replay, in its own process: an Express app whose handlers only send again, one after the
-// other, the exact statements the product sent for the same request (captured from its knex `query` events, SQL
-// and bindings) and answer the rows as JSON. No authentication, no validation, no query building, no mapping, no
-// logging, none of the product's modules loaded: the floor the product's own cost is measured against.
-import express from 'express';
+// The API phase's bare replay (bare-replay.ts) in its own process: none of the product's modules loaded.
 import type { Knex } from 'knex';
 import type { BenchEnv } from '../lib/common';
 import { serve } from '../lib/ipc';
-import { rawRows, Serving, type Statement } from '../lib/serving';
+import { Serving, type Statement } from '../lib/serving';
+import { BareReplay } from './bare-replay';
 
 let knex: Knex;
 const serving = new Serving();
-/** The statements each path replays; replaced when the bench registers the path again. */
-const routes = new Map<string, Statement[]>();
+const replay = new BareReplay();
 
 serve({
   async init(o: { env: BenchEnv }) {
     knex = await serving.pool(o.env.dbUrl, 'bare');
-    const app = express();
-    app.get(/.*/, (req, res, next) => {
-      const statements = routes.get(req.path);
-      if (!statements) return next();
-      (async () => {
-        const out: unknown[] = [];
-        for (const s of statements) out.push(rawRows(await knex.raw(s.sql, s.bindings as Knex.RawBinding[])));
-        return out;
-      })().then((rows) => res.json(rows), next);
-    });
-    return { url: await serving.listen(app) };
+    return { url: await serving.listen(replay.app(knex)) };
   },
-  /** Registers what a path replays (the path without its query string). */
   route(o: { path: string; statements: Statement[] }) {
-    routes.set(o.path, o.statements);
+    replay.route(o.path, o.statements);
   },
   'trace-start'() {
     serving.traceStart();

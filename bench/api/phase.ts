@@ -1,13 +1,13 @@
 // Phase 1, the API: autocannon (its own process) against the mounted router and against two baselines on the same
 // database: the baseline (same queries, same JWT check, same JSON) and, for the reads, the bare replay (the exact
-// statements the product sent, rows as JSON, in its own process). Runs are mirrored (B R P P R B …) so drift of a
-// noisy machine and a growing table falls on every side alike.
+// statements the product sent, rows as JSON), both in its own process and in the product's. Runs are mirrored
+// (B R S P P S R B …) so drift of a noisy machine and a growing table falls on every side alike.
 import { isDeepStrictEqual } from 'node:util';
 import { API_BASE } from '../../src/router';
 import type { BenchArgs, BenchEnv } from '../lib/common';
 import { sleep } from '../lib/common';
 import { processCpuSec } from '../lib/cpu';
-import { startChild } from '../lib/ipc';
+import { startChild, type Child } from '../lib/ipc';
 import { note, progress } from '../lib/progress';
 import { mean, round } from '../lib/stats';
 import type { BenchAccount, BenchDb } from '../lib/setup';
@@ -15,7 +15,7 @@ import { tokenFor, videoJobId } from '../lib/setup';
 import type { LoadResult, LoadSpec } from './load-child';
 import type { Statement } from '../lib/serving';
 
-type Side = 'product' | 'baseline' | 'bare';
+type Side = 'product' | 'baseline' | 'bare' | 'shared';
 type Summary = {
   rps: number; p50: number; p99: number; non2xx: number; errors: number;
   /** CPU time of the serving process per request answered (user + system, from /proc): robust to the machine's noise. */
@@ -51,6 +51,15 @@ export interface ApiEndpointResult {
   barePass?: boolean;
   barePairRatios?: number[];
   bareSameSql?: boolean;
+  /**
+   * The same bare replay inside the product's process (its heap, its garbage collector, its pools beside): `shared`
+   * ÷ `bare` is what having the product loaded costs any request of the host; product ÷ `shared` is the cost of the
+   * product's own handling of the request.
+   */
+  shared?: Summary;
+  sharedRatio?: number;
+  sharedPairRatios?: number[];
+  sharedSameSql?: boolean;
   target: number;
   pass: boolean;
   /**
@@ -117,10 +126,10 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
   const load = await startChild('bench/api/load-child.ts', 'api-load');
   const results: ApiEndpointResult[] = [];
   try {
-    const urls = await server.call<Record<'product' | 'baseline', string>>('init', env, 60_000);
+    const urls = await server.call<Record<'product' | 'baseline' | 'shared', string>>('init', env, 60_000);
     const { url: bareUrl } = await bare.call<{ url: string }>('init', { env }, 60_000);
     const urlOf = (side: Side) => (side === 'bare' ? bareUrl : urls[side]);
-    const idleOf = (side: Side) => (side === 'bare' ? bare : server);
+    const childOf = (side: Side) => (side === 'bare' ? bare : server);
     const token = tokenFor(USER);
     const headers = { Authorization: `Bearer ${token}` };
     const own = o.accounts.filter((a) => a.userId === USER).map((a) => a.id);
@@ -145,15 +154,20 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
       if (!sameWork.json || !sameWork.sql) note(`  ! ${ep.name}: the baseline does not answer the same JSON or SQL as the product (see latest.json)`);
       if (sameWork.productExtraSql.length) note(`  ${ep.name}: the product sends ${sameWork.productExtraSql.length} statement(s) per request the baseline does not: ${describeSql(sameWork.productExtraSql)}`);
       let bareSameSql: boolean | undefined;
+      let sharedSameSql: boolean | undefined;
       if (ep.bare) {
-        // The bare replay sends the statements the product just sent, bindings included; checked by tracing it once.
-        await bare.call('route', { path: ep.path.split('?')[0], statements: sameWork.productStatements });
-        await bare.call('trace-start');
-        const res = await fetch(bareUrl + ep.path);
-        await res.arrayBuffer();
-        const replayed = await bare.call<Statement[]>('trace-stop');
-        bareSameSql = res.status === 200 && isDeepStrictEqual(replayed, sameWork.productStatements);
-        if (!bareSameSql) note(`  ! ${ep.name}: the bare replay did not send the product's statements (${res.status})`);
+        // The bare replays send the statements the product just sent, bindings included; checked by tracing each once.
+        const replays = async (child: Child, url: string, traced: (t: any) => Statement[], label: string) => {
+          await child.call('route', { path: ep.path.split('?')[0], statements: sameWork.productStatements });
+          await child.call('trace-start');
+          const res = await fetch(url + ep.path);
+          await res.arrayBuffer();
+          const same = res.status === 200 && isDeepStrictEqual(traced(await child.call('trace-stop')), sameWork.productStatements);
+          if (!same) note(`  ! ${ep.name}: the ${label} did not send the product's statements (${res.status})`);
+          return same;
+        };
+        bareSameSql = await replays(bare, bareUrl, (t: Statement[]) => t, 'bare replay');
+        sharedSameSql = await replays(server, urls.shared, (t: Record<string, Statement[]>) => t.shared, "bare replay in the product's process");
       }
 
       const spec = (side: Side, durationSec: number): LoadSpec => ({
@@ -164,7 +178,7 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
       const runOnce = async (side: Side, durationSec: number, label: string): Promise<ApiRun> => {
         const started = Date.now();
         progress(`api · ${ep.name} · ${label} (${side})`, () => `${Math.min(durationSec, Math.round((Date.now() - started) / 1000))}/${durationSec} s`);
-        const pid = (side === 'bare' ? bare : server).pid;
+        const pid = childOf(side).pid;
         const cpu0 = processCpuSec(pid);
         const mono0 = Number(process.hrtime.bigint() / 1000n);
         const r = await load.call<LoadResult>('run', spec(side, durationSec), (durationSec + 120) * 1000);
@@ -173,7 +187,7 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
         const cpuSec = cpu0 === null || cpu1 === null ? null : round(cpu1 - cpu0, 2);
         const run: ApiRun = { side, ...r, monoUs: [mono0, mono1], cpuSec };
         // Requests still queued in the server when autocannon stopped are answered before the next run starts.
-        await idleOf(side).call('idle', { timeoutMs: 60_000 }, 70_000);
+        await childOf(side).call('idle', { timeoutMs: 60_000 }, 70_000);
         if (ep.method === 'POST') {
           const d = await drain(db, `${ep.name} · ${label} (${side})`);
           run.drainSec = d.seconds;
@@ -184,10 +198,10 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
 
       // Warm-up of each side (JIT, pools, caches): not counted.
       const warm = Math.min(3, args.apiSeconds);
-      const sides: Side[] = ep.bare ? ['baseline', 'bare', 'product'] : ['baseline', 'product'];
+      const sides: Side[] = ep.bare ? ['baseline', 'bare', 'shared', 'product'] : ['baseline', 'product'];
       for (const side of sides) await runOnce(side, warm, 'warm-up');
       const runs: ApiRun[] = [];
-      // Mirrored blocks (ABBA; with the bare replay B R P P R B), twice on a full run: linear drift cancels, and the
+      // Mirrored blocks (ABBA; with the bare replays B R S P P S R B), twice on a full run: linear drift cancels, and the
       // blocks show the noise.
       const block = [...sides];
       const mirrored = [...block, ...[...block].reverse()];
@@ -232,12 +246,17 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
         result.barePass = result.bareRatio >= API_TARGET && clean && !!bareSameSql;
         result.barePairRatios = blockRatios('bare');
         result.bareSameSql = bareSameSql;
+        result.shared = summary('shared');
+        result.sharedRatio = round(product.rps / result.shared.rps, 3);
+        result.sharedPairRatios = blockRatios('shared');
+        result.sharedSameSql = sharedSameSql;
       }
       if (ep.method === 'POST') result.publishOutcome = await publishOutcome(db, firstPublishId);
       results.push(result);
       const cpuOf = (x: Summary) => (x.cpuUsPerRequest === null ? '' : `, ${x.cpuUsPerRequest} CPU µs/req`);
       note(`  api  ${ep.name.padEnd(20)} product ${product.rps.toFixed(0)} rps (p99 ${product.p99} ms${cpuOf(product)})  baseline ${baseline.rps.toFixed(0)} rps (p99 ${baseline.p99} ms${cpuOf(baseline)})  → ${ratio.toFixed(2)}×`
-        + (result.bare ? `  bare replay ${result.bare.rps.toFixed(0)} rps (p99 ${result.bare.p99} ms${cpuOf(result.bare)})  → ${result.bareRatio!.toFixed(2)}×` : ''));
+        + (result.bare ? `  bare replay ${result.bare.rps.toFixed(0)} rps (p99 ${result.bare.p99} ms${cpuOf(result.bare)})  → ${result.bareRatio!.toFixed(2)}×` : '')
+        + (result.shared ? `  in the product's process ${result.shared.rps.toFixed(0)} rps (p99 ${result.shared.p99} ms${cpuOf(result.shared)})  → ${result.sharedRatio!.toFixed(2)}×` : ''));
     }
     await server.call('close', undefined, 30_000).catch(() => undefined);
     await bare.call('close', undefined, 30_000).catch(() => undefined);

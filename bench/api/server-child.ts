@@ -1,6 +1,7 @@
-// The API phase's server process: the product (createSocialRouter mounted in an Express host) and the baseline (bare
-// Express handlers running the same knex queries, the same JWT verification and the same JSON) on two ports.
-// Each side has its own knex pool on the same database; the bench runs one side at a time.
+// The API phase's server process: the product (createSocialRouter mounted in an Express host), the baseline (bare
+// Express handlers running the same knex queries, the same JWT verification and the same JSON) and the bare replay
+// in the product's process (bare-replay.ts), on three ports. Each side has its own knex pool on the same database;
+// the bench runs one side at a time.
 import express, { type Request, type Response } from 'express';
 import type { Knex } from 'knex';
 import { API_BASE, createSocialRouter, type SocialRouter } from '../../src/router';
@@ -10,16 +11,19 @@ import type { PublishWorker } from '../../src/services/publish-worker';
 import type { AccountRow } from '../../src/data/accounts-repo';
 import { BENCH_QUOTA, type BenchEnv, fileLogger, productOptions } from '../lib/common';
 import { serve } from '../lib/ipc';
-import { jwtUser, Serving, unauthorized } from '../lib/serving';
+import { jwtUser, Serving, unauthorized, type Statement } from '../lib/serving';
 import { createBaselineWorker } from './baseline-worker';
+import { BareReplay } from './bare-replay';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 let productKnex: Knex;
 let baselineKnex: Knex;
+let sharedKnex: Knex;
 let router: SocialRouter;
 let worker: PublishWorker;
 const serving = new Serving();
+const replay = new BareReplay();
 
 /** The baseline: the endpoints' SQL (as PostsRepo, AccountsRepo and VideoJobsReader build it) in plain handlers. */
 function baselineApp(env: BenchEnv, knex: Knex): express.Express {
@@ -153,12 +157,21 @@ serve({
   async init(env: BenchEnv) {
     productKnex = await serving.pool(env.dbUrl, 'product');
     baselineKnex = await serving.pool(env.dbUrl, 'baseline');
+    sharedKnex = await serving.pool(env.dbUrl, 'shared');
     const logger = fileLogger('api-server');
     const productHost = express();
     router = createSocialRouter(productOptions(env, productKnex, logger));
     productHost.use('/wp-json', router);
     worker = createBaselineWorker(productOptions(env, baselineKnex, logger));
-    return { product: await serving.listen(productHost), baseline: await serving.listen(baselineApp(env, baselineKnex)) };
+    return {
+      product: await serving.listen(productHost),
+      baseline: await serving.listen(baselineApp(env, baselineKnex)),
+      shared: await serving.listen(replay.app(sharedKnex)),
+    };
+  },
+  /** Registers what a path replays in the product's process (the path without its query string). */
+  route(o: { path: string; statements: Statement[] }) {
+    replay.route(o.path, o.statements);
   },
   'trace-start'() {
     serving.traceStart();
@@ -179,6 +192,7 @@ serve({
     await worker.close();
     await productKnex.destroy();
     await baselineKnex.destroy();
+    await sharedKnex.destroy();
     setTimeout(() => process.exit(0), 50);
   },
 });
