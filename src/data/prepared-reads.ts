@@ -7,7 +7,8 @@ import { isMysql } from './db';
 /** A compiled shape: its SQL, its query options, and where each binding comes from (a value's index, or a constant). */
 interface Prepared {
   sql: string;
-  options: Record<string, unknown>;
+  /** The query's options (knex's `options()`), when it has any. */
+  options: Record<string, unknown> | undefined;
   bindings: Array<{ value: [number, number | null] } | { constant: unknown }>;
 }
 
@@ -48,7 +49,10 @@ export class PreparedReads {
       const v = values[b.value[0]];
       return b.value[1] === null ? v : (v as unknown[])[b.value[1]];
     });
-    const result = await this.knex.raw(prepared.sql, bindings as Knex.RawBinding[]).options(prepared.options);
+    const raw = this.knex.raw(prepared.sql, bindings as Knex.RawBinding[]);
+    // Usually there are none: then skip options(), which copies them in with lodash's assign on every call.
+    if (prepared.options) raw.options(prepared.options);
+    const result = await raw;
     // knex.raw answers mysql2's [rows, fields]; better-sqlite3's rows as they are.
     return (this.mysql ? (result as [T[]])[0] : result) as T[];
   }
@@ -76,5 +80,6 @@ function compile(values: readonly unknown[], build: (...values: any[]) => Knex.Q
   });
   // Every value must reach the bindings as it was given: otherwise the build transforms it, and it runs as usual.
   if (transformed || found.size !== expected.size || q.sql.includes('??')) return null;
-  return { sql: q.sql, options: (q as unknown as { options?: Record<string, unknown> }).options ?? {}, bindings };
+  const options = (q as unknown as { options?: Record<string, unknown> }).options;
+  return { sql: q.sql, options: options && Object.keys(options).length ? options : undefined, bindings };
 }

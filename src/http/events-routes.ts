@@ -1,5 +1,4 @@
 // A post's timeline and the live stream of the user's events (both JWT, like every user endpoint).
-import type { RouteTable } from './route-table';
 import type { RequestHandler } from 'express';
 import type { PostEventsRepo } from '../data/post-events-repo';
 import type { PostsRepo } from '../data/posts-repo';
@@ -8,6 +7,7 @@ import type { EventStreams } from './events-stream';
 import { eventJson } from './event-json';
 import { userIdOf } from './request-user';
 import { pathId } from './validation';
+import type { RouteTable } from './route-table';
 
 export interface EventRouteDeps {
   authenticate: RequestHandler;
@@ -35,5 +35,4 @@ export function createEventRoutes(d: EventRouteDeps, r: RouteTable): void {
     if (d.isClosed()) throw new ShuttingDownError();
     await d.streams.serve(req, res, userId);
   });
-
 }

@@ -1,6 +1,5 @@
 // GET /stats (the user's numbers over a period) and GET /library (the user's video jobs and where each went), both
 // JWT like every user endpoint. The JSON builders are exported: the bench's baseline answers with the same ones.
-import type { RouteTable } from './route-table';
 import type { RequestHandler } from 'express';
 import { toApiTime } from '../data/db';
 import type { LibraryJob, LibraryRepo, Publication } from '../data/library-repo';
@@ -9,6 +8,7 @@ import {
 } from '../data/stats-repo';
 import { userIdOf } from './request-user';
 import { libraryQuery, parse, statsQuery, statsRange } from './validation';
+import type { RouteTable } from './route-table';
 
 export const TOP_POSTS = 5;
 const DAY_MS = 24 * 3600 * 1000;
@@ -137,5 +137,4 @@ export function createInsightsRoutes(d: InsightsRouteDeps, r: RouteTable): void 
     const publications = await d.library.publications(userId, jobs.map((j) => j.id));
     res.json(libraryJson({ total, limit: q.limit, offset: q.offset, jobs, publications }));
   });
-
 }

@@ -1,5 +1,4 @@
 // The REST contract's endpoints (seed 000 §REST API Endpoints), each a thin call into a service.
-import type { RouteTable } from './route-table';
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { PostsRepo } from '../data/posts-repo';
@@ -22,6 +21,7 @@ import type { PostEditor } from '../services/post-editor';
 import { openApiDocument } from './openapi';
 import { requestLogger } from './request-id';
 import type { Logger } from '../options';
+import type { RouteTable } from './route-table';
 
 export interface RouteDeps {
   authenticate: RequestHandler;
@@ -245,7 +245,6 @@ export function createRoutes(d: RouteDeps, r: RouteTable): void {
       res.json({ success: true, post_id, status: 'publishing', message: outcome.started ? 'Publishing started' : 'Already being published' });
     }
   });
-
 }
 
 /** privacyLevel → privacy_level: the body field a PostEdit field came from. */

@@ -1,6 +1,5 @@
 // The platforms' webhooks: signed over the raw body (so these routes read it raw, before any JSON parsing),
 // answered 200 at once and processed after, idempotently.
-import type { RouteTable } from './route-table';
 import express, { type Request } from 'express';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { AuthenticationError, SocialError, ValidationError } from '../errors';
@@ -10,6 +9,7 @@ import { checkMetaSignature, checkTikTokSignature, parseMetaSignedRequest, type 
 import type { WebhookQueue } from '../services/webhooks/webhook-queue';
 import { applyTikTokEvent, type TikTokDelivery, type TikTokEventDeps } from '../services/webhooks/tiktok-events';
 import { applyMetaDeauthorization, applyMetaDelivery, type MetaDelivery, type MetaEventDeps } from '../services/webhooks/meta-events';
+import type { RouteTable } from './route-table';
 
 export interface WebhookRouteDeps {
   tiktok?: { clientKey: string; clientSecret: string };
@@ -112,5 +112,4 @@ export function createWebhookRoutes(d: WebhookRouteDeps, r: RouteTable): void {
     res.json({ success: true });
     d.queue.add('instagram', 'deauthorize', rawBody(req), () => applyMetaDeauthorization(d.metaDeps, parsed.userId));
   });
-
 }
