@@ -157,12 +157,12 @@ export async function runApiPhase(o: { args: BenchArgs; env: BenchEnv; db: Bench
       let sharedSameSql: boolean | undefined;
       if (ep.bare) {
         // The bare replays send the statements the product just sent, bindings included; checked by tracing each once.
-        const replays = async (child: Child, url: string, traced: (t: any) => Statement[], label: string) => {
+        const replays = async <T>(child: Child, url: string, traced: (t: T) => Statement[], label: string) => {
           await child.call('route', { path: ep.path.split('?')[0], statements: sameWork.productStatements });
           await child.call('trace-start');
           const res = await fetch(url + ep.path);
           await res.arrayBuffer();
-          const same = res.status === 200 && isDeepStrictEqual(traced(await child.call('trace-stop')), sameWork.productStatements);
+          const same = res.status === 200 && isDeepStrictEqual(traced(await child.call<T>('trace-stop')), sameWork.productStatements);
           if (!same) note(`  ! ${ep.name}: the ${label} did not send the product's statements (${res.status})`);
           return same;
         };
