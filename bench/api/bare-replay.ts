@@ -6,7 +6,7 @@
 // product loaded costs a host's requests.
 import express from 'express';
 import type { Knex } from 'knex';
-import { rawRows, type Statement } from '../lib/serving';
+import { replay, type Statement } from '../lib/serving';
 
 export class BareReplay {
   /** The statements each path replays; replaced when the bench registers the path again. */
@@ -22,11 +22,7 @@ export class BareReplay {
     app.get(/.*/, (req, res, next) => {
       const statements = this.routes.get(req.path);
       if (!statements) return next();
-      (async () => {
-        const out: unknown[] = [];
-        for (const s of statements) out.push(rawRows(await knex.raw(s.sql, s.bindings as Knex.RawBinding[])));
-        return out;
-      })().then((rows) => res.json(rows), next);
+      replay(knex, statements).then((rows) => res.json(rows), next);
     });
     return app;
   }

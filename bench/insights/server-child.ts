@@ -10,7 +10,7 @@ import { libraryRows } from '../../src/data/library-repo';
 import { libraryJson, statsJson } from '../../src/http/insights-routes';
 import { type BenchEnv, fileLogger, productOptions } from '../lib/common';
 import { serve } from '../lib/ipc';
-import { jwtUser, rawRows, Serving, type Statement, unauthorized } from '../lib/serving';
+import { jwtUser, replay, Serving, type Statement, unauthorized } from '../lib/serving';
 
 let productKnex: Knex;
 let baselineKnex: Knex;
@@ -31,11 +31,7 @@ function baselineApp(knex: Knex): express.Express {
       res.status(500).json({ success: false, code: 'bench_error', message: `nothing captured for ${req.originalUrl}`, data: { status: 500 } });
       return;
     }
-    (async () => {
-      const rows: Record<string, unknown>[][] = [];
-      for (const s of statements) rows.push(rawRows(await knex.raw(s.sql, s.bindings as Knex.RawBinding[])));
-      res.json(build(req, rows));
-    })().catch((err: Error) => res.status(500).json({ success: false, code: 'bench_error', message: err.message, data: { status: 500 } }));
+    replay(knex, statements).then((rows) => res.json(build(req, rows))).catch((err: Error) => res.status(500).json({ success: false, code: 'bench_error', message: err.message, data: { status: 500 } }));
   };
   // GET /stats: platform totals, followers, top posts, daily growth, in the product's order.
   app.get('/wp-json/aurareels/v1/social/stats', handler((req, [totals, followers, top, growth]) => statsJson({

@@ -98,7 +98,13 @@ export function jwtUser(req: Request): number | null {
 export const unauthorized = (res: Response) =>
   res.status(401).json({ success: false, code: 'jwt_auth_invalid_token', message: 'Invalid token.', data: { status: 401 } });
 
-/** What knex.raw resolves to, as rows: mysql2 gives [rows, fields], better-sqlite3 the rows. */
-export function rawRows<T = Record<string, unknown>>(result: unknown): T[] {
-  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
+/** The rows of each statement, sent one after the other through `knex.raw` as they are (SQL and bindings). */
+export async function replay(knex: Knex, statements: Statement[]): Promise<Record<string, unknown>[][]> {
+  const out: Record<string, unknown>[][] = [];
+  for (const s of statements) {
+    const result: unknown = await knex.raw(s.sql, s.bindings as Knex.RawBinding[]);
+    // mysql2 answers [rows, fields]; better-sqlite3 the rows.
+    out.push((Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[]);
+  }
+  return out;
 }
